@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+// The GapReport is the JSON contract of `scorecard-bot gap --json` and the single input of every renderer
+// (terminal, Block Kit, CSV, chart). Keep it plain data.
+
+export const countsSchema = z.object({ total: z.number().int().nonnegative(), missing: z.number().int().nonnegative() });
+export type Counts = z.infer<typeof countsSchema>;
+
+export const populationTotalsSchema = countsSchema.extend({
+  /** Present in historic, absent in ClickHouse. null when ClickHouse is not configured. */
+  clickhouseMissing: z.number().int().nonnegative().nullable(),
+});
+
+export const bucketSchema = z.object({ submitted: countsSchema, unsubmitted: countsSchema });
+
+export const populationSchema = z.enum(['submitted', 'unsubmitted']);
+export type Population = z.infer<typeof populationSchema>;
+
+export const firstMissingSchema = z
+  .object({ scorecardId: z.string(), createdAt: z.string(), submittedAt: z.string().nullable() })
+  .nullable();
+
+const rate = z.number().min(0).max(1);
+
+export const findingSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('onset'),
+    population: populationSchema,
+    firstMissingAt: z.string(),
+    scorecardId: z.string(),
+    /** First day whose missing rate is over 1%; null when no day crosses it (isolated one-offs only). */
+    firstDayOver1Pct: z.string().nullable(),
+    rateThatDay: rate.nullable(),
+  }),
+  z.object({
+    kind: z.literal('change_point'),
+    population: populationSchema,
+    at: z.string(),
+    before: rate,
+    after: rate,
+    daysBefore: z.number().int(),
+    daysAfter: z.number().int(),
+  }),
+  z.object({
+    kind: z.literal('batch_failure'),
+    population: populationSchema,
+    at: z.string(),
+    total: z.number().int(),
+    missing: z.number().int(),
+    typicalHourTotal: z.number(),
+    templates: z.array(z.object({ templateId: z.string(), title: z.string().nullable(), count: z.number().int() })),
+  }),
+  z.object({
+    kind: z.literal('recurring_failure'),
+    population: populationSchema,
+    hourOfDay: z.number().int().min(0).max(23),
+    from: z.string(),
+    to: z.string(),
+    fixedOn: z.string().nullable(),
+    missingRate: rate,
+    days: z.number().int(),
+    total: z.number().int(),
+    missing: z.number().int(),
+  }),
+  z.object({ kind: z.literal('recovery'), population: populationSchema, at: z.string(), rateAfter: rate }),
+  z.object({
+    kind: z.literal('submit_date_correlation'),
+    population: z.literal('submitted'),
+    /** Missing scorecards created before the first bad day but submitted on or after it. */
+    createdBefore: z.string(),
+    count: z.number().int(),
+    submittedFrom: z.string(),
+    submittedTo: z.string(),
+  }),
+  z.object({
+    kind: z.literal('clickhouse_gap'),
+    population: populationSchema,
+    count: z.number().int(),
+    days: z.array(z.object({ date: z.string(), count: z.number().int() })),
+  }),
+]);
+export type Finding = z.infer<typeof findingSchema>;
+
+export const verdictSchema = z.enum(['gap', 'no_gap', 'clickhouse_gap_only']);
+
+export const gapReportSchema = z.object({
+  customer: z.string(),
+  profile: z.string(),
+  period: z.object({ from: z.string(), to: z.string(), label: z.string(), grain: z.enum(['day', 'hour']) }),
+  generatedAt: z.string(),
+  populations: z.object({ submitted: populationTotalsSchema, unsubmitted: populationTotalsSchema }),
+  excluded: z.object({ calibration: z.number().int(), nonOriginal: z.number().int() }),
+  monthly: z.array(bucketSchema.extend({ month: z.string() })),
+  daily: z.array(bucketSchema.extend({ date: z.string() })),
+  dailyBySubmitted: z.array(countsSchema.extend({ date: z.string() })),
+  hourly: z.array(bucketSchema.extend({ hour: z.string() })),
+  firstMissing: z.object({ submitted: firstMissingSchema, unsubmitted: firstMissingSchema }),
+  clickhouse: z.object({
+    configured: z.boolean(),
+    /** Per-day historic vs ClickHouse distinct counts, only for days that differ. */
+    days: z.array(z.object({ date: z.string(), population: populationSchema, missing: z.number().int() })),
+  }),
+  findings: z.array(findingSchema),
+  verdict: verdictSchema,
+  stats: z.object({ windows: z.number().int(), queries: z.number().int(), elapsedMs: z.number() }),
+});
+export type GapReport = z.infer<typeof gapReportSchema>;
