@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+import { reportCliError } from './cli/cli-errors.js';
+import { configCommand } from './config/config-cli.js';
+import { dbInitCommand } from './db/db-init-cli.js';
+import { gapCommand } from './gap/gap-cli.js';
+import { createLogger } from './shared/logger.js';
+
+const HELP = `scorecard-bot <command> [options]
+
+  gap <customer|all> <period>   find scorecards missing from historic and ClickHouse (--json, --csv FILE)
+  db:init --database-url URL    create the contract tables (dev, demo and tests only)
+  demo-data --database-url URL  load the incident dataset (--clickhouse-url, --scale, --seed, --customers)
+  config:check                  validate the config and print it with secrets masked
+  config:schema                 print the config's JSON Schema
+
+Config: --config FILE or SCORECARD_BOT_CONFIG. Periods (UTC): jan-2026, 2026-01, dec-2025..jan-2026,
+2026-01-15..2026-01-28, 2026-01-23, last-14d, last-3m.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+  switch (command) {
+    case 'gap':
+      return gapCommand(rest, io);
+    case 'db:init':
+      return dbInitCommand(rest, io);
+    case 'demo-data': {
+      const { runDemoData } = await import('./demo/demo-data-command.js');
+      return runDemoData(rest, { log: (line: string) => process.stderr.write(line + '\n'), stdout: process.stdout });
+    }
+    case 'config:check':
+      return configCommand('check', rest, io);
+    case 'config:schema':
+      return configCommand('schema', rest, io);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(HELP + '\n');
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`error: unknown command "${command}"\n\n${HELP}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.exitCode = reportCliError(err, process.stderr, createLogger());
+  },
+);

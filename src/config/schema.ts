@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+// The one configuration file (YAML) with ${ENV} references for secrets. These keys are a contract: scripts and
+// deployments rely on them, so the shape only grows.
+
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain identifier such as "conversations"');
+
+const connection = z.union([
+  z.object({ url: z.string().min(1, 'must not be empty, e.g. postgres://bot_ro@db:5432/rentokil') }).strict(),
+  z
+    .object({
+      command: z
+        .string()
+        .min(1)
+        .describe('Shell command whose stdout is the URL; {name} {profile} {cluster} are substituted'),
+      cacheSeconds: z.number().int().positive().default(3600),
+    })
+    .strict(),
+]);
+
+export const customerSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, e.g. "guitar-center"'),
+    profile: z.string().min(1, 'e.g. "us-east-1"'),
+    cluster: z.string().min(1, 'e.g. "us-east-1-prod"').optional(),
+    postgres: connection.describe('Read-only credentials: every gap and check query runs on these'),
+    writer: connection.optional().describe('Writer credentials: used only by an approved backfill job'),
+  })
+  .strict();
+
+export const gapSettingsSchema = z
+  .object({
+    statementTimeoutMs: z.number().int().positive().default(60_000),
+    concurrency: z.number().int().min(1).max(64).default(4),
+    historyMonths: z.number().int().min(1).max(13).default(6),
+    windowAttempts: z.number().int().min(1).max(10).default(3),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    customers: z
+      .array(customerSchema)
+      .min(1, 'list at least one customer')
+      .superRefine((list, ctx) => {
+        const seen = new Set<string>();
+        list.forEach((c, i) => {
+          if (c.name === 'all') ctx.addIssue({ code: 'custom', path: [i, 'name'], message: '"all" is reserved' });
+          if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate name "${c.name}"` });
+          seen.add(c.name);
+        });
+      }),
+    clickhouse: z
+      .object({
+        url: z.string().url('e.g. http://clickhouse:8123'),
+        username: z.string().optional(),
+        password: z.string().optional(),
+        database: identifier.default('conversations'),
+        table: identifier.default('scorecard_scores'),
+        requestTimeoutMs: z.number().int().positive().default(60_000),
+      })
+      .strict()
+      .optional(),
+    redis: z.object({ url: z.string().min(1), prefix: z.string().default('scorecard-bot') }).strict().optional(),
+    ops: z.object({ url: z.string().min(1) }).strict().optional(),
+    slack: z
+      .object({
+        mode: z.enum(['socket', 'http']).default('socket'),
+        botToken: z.string().startsWith('xoxb-', 'a bot token starts with xoxb-').optional(),
+        appToken: z.string().startsWith('xapp-', 'an app-level token starts with xapp-').optional(),
+        signingSecret: z.string().min(1).optional(),
+        port: z.number().int().min(1).max(65535).default(3000),
+        apiUrl: z.string().url().optional(),
+        allowedChannels: z.array(z.string()).default([]),
+        allowedUsers: z.array(z.string()).default([]),
+        approvers: z
+          .object({ users: z.array(z.string()).default([]), userGroups: z.array(z.string()).default([]) })
+          .strict()
+          .default({ users: [], userGroups: [] }),
+      })
+      .strict()
+      .optional(),
+    gap: gapSettingsSchema.default({ statementTimeoutMs: 60_000, concurrency: 4, historyMonths: 6, windowAttempts: 3 }),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type CustomerConfig = z.infer<typeof customerSchema>;
+export type ConnectionConfig = z.infer<typeof connection>;
+export type GapSettings = z.infer<typeof gapSettingsSchema>;

@@ -1,0 +1,43 @@
+import pg from 'pg';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { clickhouseContractDdl, POSTGRES_CONTRACT_DDL } from './contract-ddl.js';
+
+export interface DbInitOptions {
+  /** A role that may only read the contract tables: what the gap and check paths connect as. */
+  readOnlyRole?: string;
+  clickhouse?: { client: ClickHouseClient; database: string; table: string };
+}
+
+const ROLE = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Creates the production contract for dev, demo and tests only. Production tables belong to another service:
+ * this is never run against a customer database by the bot itself.
+ */
+export async function dbInit(client: pg.ClientBase, opts: DbInitOptions = {}): Promise<string[]> {
+  const done: string[] = [];
+  await client.query(POSTGRES_CONTRACT_DDL);
+  done.push('postgres: director, historic and app schemas and tables');
+  if (opts.readOnlyRole) {
+    if (!ROLE.test(opts.readOnlyRole)) throw new Error(`read-only role name "${opts.readOnlyRole}" is not a plain identifier`);
+    const role = opts.readOnlyRole;
+    const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+    if (exists.rowCount === 0) await client.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`);
+    const db = (await client.query<{ db: string }>('SELECT current_database() AS db')).rows[0]?.db ?? '';
+    await client.query(`GRANT CONNECT ON DATABASE "${db.replaceAll('"', '""')}" TO ${role}`);
+    for (const schema of ['director', 'historic', 'app']) {
+      await client.query(`GRANT USAGE ON SCHEMA ${schema} TO ${role}`);
+      await client.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${schema} TO ${role}`);
+      await client.query(`REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA ${schema} FROM ${role}`);
+    }
+    await client.query(`ALTER ROLE ${role} SET default_transaction_read_only = on`);
+    done.push(`postgres: read-only role ${role} (SELECT only)`);
+  }
+  if (opts.clickhouse) {
+    for (const ddl of clickhouseContractDdl(opts.clickhouse.database, opts.clickhouse.table)) {
+      await opts.clickhouse.client.command({ query: ddl });
+    }
+    done.push(`clickhouse: ${opts.clickhouse.database}.${opts.clickhouse.table}`);
+  }
+  return done;
+}

@@ -1,0 +1,119 @@
+import type { Period } from '../period/parse-period.js';
+import type { Counts, Finding, GapReport, Population } from './report.js';
+import type { GapSeries, HourCell } from './series.js';
+
+export interface BuildReportInput {
+  customer: string;
+  profile: string;
+  period: Period;
+  series: GapSeries;
+  excluded: { calibration: number; nonOriginal: number };
+  clickhouseConfigured: boolean;
+  findings: Finding[];
+  verdict: GapReport['verdict'];
+  hoursThatMatter: string[];
+  historyMonths: number;
+  stats: GapReport['stats'];
+  generatedAt: Date;
+}
+
+const DAY_MS = 86_400_000;
+const zero = (): Counts => ({ total: 0, missing: 0 });
+
+function add(into: Counts, c: { total: number; missing: number }): void {
+  into.total += c.total;
+  into.missing += c.missing;
+}
+
+function sumBy(cells: HourCell[], keyOf: (hour: string) => string | null): Map<string, Counts> {
+  const out = new Map<string, Counts>();
+  for (const c of cells) {
+    const k = keyOf(c.hour);
+    if (k === null) continue;
+    const acc = out.get(k) ?? zero();
+    add(acc, c);
+    out.set(k, acc);
+  }
+  return out;
+}
+
+function monthKeys(period: Period, historyMonths: number): string[] {
+  const last = new Date(period.to.getTime() - 1);
+  const out: string[] = [];
+  for (let i = historyMonths - 1; i >= 0; i--) {
+    const d = new Date(Date.UTC(last.getUTCFullYear(), last.getUTCMonth() - i, 1));
+    out.push(d.toISOString().slice(0, 7));
+  }
+  return out;
+}
+
+function dayKeys(period: Period): string[] {
+  const out: string[] = [];
+  for (let t = period.from.getTime(); t < period.to.getTime(); t += DAY_MS) out.push(new Date(t).toISOString().slice(0, 10));
+  return out;
+}
+
+/** Pure: the scan's series plus the analysis, shaped as the GapReport every renderer reads. */
+export function buildReport(input: BuildReportInput): GapReport {
+  const { series, period } = input;
+  const from = period.from.toISOString();
+  const to = period.to.toISOString();
+  const inPeriod = (hour: string): boolean => hour >= from && hour < to;
+  const pops: Population[] = ['submitted', 'unsubmitted'];
+
+  const monthly = monthKeys(period, input.historyMonths);
+  const byMonth = Object.fromEntries(pops.map((p) => [p, sumBy(series.hourly[p], (h) => h.slice(0, 7))])) as Record<Population, Map<string, Counts>>;
+  const days = dayKeys(period);
+  const byDay = Object.fromEntries(pops.map((p) => [p, sumBy(series.hourly[p], (h) => (inPeriod(h) ? h.slice(0, 10) : null))])) as Record<
+    Population,
+    Map<string, Counts>
+  >;
+  const byHour = Object.fromEntries(pops.map((p) => [p, new Map(series.hourly[p].map((c) => [c.hour, { total: c.total, missing: c.missing }]))])) as Record<
+    Population,
+    Map<string, Counts>
+  >;
+
+  const totals = Object.fromEntries(
+    pops.map((p) => {
+      const t = zero();
+      for (const c of byDay[p].values()) add(t, c);
+      const chMissing = input.clickhouseConfigured
+        ? series.clickhouseMissingDays.filter((d) => d.population === p && d.date >= from.slice(0, 10) && d.date < to.slice(0, 10)).reduce((s, d) => s + d.missing, 0)
+        : null;
+      return [p, { ...t, clickhouseMissing: chMissing }];
+    }),
+  ) as GapReport['populations'];
+
+  return {
+    customer: input.customer,
+    profile: input.profile,
+    period: { from, to, label: period.label, grain: period.grain },
+    generatedAt: input.generatedAt.toISOString(),
+    populations: totals,
+    excluded: input.excluded,
+    monthly: monthly.map((month) => ({
+      month,
+      submitted: byMonth.submitted.get(month) ?? zero(),
+      unsubmitted: byMonth.unsubmitted.get(month) ?? zero(),
+    })),
+    daily: days.map((date) => ({
+      date,
+      submitted: byDay.submitted.get(date) ?? zero(),
+      unsubmitted: byDay.unsubmitted.get(date) ?? zero(),
+    })),
+    dailyBySubmitted: series.bySubmitDate.filter((d) => d.date >= from.slice(0, 10) && d.date < to.slice(0, 10)),
+    hourly: [...input.hoursThatMatter].sort().map((hour) => ({
+      hour,
+      submitted: byHour.submitted.get(hour) ?? zero(),
+      unsubmitted: byHour.unsubmitted.get(hour) ?? zero(),
+    })),
+    firstMissing: series.firstMissing,
+    clickhouse: {
+      configured: input.clickhouseConfigured,
+      days: series.clickhouseMissingDays.filter((d) => d.date >= from.slice(0, 10) && d.date < to.slice(0, 10)),
+    },
+    findings: input.findings,
+    verdict: input.verdict,
+    stats: input.stats,
+  };
+}

@@ -1,0 +1,67 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { parseCliArgs } from '../cli/args.js';
+import { configFrom } from '../cli/config-source.js';
+import { createContext } from '../main.js';
+import { missingIdsCsvChunks } from '../render/csv.js';
+import { renderImpactTable, renderTerminalReport } from '../render/terminal-report.js';
+import { userFacing } from '../shared/errors.js';
+import { planGap, runGap, runGapAll } from './gap-service.js';
+import { parseGapInput } from './gap-input.js';
+import { missingIds } from './missing-ids.js';
+
+const USAGE = 'scorecard-bot gap <customer|all> <period> [--json] [--csv FILE] [--config FILE]   e.g. scorecard-bot gap rentokil jan-2026';
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  now?: () => Date;
+}
+
+/** `scorecard-bot gap`: a thin shell over the gap service. */
+export async function gapCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCliArgs(
+    argv,
+    { json: { type: 'boolean' }, csv: { type: 'string' }, config: { type: 'string' }, quiet: { type: 'boolean' } },
+    USAGE,
+  );
+  const config = await configFrom(values.config, io.env);
+  const input = parseGapInput(positionals.join(' '), config.customers.map((c) => c.name), io.now?.() ?? new Date());
+  const ctx = createContext(config);
+  const progress = (done: number, total: number): void => {
+    if (!values.quiet && !values.json) io.stderr.write(`\r  scanning windows ${done}/${total}`);
+    if (done === total && !values.quiet && !values.json) io.stderr.write('\n');
+  };
+  try {
+    const deps = { sources: ctx.sources, clickhouse: ctx.clickhouse, settings: config.gap, logger: ctx.logger };
+    if (input.customer === 'all') {
+      const { reports, failures } = await runGapAll(deps, input.period);
+      if (values.json) {
+        io.stdout.write(JSON.stringify({ reports, failures: failures.map((f) => ({ customer: f.customer, error: userFacing(f.error) })) }, null, 2) + '\n');
+      } else {
+        for (const r of reports) io.stdout.write(renderTerminalReport(r) + '\n');
+        io.stdout.write(renderImpactTable(reports) + '\n');
+        for (const f of failures) io.stderr.write(`${f.customer}: ${userFacing(f.error).message}\n`);
+      }
+      return failures.length > 0 ? 1 : 0;
+    }
+    const report = await runGap(deps, input.customer, input.period, { onProgress: progress });
+    io.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : renderTerminalReport(report) + '\n');
+    if (values.csv) {
+      const out = createWriteStream(values.csv);
+      const plan = planGap(ctx.sources, config.gap, input.customer, input.period);
+      for await (const chunk of missingIdsCsvChunks(missingIds(ctx.sources, plan))) {
+        if (!out.write(chunk)) await once(out, 'drain');
+      }
+      out.end();
+      await once(out, 'finish');
+      if (!values.json) io.stdout.write(`Missing scorecard IDs written to ${values.csv}\n`);
+    }
+    return 0;
+  } finally {
+    await ctx.close();
+  }
+}
+
+export const gapCliUsage = USAGE;

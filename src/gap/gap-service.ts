@@ -1,0 +1,196 @@
+import type { GapSettings } from '../config/schema.js';
+import type { Period } from '../period/parse-period.js';
+import type { ClickhouseTier } from '../sources/clickhouse.js';
+import type { CustomerSources } from '../sources/customer-sources.js';
+import type { ReadOnlyDb } from '../sources/read-only-db.js';
+import { BotError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { ItemFailedError, mapPool } from '../shared/map-pool.js';
+import { analyze, hoursThatMatter, verdictOf } from './analyze/index.js';
+import { buildReport } from './build-report.js';
+import { clickhouseDayCounts, clickhouseMissingForDay } from './clickhouse-compare.js';
+import { mergeWindows, type MergedCounts } from './merge-windows.js';
+import { firstMissingQuery, missingTemplatesQuery } from './queries.js';
+import type { Finding, GapReport, Population } from './report.js';
+import type { GapSeries } from './series.js';
+import { scanWindow, type WindowCounts } from './window-counts.js';
+import { dayWindows, scanRange, type TimeWindow } from './windows.js';
+
+export interface GapDeps {
+  sources: CustomerSources;
+  clickhouse: ClickhouseTier | null;
+  settings: GapSettings;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/** What a gap run will do: which customer, which windows. The unit a job flow fans out. */
+export interface GapPlan {
+  customer: string;
+  profile: string;
+  period: { from: string; to: string; label: string; grain: 'day' | 'hour' };
+  scanned: { from: string; to: string };
+  windows: TimeWindow[];
+}
+
+export function planGap(sources: CustomerSources, settings: GapSettings, customerName: string, period: Period): GapPlan {
+  const customer = sources.customer(customerName);
+  const scanned = scanRange(period, settings.historyMonths);
+  return {
+    customer: customer.name,
+    profile: customer.profile,
+    period: { from: period.from.toISOString(), to: period.to.toISOString(), label: period.label, grain: period.grain },
+    scanned: { from: scanned.from.toISOString(), to: scanned.to.toISOString() },
+    windows: dayWindows(scanned.from, scanned.to),
+  };
+}
+
+export async function scanPlanWindow(deps: Pick<GapDeps, 'sources'>, plan: GapPlan, window: TimeWindow): Promise<WindowCounts> {
+  const db = await deps.sources.readOnly(plan.customer);
+  return scanWindow(db, plan.customer, plan.profile, window);
+}
+
+const periodOf = (plan: GapPlan): Period => ({
+  from: new Date(plan.period.from),
+  to: new Date(plan.period.to),
+  label: plan.period.label,
+  grain: plan.period.grain,
+});
+
+async function firstMissing(db: ReadOnlyDb, plan: GapPlan, merged: MergedCounts): Promise<GapSeries['firstMissing']> {
+  const one = async (population: Population): Promise<GapSeries['firstMissing'][Population]> => {
+    const hour = merged.firstMissingHour[population];
+    if (hour === null) return null;
+    const q = firstMissingQuery(plan.customer, plan.profile, new Date(hour), population === 'submitted');
+    const [row] = await db.query<{ scorecard_id: string; created_at: Date; submitted_at: Date | null }>(q.text, q.values);
+    if (!row) return null;
+    return { scorecardId: row.scorecard_id, createdAt: row.created_at.toISOString(), submittedAt: row.submitted_at?.toISOString() ?? null };
+  };
+  const [submitted, unsubmitted] = await Promise.all([one('submitted'), one('unsubmitted')]);
+  return { submitted, unsubmitted };
+}
+
+async function clickhouseMissingDays(deps: GapDeps, db: ReadOnlyDb, plan: GapPlan, merged: MergedCounts): Promise<GapSeries['clickhouseMissingDays']> {
+  const ch = deps.clickhouse;
+  if (!ch) return [];
+  const present = new Map<string, number>();
+  for (const p of ['submitted', 'unsubmitted'] as const) {
+    for (const c of merged.hourly[p]) {
+      if (c.hour < plan.period.from || c.hour >= plan.period.to) continue;
+      const day = c.hour.slice(0, 10);
+      present.set(day, (present.get(day) ?? 0) + c.total - c.missing);
+    }
+  }
+  const inClickhouse = await clickhouseDayCounts(ch, plan.customer, plan.profile, new Date(plan.period.from), new Date(plan.period.to));
+  const differing = [...present.entries()].filter(([day, n]) => (inClickhouse.get(day) ?? 0) < n).map(([day]) => day).sort();
+  const perDay = await mapPool(differing, (day) => clickhouseMissingForDay(ch, db, plan.customer, plan.profile, day), {
+    concurrency: deps.settings.concurrency,
+    attempts: deps.settings.windowAttempts,
+  });
+  const out: GapSeries['clickhouseMissingDays'] = [];
+  differing.forEach((date, i) => {
+    for (const population of ['submitted', 'unsubmitted'] as const) {
+      const missing = (perDay[i] ?? []).filter((m) => m.population === population).length;
+      if (missing > 0) out.push({ date, population, missing });
+    }
+  });
+  return out;
+}
+
+async function withTemplates(db: ReadOnlyDb, plan: GapPlan, findings: Finding[]): Promise<Finding[]> {
+  return Promise.all(
+    findings.map(async (f) => {
+      if (f.kind !== 'batch_failure') return f;
+      const q = missingTemplatesQuery(plan.customer, plan.profile, new Date(f.at), f.population === 'submitted');
+      const rows = await db.query<{ template_id: string | null; title: string | null; count: number }>(q.text, q.values);
+      return { ...f, templates: rows.map((r) => ({ templateId: r.template_id ?? '', title: r.title, count: r.count })) };
+    }),
+  );
+}
+
+/** After the windows: merge, look up the few rows worth naming, compare ClickHouse, analyse, shape the report. */
+export async function finishGap(deps: GapDeps, plan: GapPlan, windows: WindowCounts[], startedAt: number): Promise<GapReport> {
+  const db = await deps.sources.readOnly(plan.customer);
+  const merged = mergeWindows(windows, plan.period);
+  const [first, chDays] = await Promise.all([firstMissing(db, plan, merged), clickhouseMissingDays(deps, db, plan, merged)]);
+  const series: GapSeries = {
+    period: { from: plan.period.from, to: plan.period.to },
+    scanned: plan.scanned,
+    hourly: merged.hourly,
+    bySubmitDate: merged.bySubmitDate,
+    missingSubmittedPairs: merged.missingSubmittedPairs,
+    firstMissing: first,
+    clickhouseMissingDays: chDays,
+  };
+  const findings = await withTemplates(db, plan, analyze(series));
+  const queries = windows.length + 2 + (deps.clickhouse ? 1 + chDays.length : 0) + findings.filter((f) => f.kind === 'batch_failure').length;
+  return buildReport({
+    customer: plan.customer,
+    profile: plan.profile,
+    period: periodOf(plan),
+    series,
+    excluded: merged.excluded,
+    clickhouseConfigured: deps.clickhouse !== null,
+    findings,
+    verdict: verdictOf(series, findings),
+    hoursThatMatter: hoursThatMatter(series, findings),
+    historyMonths: deps.settings.historyMonths,
+    stats: { windows: windows.length, queries, elapsedMs: Math.round(performance.now() - startedAt) },
+    generatedAt: (deps.now ?? (() => new Date()))(),
+  });
+}
+
+/** The whole run in-process (CLI, tests, bench): windows concurrently up to the limit, each retried alone. */
+export async function runGap(
+  deps: GapDeps,
+  customerName: string,
+  period: Period,
+  hooks: { onProgress?: (done: number, total: number) => void } = {},
+): Promise<GapReport> {
+  const startedAt = performance.now();
+  const plan = planGap(deps.sources, deps.settings, customerName, period);
+  let windows: WindowCounts[];
+  try {
+    windows = await mapPool(plan.windows, (w) => scanPlanWindow(deps, plan, w), {
+      concurrency: deps.settings.concurrency,
+      attempts: deps.settings.windowAttempts,
+      onItemDone: hooks.onProgress,
+    });
+  } catch (err) {
+    if (err instanceof ItemFailedError) {
+      const w = plan.windows[err.index];
+      const inner = err.cause instanceof BotError ? err.cause : null;
+      throw new BotError(inner?.code ?? 'INTERNAL', `${plan.customer}: the window ${w?.from.slice(0, 10)} failed after ${err.attemptsMade} attempt(s): ${inner?.userMessage ?? 'unexpected error'}`, {
+        cause: err.cause,
+        hint: inner?.hint,
+      });
+    }
+    throw err;
+  }
+  return finishGap(deps, plan, windows, startedAt);
+}
+
+/** `all`: every configured customer, a few at a time; a customer that fails is reported, not fatal. */
+export async function runGapAll(
+  deps: GapDeps,
+  period: Period,
+  hooks: { onCustomerDone?: (customer: string, done: number, total: number) => void } = {},
+): Promise<{ reports: GapReport[]; failures: { customer: string; error: unknown }[] }> {
+  const customers = deps.sources.customers.map((c) => c.name);
+  const outcomes = await mapPool(
+    customers,
+    async (name) => {
+      try {
+        return { name, report: await runGap(deps, name, period) };
+      } catch (error) {
+        deps.logger.warn({ customer: name, err: error }, 'gap run failed for one customer');
+        return { name, error };
+      }
+    },
+    { concurrency: Math.max(1, Math.min(4, customers.length)), attempts: 1, onItemDone: (d, t) => hooks.onCustomerDone?.(customers[d - 1] ?? '', d, t) },
+  );
+  return {
+    reports: outcomes.flatMap((o) => ('report' in o && o.report ? [o.report] : [])),
+    failures: outcomes.flatMap((o) => ('error' in o ? [{ customer: o.name, error: o.error }] : [])),
+  };
+}

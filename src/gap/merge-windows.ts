@@ -1,0 +1,72 @@
+import type { Population } from './report.js';
+import type { CreatedSubmittedCell, DateCell, HourCell } from './series.js';
+import type { WindowCounts } from './window-counts.js';
+
+export interface MergedCounts {
+  hourly: Record<Population, HourCell[]>;
+  bySubmitDate: DateCell[];
+  missingSubmittedPairs: CreatedSubmittedCell[];
+  /** Excluded-by-design counts inside the period. */
+  excluded: { calibration: number; nonOriginal: number };
+  /** The first hour (in the scanned range) holding a missing scorecard, per population. */
+  firstMissingHour: Record<Population, string | null>;
+}
+
+function bump<K>(map: Map<K, { total: number; missing: number }>, key: K, total: number, missing: number): void {
+  const cell = map.get(key) ?? { total: 0, missing: 0 };
+  cell.total += total;
+  cell.missing += missing;
+  map.set(key, cell);
+}
+
+/** Pure: folds window results (in any order, as jobs finish) into sorted series. */
+export function mergeWindows(windows: WindowCounts[], period: { from: string; to: string }): MergedCounts {
+  const hours: Record<Population, Map<string, { total: number; missing: number }>> = { submitted: new Map(), unsubmitted: new Map() };
+  const bySubmit = new Map<string, { total: number; missing: number }>();
+  const pairs = new Map<string, number>();
+  const excluded = { calibration: 0, nonOriginal: 0 };
+  const periodFrom = period.from;
+  const periodTo = period.to;
+
+  for (const w of windows) {
+    for (const r of w.rows) {
+      if (r.cls !== 'in_scope') {
+        // hours and period bounds share one fixed ISO format (UTC), so text order is time order
+        if (r.hour >= periodFrom && r.hour < periodTo) {
+          if (r.cls === 'calibration') excluded.calibration += r.total;
+          else excluded.nonOriginal += r.total;
+        }
+        continue;
+      }
+      const population: Population = r.submitted_date === null ? 'unsubmitted' : 'submitted';
+      bump(hours[population], r.hour, r.total, r.missing);
+      if (r.submitted_date !== null) {
+        bump(bySubmit, r.submitted_date, r.total, r.missing);
+        if (r.missing > 0) {
+          const key = `${r.hour.slice(0, 10)}|${r.submitted_date}`;
+          pairs.set(key, (pairs.get(key) ?? 0) + r.missing);
+        }
+      }
+    }
+  }
+
+  const toCells = (m: Map<string, { total: number; missing: number }>): HourCell[] =>
+    [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([hour, c]) => ({ hour, ...c }));
+  const hourly = { submitted: toCells(hours.submitted), unsubmitted: toCells(hours.unsubmitted) };
+  const firstMissingHour = {
+    submitted: hourly.submitted.find((c) => c.missing > 0)?.hour ?? null,
+    unsubmitted: hourly.unsubmitted.find((c) => c.missing > 0)?.hour ?? null,
+  };
+  return {
+    hourly,
+    bySubmitDate: toCells(bySubmit).map(({ hour, total, missing }) => ({ date: hour, total, missing })),
+    missingSubmittedPairs: [...pairs.entries()]
+      .map(([k, count]) => {
+        const [createdDate = '', submittedDate = ''] = k.split('|');
+        return { createdDate, submittedDate, count };
+      })
+      .sort((a, b) => (a.createdDate + a.submittedDate < b.createdDate + b.submittedDate ? -1 : 1)),
+    excluded,
+    firstMissingHour,
+  };
+}

@@ -1,0 +1,36 @@
+// CSV of missing scorecard IDs (RFC 4180: CRLF line ends, fields quoted when they hold a comma, quote or line
+// break, quotes doubled). Streams: rows may be an async iterable straight from a database cursor.
+
+export interface MissingIdRow {
+  scorecardId: string;
+  population: string;
+  createdAt: string | Date;
+  submittedAt: string | Date | null;
+}
+
+export const MISSING_IDS_HEADER = ['scorecard_id', 'population', 'created_at', 'submitted_at'] as const;
+
+const EOL = '\r\n';
+
+export function csvField(value: string | number | Date | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  const text = value instanceof Date ? value.toISOString() : String(value);
+  return /[",\r\n]/.test(text) || /^\s|\s$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export function csvLine(fields: Array<string | number | Date | null | undefined>): string {
+  return fields.map(csvField).join(',') + EOL;
+}
+
+/** The CSV in chunks: the header line, then one line a row (for streaming to a file or an upload). */
+export async function* missingIdsCsvChunks(rows: AsyncIterable<MissingIdRow> | Iterable<MissingIdRow>): AsyncGenerator<string> {
+  yield csvLine([...MISSING_IDS_HEADER]);
+  for await (const r of rows) yield csvLine([r.scorecardId, r.population, r.createdAt, r.submittedAt]);
+}
+
+/** The whole CSV as text, header first. */
+export async function missingIdsCsv(rows: AsyncIterable<MissingIdRow> | Iterable<MissingIdRow>): Promise<string> {
+  const parts: string[] = [];
+  for await (const chunk of missingIdsCsvChunks(rows)) parts.push(chunk);
+  return parts.join('');
+}

@@ -1,0 +1,109 @@
+import type { Finding, GapReport, Population } from '../gap/report.js';
+import {
+  daysBetween,
+  formatApprox,
+  formatDate,
+  formatDateTime,
+  formatHourOfDay,
+  formatInt,
+  formatPct,
+  formatRatio,
+  formatShortDate,
+  formatShortDateRange,
+  plural,
+} from './format.js';
+
+// Plain English, with the numbers, one sentence per finding. Used as-is by the terminal and Slack renderers.
+
+const MAX_TEMPLATES = 5;
+
+function populationNoun(p: Population): string {
+  return p === 'submitted' ? 'submitted scorecards' : 'unsubmitted scorecards';
+}
+
+function templatesClause(templates: Extract<Finding, { kind: 'batch_failure' }>['templates']): string {
+  if (templates.length === 0) return '';
+  const sorted = [...templates].sort((a, b) => b.count - a.count);
+  const shown = sorted.slice(0, MAX_TEMPLATES).map((t) => `${t.title ?? t.templateId} (${formatInt(t.count)})`);
+  const rest = sorted.length - MAX_TEMPLATES;
+  return `; templates: ${shown.join(', ')}${rest > 0 ? `, and ${plural(rest, 'other')}` : ''}`;
+}
+
+export function findingSentence(f: Finding): string {
+  switch (f.kind) {
+    case 'onset': {
+      const first = `The first missing ${f.population} scorecard was created ${formatDateTime(f.firstMissingAt)} (${f.scorecardId})`;
+      if (f.firstDayOver1Pct === null) return `${first}; no day's missing rate passed 1%: isolated one-offs only.`;
+      const rate = f.rateThatDay === null ? '' : ` (${formatPct(f.rateThatDay)})`;
+      return `${first}; the daily missing rate first passed 1% on ${formatDate(f.firstDayOver1Pct)}${rate}.`;
+    }
+    case 'change_point': {
+      const verb = f.after >= f.before ? 'jumped' : 'dropped';
+      return `Missing rate for ${populationNoun(f.population)} ${verb} from ${formatPct(f.before)} to ${formatPct(f.after)} on ${formatDate(f.at)}.`;
+    }
+    case 'batch_failure': {
+      const rate = formatRatio(f.missing, f.total);
+      return (
+        `Batch job at ${formatDateTime(f.at)} failed: ${formatInt(f.missing)} of ${formatInt(f.total)} ` +
+        `${populationNoun(f.population)} missing (${rate}), ${formatApprox(f.typicalHourTotal)} in a usual hour` +
+        `${templatesClause(f.templates)}.`
+      );
+    }
+    case 'recurring_failure': {
+      const span = daysBetween(f.from, f.to) + 1;
+      const how = f.days >= span ? 'daily' : `on ${plural(f.days, 'day')}`;
+      const counts = `${formatPct(f.missingRate)} missing: ${formatInt(f.missing)} of ${formatInt(f.total)} ${populationNoun(f.population)}`;
+      const end = f.fixedOn === null ? 'still failing at the end of the period' : `fixed on ${formatShortDate(f.fixedOn)}`;
+      return `The ${formatHourOfDay(f.hourOfDay)} batch failed ${how} from ${formatShortDate(f.from)} to ${formatShortDate(f.to)} (${counts}), ${end}.`;
+    }
+    case 'recovery':
+      return `Missing rate for ${populationNoun(f.population)} recovered to ${formatPct(f.rateAfter)} from ${formatDate(f.at)}.`;
+    case 'submit_date_correlation':
+      return (
+        `${formatInt(f.count)} missing ${f.count === 1 ? 'scorecard was' : 'scorecards were'} created before ${formatShortDate(f.createdBefore)} ` +
+        `but submitted ${formatShortDateRange(f.submittedFrom, f.submittedTo)}: missing follows the submit date, not the create date.`
+      );
+    case 'clickhouse_gap': {
+      const worst = [...f.days].sort((a, b) => b.count - a.count)[0];
+      const where = f.days.length === 0 ? '' : ` on ${plural(f.days.length, 'day')}`;
+      const most = worst && f.days.length > 1 ? ` (most on ${formatDate(worst.date)}: ${formatInt(worst.count)})` : '';
+      return `${formatInt(f.count)} ${populationNoun(f.population)} are in historic but missing from ClickHouse${where}${most}.`;
+    }
+  }
+}
+
+function countsPhrase(missing: number, total: number, noun: string): string {
+  return `${formatInt(missing)} of ${formatInt(total)} ${noun} (${formatRatio(missing, total)})`;
+}
+
+/** One line: what the report concludes, with the numbers. */
+export function verdictSentence(report: GapReport): string {
+  const { submitted, unsubmitted } = report.populations;
+  const subject = `${report.customer}, ${report.period.label}`;
+  const chMissing = (submitted.clickhouseMissing ?? 0) + (unsubmitted.clickhouseMissing ?? 0);
+  const chClause = !report.clickhouse.configured
+    ? ''
+    : chMissing > 0
+      ? `; ${formatInt(chMissing)} more are in historic but missing from ClickHouse`
+      : '; ClickHouse matches historic';
+  switch (report.verdict) {
+    case 'gap': {
+      const parts: string[] = [];
+      if (submitted.missing > 0 || unsubmitted.missing === 0) parts.push(countsPhrase(submitted.missing, submitted.total, 'submitted'));
+      if (unsubmitted.missing > 0) parts.push(countsPhrase(unsubmitted.missing, unsubmitted.total, 'unsubmitted'));
+      return `${subject}: ${parts.join(' and ')} scorecards are missing from historic${chClause}.`;
+    }
+    case 'no_gap':
+      return (
+        `${subject}: no gap: all ${formatInt(submitted.total)} submitted and ${formatInt(unsubmitted.total)} unsubmitted ` +
+        `scorecards are in historic${report.clickhouse.configured ? ' and ClickHouse' : ''}.`
+      );
+    case 'clickhouse_gap_only': {
+      const parts: string[] = [];
+      if ((submitted.clickhouseMissing ?? 0) > 0) parts.push(`${formatInt(submitted.clickhouseMissing ?? 0)} submitted`);
+      if ((unsubmitted.clickhouseMissing ?? 0) > 0) parts.push(`${formatInt(unsubmitted.clickhouseMissing ?? 0)} unsubmitted`);
+      const what = parts.length > 0 ? parts.join(' and ') : formatInt(chMissing);
+      return `${subject}: historic is complete, but ${what} scorecards are missing from ClickHouse.`;
+    }
+  }
+}

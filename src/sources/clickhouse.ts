@@ -1,0 +1,21 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { Config } from '../config/schema.js';
+
+export type { ClickHouseClient };
+
+export interface ClickhouseTier {
+  client: ClickHouseClient;
+  /** `database.table`, built from validated identifiers in the config. */
+  table: string;
+}
+
+export function createClickhouseTier(config: NonNullable<Config['clickhouse']>): ClickhouseTier {
+  const client = createClient({
+    url: config.url,
+    username: config.username,
+    password: config.password,
+    request_timeout: config.requestTimeoutMs,
+    clickhouse_settings: { readonly: '1', max_execution_time: Math.ceil(config.requestTimeoutMs / 1000) },
+  });
+  return { client, table: `${config.database}.${config.table}` };
+}
