@@ -1,8 +1,5 @@
 #!/usr/bin/env node
 import { reportCliError } from './cli/cli-errors.js';
-import { configCommand } from './config/config-cli.js';
-import { dbInitCommand } from './db/db-init-cli.js';
-import { gapCommand } from './gap/gap-cli.js';
 import { createLogger } from './shared/logger.js';
 
 const HELP = `scorecard-bot <command> [options]
@@ -20,18 +17,18 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
   switch (command) {
+    // Commands load lazily: `scorecard-bot help` should not pay for Bolt, BullMQ and the ClickHouse client.
     case 'gap':
-      return gapCommand(rest, io);
+      return (await import('./gap/gap-cli.js')).gapCommand(rest, io);
     case 'db:init':
-      return dbInitCommand(rest, io);
+      return (await import('./db/db-init-cli.js')).dbInitCommand(rest, io);
     case 'demo-data': {
       const { runDemoData } = await import('./demo/demo-data-command.js');
       return runDemoData(rest, { log: (line: string) => process.stderr.write(line + '\n'), stdout: process.stdout });
     }
     case 'config:check':
-      return configCommand('check', rest, io);
     case 'config:schema':
-      return configCommand('schema', rest, io);
+      return (await import('./config/config-cli.js')).configCommand(command === 'config:check' ? 'check' : 'schema', rest, io);
     case undefined:
     case 'help':
     case '--help':

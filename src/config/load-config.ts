@@ -38,8 +38,8 @@ function formatIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path
     .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
     .join('');
-  const head = issue.path.find((p) => typeof p === 'string' && EXAMPLES[p] !== undefined);
-  const example = typeof head === 'string' ? `  (example: ${EXAMPLES[head]})` : '';
+  const head = [...issue.path].reverse().find((p) => typeof p === 'string');
+  const example = typeof head === 'string' && EXAMPLES[head] ? `  (example: ${EXAMPLES[head]})` : '';
   let message = issue.message;
   if (issue.code === 'invalid_union') message = 'must be either { url: ... } or { command: ... }';
   if (issue.code === 'unrecognized_keys') message = `unknown key(s): ${issue.keys.join(', ')}`;

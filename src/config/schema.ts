@@ -23,8 +23,8 @@ const connection = z.union([
 export const customerSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, e.g. "guitar-center"'),
-    profile: z.string().min(1, 'e.g. "us-east-1"'),
-    cluster: z.string().min(1, 'e.g. "us-east-1-prod"').optional(),
+    profile: z.string().min(1, 'must not be empty, e.g. "us-east-1"'),
+    cluster: z.string().min(1, 'must not be empty, e.g. "us-east-1-prod"').optional(),
     postgres: connection.describe('Read-only credentials: every gap and check query runs on these'),
     writer: connection.optional().describe('Writer credentials: used only by an approved backfill job'),
   })

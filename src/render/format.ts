@@ -25,9 +25,15 @@ export function formatPct(rate: number, decimals = 1): string {
   return `${(rate * 100).toFixed(decimals)}%`;
 }
 
-/** missing / total as '32.0%'; '–' when total is 0 (no scorecards: no rate). */
+/** missing / total as '32.0%'; '–' when total is 0 (no scorecards: no rate). A few missing out of many reads
+ *  '<0.1%', not '0.0%', and almost all reads '>99.9%', not '100.0%', so a rounded rate never hides a count. */
 export function formatRatio(missing: number, total: number, decimals = 1): string {
-  return total > 0 ? formatPct(missing / total, decimals) : '–';
+  if (total <= 0) return '–';
+  const text = formatPct(missing / total, decimals);
+  const step = 10 ** -decimals;
+  if (missing > 0 && text === formatPct(0, decimals)) return `<${step.toFixed(decimals)}%`;
+  if (missing < total && text === formatPct(1, decimals)) return `>${(100 - step).toFixed(decimals)}%`;
+  return text;
 }
 
 /** missing / total as a number, or null when total is 0. */

@@ -106,7 +106,8 @@ export function hourlyTable(report: GapReport): TableModel {
 }
 
 interface TimelineEvent {
-  at: string;
+  /** Sort key: the day, then first-missing before other events of that day, then the time. */
+  key: string;
   when: string;
   population: string;
   event: string;
@@ -121,14 +122,15 @@ function whenCell(at: string): string {
 /** First missing scorecards and the turning points found, in time order. */
 export function timelineTable(report: GapReport): TableModel {
   const events: TimelineEvent[] = [];
-  const add = (at: string, population: string, event: string): void => {
-    events.push({ at: new Date(at).toISOString(), when: whenCell(at), population, event });
+  const add = (at: string, population: string, event: string, order = 1): void => {
+    const iso = new Date(at).toISOString();
+    events.push({ key: `${iso.slice(0, 10)}|${order}|${iso}`, when: whenCell(at), population, event });
   };
   for (const population of ['submitted', 'unsubmitted'] as const) {
     const first = report.firstMissing[population];
     if (!first) continue;
     const submitted = first.submittedAt ? `, submitted ${formatShortDate(first.submittedAt)}` : '';
-    add(first.createdAt, population, `First missing scorecard created (${first.scorecardId}${submitted})`);
+    add(first.createdAt, population, `First missing scorecard created (${first.scorecardId}${submitted})`, 0);
   }
   for (const f of report.findings) {
     switch (f.kind) {
@@ -156,7 +158,7 @@ export function timelineTable(report: GapReport): TableModel {
         break;
     }
   }
-  events.sort((a, b) => a.at.localeCompare(b.at));
+  events.sort((a, b) => a.key.localeCompare(b.key));
   return {
     title: 'Timeline',
     note: 'When it started and what changed (UTC).',
