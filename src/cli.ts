@@ -5,6 +5,7 @@ import { createLogger } from './shared/logger.js';
 const HELP = `scorecard-bot <command> [options]
 
   gap <customer|all> <period>   find scorecards missing from historic and ClickHouse (--json, --csv FILE)
+  check <id> [customer]         why one scorecard is missing from historic or ClickHouse (--json)
   db:init --database-url URL    create the contract tables (dev, demo and tests only)
   demo-data --database-url URL  load the incident dataset (--clickhouse-url, --scale, --seed, --customers)
   config:check                  validate the config and print it with secrets masked
@@ -20,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
     // Commands load lazily: `scorecard-bot help` should not pay for Bolt, BullMQ and the ClickHouse client.
     case 'gap':
       return (await import('./gap/gap-cli.js')).gapCommand(rest, io);
+    case 'check':
+      return (await import('./check/check-cli.js')).checkCommand(rest, io);
     case 'db:init':
       return (await import('./db/db-init-cli.js')).dbInitCommand(rest, io);
     case 'demo-data': {

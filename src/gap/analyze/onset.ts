@@ -1,0 +1,32 @@
+// onset: when did missing start? The first missing scorecard (from the scan) and the first day on which missing
+// was really happening. "Really" is a bad day (stats.isBad): over 1% with 95% Wilson confidence and at least two
+// missing, so a lone straggler on a tiny day (1 of 3 = 33%) does not move the onset, while 26 of 129 does.
+import type { Finding, Population } from '../report.js';
+import type { GapSeries } from '../series.js';
+import { isBad, rateOf } from './stats.js';
+import { dateOf, type DayTally } from './view.js';
+
+export type OnsetFinding = Extract<Finding, { kind: 'onset' }>;
+
+/**
+ * @param scannedDaily the population's daily counts over the whole scanned range (history included: the onset
+ *   may well predate the period asked for).
+ * @param missingInPeriod emitted only when the period itself has missing scorecards (a healthy period gets nothing).
+ */
+export function findOnset(
+  population: Population,
+  first: GapSeries['firstMissing'][Population],
+  scannedDaily: readonly DayTally[],
+  missingInPeriod: number,
+): OnsetFinding | null {
+  if (first === null || missingInPeriod <= 0) return null;
+  const firstBad = scannedDaily.find((d) => d.date >= dateOf(first.createdAt) && isBad(d)) ?? null;
+  return {
+    kind: 'onset',
+    population,
+    firstMissingAt: first.createdAt,
+    scorecardId: first.scorecardId,
+    firstDayOver1Pct: firstBad?.date ?? null,
+    rateThatDay: firstBad ? rateOf(firstBad) : null,
+  };
+}

@@ -1,0 +1,76 @@
+// Every number the analysis decides with, in one place, each with the reason it has that value. They are rates,
+// ratios and significance levels rather than counts wherever possible, so that the same shapes give the same
+// findings at full volume (millions a month) and on demo data at 1/100 of it. The few absolute counts are floors
+// below which a shape cannot be told from noise at any volume.
+
+/** A "bad day" (also used for the onset's first day over 1%). */
+export const BAD_DAY = {
+  /** The rate that defines "missing is happening", per the incident report's 1% line. */
+  rate: 0.01,
+  /** Wilson score bound at 95%: the day's rate must be over `rate` with confidence, so 1 of 3 is not enough
+   *  evidence on its own but 26 of 129 is; for huge days the bound is the rate itself. */
+  z: 1.96,
+  /** Isolated one-offs (a single missing scorecard) never make a day bad, whatever the day's volume. */
+  minMissing: 2,
+} as const;
+
+export const CHANGE_POINT = {
+  /** Each side of a change needs this many days with volume: a level that lasts two days is not "sustained". */
+  minSegmentDays: 3,
+  /** Absolute change of the daily missing rate a reader would call a new level. */
+  minEffect: 0.1,
+  /** Critical value of the over-dispersion-scaled likelihood-ratio statistic (chi-square, 1 df). 15.1 is p = 1e-4,
+   *  i.e. 1% after a Bonferroni correction over up to 100 candidate days. */
+  critical: 15.1,
+  /** Best-first binary segmentation stops after this many: the report wants the few that matter. */
+  maxPoints: 3,
+} as const;
+
+export const BATCH = {
+  /** An hour is "far bigger than usual" at this multiple of the median non-empty hour of the scanned range.
+   *  5 (not 10): hours follow the working day, so a median hour is already a busy one (rentokil: 27,580 vs ~3.5k,
+   *  i.e. 8x, which is the shape to catch). */
+  timesTypical: 5,
+  /** Floor: below 50 scorecards an hour is not a batch job at any volume (nclh has 1-4 a day). */
+  minTotal: 50,
+  /** "Most of them missing". */
+  minMissingRate: 0.5,
+  /** The failure must be the hour's own, not the whole day's: its rate exceeds the rest of its day by this much. */
+  minExcessOverDay: 0.25,
+} as const;
+
+export const RECURRING = {
+  /** A pattern is a pattern from three failing days on. */
+  minDays: 3,
+  /** A cell (one hour of one day) needs this volume and this many missing before it can be judged failing. */
+  minCellTotal: 20,
+  minCellMissing: 5,
+  /** The hour's missing rate is high in itself ... */
+  minRate: 0.2,
+  /** ... and well above the rest of the same day (chronic background missing is not this hour's failure) ... */
+  minExcess: 0.15,
+  /** ... by a two-proportion z statistic this large (1 of 1 vs 0 of 10 is not evidence). */
+  minZ: 4,
+  /** A day where the hour has under this share of the run's usual volume is "no batch that day": skipped, not a fix. */
+  quietShare: 0.1,
+  /** At most this many such quiet days in a row inside a run (a skipped day, a weekend). */
+  maxQuietDays: 2,
+} as const;
+
+export const RECOVERY = {
+  /** "Stays at ~0": the pooled rate from the recovery day to the end of the period. */
+  maxRateAfter: 0.005,
+  /** Days with volume needed after the recovery day for it to be a recovery and not a lull. */
+  minDaysAfter: 2,
+  /** "After having been clearly non-zero": this many days with volume before it, pooled, form a bad day, and the
+   *  period has at least `minBadDays` bad days in all. */
+  lookbackDays: 3,
+  minBadDays: 2,
+} as const;
+
+export const SUBMIT_DATE = {
+  /** The first bad submit day must start a run of this many bad days (one bad day may be a straggler). */
+  sustainDays: 2,
+  /** Share of the missing created before that day that were submitted on or after it. */
+  minShare: 0.8,
+} as const;

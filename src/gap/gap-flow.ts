@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import type { FlowJob, FlowProducer } from 'bullmq';
+import type { GapSettings } from '../config/schema.js';
+import type { RunState, ActiveRun } from '../jobs/run-state.js';
+import type { OpsStore } from '../ops/ops-store.js';
+import type { CustomerSources } from '../sources/customer-sources.js';
+import type { ThreadPublisher } from '../slack/thread-publisher.js';
+import { rootMessage } from '../slack/blocks/gap-blocks.js';
+import type { GapInput } from './gap-input.js';
+import { allJobSchema, QUEUES, reportJobSchema, windowJobSchema, type RunMeta } from './gap-job-payloads.js';
+import { planGap, type GapPlan } from './gap-service.js';
+
+export interface JobRetryOptions {
+  attempts: number;
+  backoffMs: number;
+}
+
+/** Pure: the BullMQ flow of a run. Windows are children of a customer's report; customers are children of `all`. */
+export function buildGapFlow(meta: RunMeta, plans: GapPlan[], all: boolean, retry: JobRetryOptions): FlowJob {
+  const windowOpts = { attempts: retry.attempts, backoff: { type: 'exponential', delay: retry.backoffMs }, failParentOnFailure: true };
+  const reportFlow = (plan: GapPlan, standalone: boolean): FlowJob => ({
+    name: 'report',
+    queueName: QUEUES.report,
+    data: reportJobSchema.parse({ meta, plan, standalone }),
+    opts: {
+      jobId: standalone ? meta.runId : `${meta.runId}-${plan.customer}`,
+      attempts: retry.attempts,
+      backoff: { type: 'exponential', delay: retry.backoffMs },
+      // In an `all` run one customer's failure must not sink the others.
+      ...(standalone ? {} : { ignoreDependencyOnFailure: true }),
+    },
+    children: plan.windows.map((window, i) => ({
+      name: 'window',
+      queueName: QUEUES.window,
+      data: windowJobSchema.parse({ meta, plan: { ...plan, windows: [] }, window }),
+      opts: { ...windowOpts, jobId: `${meta.runId}-${plan.customer}-w${i}` },
+    })),
+  });
+  if (!all) {
+    const [plan] = plans;
+    if (!plan) throw new Error('a single-customer run needs one plan');
+    return reportFlow(plan, true);
+  }
+  return {
+    name: 'all',
+    queueName: QUEUES.all,
+    data: allJobSchema.parse({ meta, customers: plans.map((p) => p.customer) }),
+    opts: { jobId: meta.runId, attempts: retry.attempts, backoff: { type: 'exponential', delay: retry.backoffMs } },
+    children: plans.map((p) => reportFlow(p, false)),
+  };
+}
+
+export interface StartGapDeps {
+  sources: CustomerSources;
+  settings: GapSettings;
+  flow: FlowProducer;
+  runState: RunState;
+  publisher: ThreadPublisher;
+  ops: OpsStore | null;
+  retry: JobRetryOptions;
+  newRunId?: () => string;
+}
+
+export type StartOutcome = { status: 'started'; runId: string; rootTs: string } | { status: 'joined'; run: ActiveRun };
+
+export function runSubject(input: GapInput): string {
+  return `${input.customer}|${input.period.from.toISOString()}|${input.period.to.toISOString()}`;
+}
+
+/**
+ * Starts a run: claim (customer, period) so a second request joins instead of duplicating, post the root
+ * message (slash commands cannot post into threads), record the run, enqueue the flow.
+ */
+export async function startGapRun(deps: StartGapDeps, input: GapInput, who: { channel: string; user: string }): Promise<StartOutcome> {
+  const runId = (deps.newRunId ?? randomUUID)();
+  const subject = runSubject(input);
+  const held = await deps.runState.claim(subject, { runId, channel: '', rootTs: '' });
+  if (held) return { status: 'joined', run: held };
+  try {
+    const customers = input.customer === 'all' ? deps.sources.customers.map((c) => c.name) : [input.customer];
+    const plans = customers.map((c) => planGap(deps.sources, deps.settings, c, input.period));
+    const display = input.customer === 'all' ? `all ${customers.length} customers` : input.customer;
+    const rootTs = await deps.publisher.postRoot(
+      who.channel,
+      rootMessage({ status: 'queued', customer: display, periodLabel: input.period.label, requestedBy: who.user }),
+    );
+    await deps.runState.update(subject, { runId, channel: who.channel, rootTs });
+    const meta: RunMeta = {
+      runId,
+      subject,
+      channel: who.channel,
+      rootTs,
+      requestedBy: who.user,
+      periodLabel: input.period.label,
+      totalWindows: plans.reduce((n, p) => n + p.windows.length, 0),
+      startedAt: Date.now(),
+    };
+    await deps.ops?.recordRun({
+      runId,
+      customer: input.customer,
+      periodLabel: input.period.label,
+      periodFrom: input.period.from.toISOString(),
+      periodTo: input.period.to.toISOString(),
+      requestedBy: who.user,
+      channel: who.channel,
+      rootTs,
+    });
+    await deps.flow.add(buildGapFlow(meta, plans, input.customer === 'all', deps.retry));
+    return { status: 'started', runId, rootTs };
+  } catch (err) {
+    await deps.runState.release(subject, runId).catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,81 @@
+import type pg from 'pg';
+
+// The bot's own state (not a customer's): who asked for which run, where its thread is, how it ended.
+// Backfill requests and approvals will live here too.
+
+export const OPS_DDL = `
+CREATE SCHEMA IF NOT EXISTS scorecard_bot;
+CREATE TABLE IF NOT EXISTS scorecard_bot.gap_runs (
+  run_id text PRIMARY KEY,
+  customer text NOT NULL,
+  period_label text NOT NULL,
+  period_from timestamptz NOT NULL,
+  period_to timestamptz NOT NULL,
+  requested_by text NOT NULL,
+  channel text NOT NULL,
+  root_ts text NOT NULL,
+  status text NOT NULL CHECK (status IN ('queued', 'done', 'failed')),
+  verdict text,
+  summary jsonb,
+  error text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  finished_at timestamptz
+);
+CREATE INDEX IF NOT EXISTS gap_runs_customer_created_idx ON scorecard_bot.gap_runs (customer, created_at DESC);
+`;
+
+export interface GapRunRecord {
+  runId: string;
+  customer: string;
+  periodLabel: string;
+  periodFrom: string;
+  periodTo: string;
+  requestedBy: string;
+  channel: string;
+  rootTs: string;
+}
+
+export class OpsStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async migrate(): Promise<void> {
+    await this.pool.query(OPS_DDL);
+  }
+
+  async recordRun(r: GapRunRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO scorecard_bot.gap_runs (run_id, customer, period_label, period_from, period_to, requested_by, channel, root_ts, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued') ON CONFLICT (run_id) DO NOTHING`,
+      [r.runId, r.customer, r.periodLabel, r.periodFrom, r.periodTo, r.requestedBy, r.channel, r.rootTs],
+    );
+  }
+
+  async finishRun(runId: string, outcome: { status: 'done' | 'failed'; verdict?: string; summary?: unknown; error?: string }): Promise<void> {
+    await this.pool.query(
+      `UPDATE scorecard_bot.gap_runs SET status = $2, verdict = $3, summary = $4, error = $5, finished_at = now() WHERE run_id = $1`,
+      [runId, outcome.status, outcome.verdict ?? null, outcome.summary === undefined ? null : JSON.stringify(outcome.summary), outcome.error ?? null],
+    );
+  }
+
+  async getRun(runId: string): Promise<(GapRunRecord & { status: string; verdict: string | null }) | null> {
+    const { rows } = await this.pool.query(
+      `SELECT run_id, customer, period_label, period_from, period_to, requested_by, channel, root_ts, status, verdict
+       FROM scorecard_bot.gap_runs WHERE run_id = $1`,
+      [runId],
+    );
+    const r = rows[0] as Record<string, unknown> | undefined;
+    if (!r) return null;
+    return {
+      runId: String(r.run_id),
+      customer: String(r.customer),
+      periodLabel: String(r.period_label),
+      periodFrom: (r.period_from as Date).toISOString(),
+      periodTo: (r.period_to as Date).toISOString(),
+      requestedBy: String(r.requested_by),
+      channel: String(r.channel),
+      rootTs: String(r.root_ts),
+      status: String(r.status),
+      verdict: (r.verdict as string | null) ?? null,
+    };
+  }
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { assertWithinSlackLimits, ephemeralUsage, errorMessage, progressBar, rootMessage } from '../../src/slack/blocks/gap-blocks.js';
+import { noGapReport, rentokilReport } from './fixtures/gap-report-fixture.js';
+
+const section = (msg: { blocks: unknown[] }, i = 0): string => (msg.blocks[i] as { text: { text: string } }).text.text;
+
+describe('root message', () => {
+  it('shows progress while running', () => {
+    const msg = rootMessage({ status: 'running', customer: 'rentokil', periodLabel: 'Jan 2026', windowsDone: 12, windowsTotal: 31, requestedBy: 'U0ALICE' });
+    expect(msg.text).toBe('Investigating rentokil, Jan 2026… 12/31 windows');
+    expect(section(msg)).toBe(':mag: Investigating *rentokil*, Jan 2026… 12/31 windows\n`████████░░░░░░░░░░░░` 38%');
+    expect(JSON.stringify(msg.blocks[1])).toContain('Requested by <@U0ALICE>');
+    assertWithinSlackLimits(msg);
+  });
+
+  it('draws a fixed-width progress bar', () => {
+    expect(progressBar(0, 31)).toBe('░'.repeat(20));
+    expect(progressBar(31, 31)).toBe('█'.repeat(20));
+    expect(progressBar(40, 31)).toBe('█'.repeat(20));
+    expect(progressBar(0, 0)).toBe('░'.repeat(20));
+    expect(progressBar(1, 2, 10)).toBe('█████░░░░░');
+  });
+
+  it('says queued, done and failed', () => {
+    const queued = rootMessage({ status: 'queued', customer: 'rentokil', periodLabel: 'Jan 2026', ahead: 2 });
+    expect(queued.text).toBe('Investigating rentokil, Jan 2026… queued (2 investigations ahead)');
+    const done = rootMessage({ status: 'done', report: rentokilReport(), requestedBy: 'U0ALICE' });
+    expect(section(done)).toMatch(/^:red_circle: rentokil, Jan 2026: 1,165 of 3,637 submitted \(32\.0%\)/);
+    expect(JSON.stringify(done.blocks[1])).toContain('31 windows, 186 queries in 48.3 s');
+    expect(section(rootMessage({ status: 'done', report: noGapReport() }))).toMatch(/^:large_green_circle: guitar-center, Jan 2026: no gap/);
+    const failed = rootMessage({ status: 'failed', customer: 'rentokil', periodLabel: 'Jan 2026', message: 'statement timeout', hint: 'Try a shorter period.', window: '2026-01-12' });
+    expect(failed.text).toBe('Investigating rentokil, Jan 2026 failed: statement timeout');
+    expect(section(failed)).toBe(':x: Investigating *rentokil*, Jan 2026 failed (window 2026-01-12): statement timeout');
+    for (const m of [queued, done, failed]) assertWithinSlackLimits(m);
+    expect([queued, done, failed]).toMatchSnapshot();
+  });
+});
+
+describe('error messages', () => {
+  it('reports a failed window with a hint', () => {
+    const msg = errorMessage({ customer: 'rentokil', window: { from: '2026-01-12T00:00:00.000Z', to: '2026-01-13T00:00:00.000Z' }, message: 'canceling statement due to statement timeout', hint: 'Try a shorter period.' });
+    expect(msg.text).toBe('Investigating rentokil failed in window 2026-01-12T00:00:00.000Z to 2026-01-13T00:00:00.000Z: canceling statement due to statement timeout');
+    expect(section(msg)).toContain('> canceling statement due to statement timeout');
+    expect(JSON.stringify(msg.blocks[1])).toContain(':bulb: Try a shorter period.');
+    assertWithinSlackLimits(msg);
+    const long = errorMessage({ message: 'x'.repeat(10_000) });
+    assertWithinSlackLimits(long);
+    expect(long.blocks).toHaveLength(1);
+  });
+
+  it('explains usage to the requester only', () => {
+    const msg = ephemeralUsage({ message: 'internal', userMessage: '"jan2026" is not a period I understand', hint: 'Periods are UTC, for example: jan-2026.' });
+    expect(msg.response_type).toBe('ephemeral');
+    expect(section(msg, 0)).toBe(':warning: "jan2026" is not a period I understand');
+    expect(section(msg, 1)).toContain('`/scorecard-gap rentokil jan-2026`');
+    expect(JSON.stringify(msg.blocks[2])).toContain('Periods are UTC');
+    assertWithinSlackLimits(msg);
+    expect(ephemeralUsage('Unknown customer "acme".', { periods: ['2026-01'] }).blocks).toHaveLength(2);
+  });
+});

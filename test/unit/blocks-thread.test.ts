@@ -1,0 +1,170 @@
+import type { KnownBlock, TableBlock } from '@slack/types';
+import { describe, expect, it } from 'vitest';
+import {
+  assertWithinSlackLimits,
+  BACKFILL_ACTION_ID,
+  parseBackfillValue,
+  slackLimitViolations,
+  tableMessages,
+  threadMessages,
+  type SlackMessage,
+} from '../../src/slack/blocks/gap-blocks.js';
+import { dailyTable } from '../../src/render/tables.js';
+import { longReport, noGapReport, rentokilReport, spiritReport } from './fixtures/gap-report-fixture.js';
+
+function tableOf(msg: SlackMessage | undefined): TableBlock | undefined {
+  return msg?.blocks.find((b): b is TableBlock => b.type === 'table');
+}
+
+function cellText(cell: TableBlock['rows'][number][number] | undefined): string {
+  if (!cell) return '';
+  if (cell.type === 'raw_text') return cell.text;
+  const section = cell.elements[0];
+  const el = section && 'elements' in section ? section.elements[0] : undefined;
+  return el && 'text' in el ? String(el.text) : '';
+}
+
+function rowsOf(table: TableBlock | undefined): string[][] {
+  return (table?.rows ?? []).map((r) => r.map(cellText));
+}
+
+function findMessage(msgs: SlackMessage[], heading: string): SlackMessage | undefined {
+  return msgs.find((m) => {
+    const first = m.blocks[0];
+    return first?.type === 'section' && first.text?.text.startsWith(`*${heading}*`);
+  });
+}
+
+function buttons(msgs: SlackMessage[]): Array<{ action_id?: string; value?: string }> {
+  return msgs.flatMap((m) => m.blocks.flatMap((b: KnownBlock) => (b.type === 'actions' ? b.elements : []))) as Array<{ action_id?: string; value?: string }>;
+}
+
+describe('thread messages', () => {
+  it('renders rentokil Jan 2026 (snapshot)', async () => {
+    const msgs = threadMessages(rentokilReport());
+    await expect(JSON.stringify(msgs, null, 2)).toMatchFileSnapshot('__snapshots__/blocks-thread-rentokil-jan-2026.json');
+  });
+
+  it('posts in order: headline, findings, monthly, daily, hourly, timeline, backfill', () => {
+    const msgs = threadMessages(rentokilReport());
+    expect(msgs.map((m) => m.blocks[0]?.type === 'header' ? 'headline' : ((m.blocks[0] as { text?: { text: string } }).text?.text.split('*')[1] ?? ''))).toEqual([
+      'headline',
+      'Findings',
+      'Monthly',
+      'Daily',
+      'Hourly',
+      'Timeline',
+      'Backfill',
+    ]);
+    for (const m of msgs) {
+      assertWithinSlackLimits(m);
+      expect(m.blocks.filter((b) => b.type === 'table').length).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('headline shows both populations, exclusions and the ClickHouse tier', () => {
+    const [headline] = threadMessages(rentokilReport());
+    const text = JSON.stringify(headline);
+    expect(text).toContain('1,165 of 3,637 missing (32.0%)');
+    expect(text).toContain('27,373 of 2,555,891 missing (1.1%)');
+    expect(text).toContain('41 calibration, 12 non-original');
+    expect(text).toContain('3 submitted, 0 unsubmitted missing');
+    expect(JSON.stringify(threadMessages(spiritReport())[0])).toContain('*ClickHouse*\\nnot configured');
+  });
+
+  it('table cells equal the report numbers', () => {
+    const report = rentokilReport();
+    const msgs = threadMessages(report);
+    const monthly = rowsOf(tableOf(findMessage(msgs, 'Monthly')));
+    expect(monthly[0]).toEqual(['Month', 'Submitted', 'Missing', '% Missing', 'Unsubmitted', 'Missing', '% Missing']);
+    expect(monthly.at(-1)).toEqual(['Jan 2026', '3,637', '1,165', '32.0%', '2,555,891', '27,373', '1.1%']);
+    const daily = rowsOf(tableOf(findMessage(msgs, 'Daily')));
+    expect(daily).toHaveLength(report.daily.length + 1);
+    report.daily.forEach((d, i) => {
+      const row = daily[i + 1] ?? [];
+      expect(row[0]).toBe(d.date);
+      expect(Number(row[1]?.replaceAll(',', ''))).toBe(d.submitted.total);
+      expect(Number(row[2]?.replaceAll(',', ''))).toBe(d.submitted.missing);
+      expect(Number(row[4]?.replaceAll(',', ''))).toBe(d.unsubmitted.total);
+      expect(Number(row[5]?.replaceAll(',', ''))).toBe(d.unsubmitted.missing);
+    });
+    const hourly = rowsOf(tableOf(findMessage(msgs, 'Hourly')));
+    expect(hourly.find((r) => r[0] === 'Jan 23 03:00')).toEqual(['Jan 23 03:00', '4', '4', '100.0%', '27,580', '27,344', '99.1%']);
+    expect(tableOf(findMessage(msgs, 'Daily'))?.column_settings?.map((c) => c.align)).toEqual(['left', 'right', 'right', 'right', 'right', 'right', 'right']);
+  });
+
+  it('splits a 400-day daily table over messages that are each within limits', () => {
+    const report = longReport(400);
+    const msgs = threadMessages(report);
+    const daily = msgs.filter((m) => m.text.includes('Daily table'));
+    expect(daily).toHaveLength(5);
+    const rows = daily.flatMap((m) => {
+      const t = tableOf(m);
+      expect(t?.rows.length).toBeLessThanOrEqual(100);
+      return rowsOf(t).slice(1);
+    });
+    expect(rows.map((r) => r[0])).toEqual(report.daily.map((d) => d.date));
+    for (const m of msgs) assertWithinSlackLimits(m);
+  });
+
+  it('falls back to monospace code blocks of at most 3,000 characters', () => {
+    const report = longReport(400);
+    const msgs = threadMessages(report, { tableBlocks: false });
+    expect(msgs.some((m) => m.blocks.some((b) => b.type === 'table'))).toBe(false);
+    for (const m of msgs) assertWithinSlackLimits(m);
+    const code = msgs.flatMap((m) => m.blocks).filter((b) => b.type === 'section' && b.text?.text.startsWith('```'));
+    const text = code.map((b) => (b.type === 'section' ? (b.text?.text ?? '') : '')).join('\n');
+    for (const d of report.daily) expect(text).toContain(`| ${d.date} |`);
+    expect(tableMessages(dailyTable(rentokilReport()), { tableBlocks: false })).toHaveLength(1);
+  });
+
+  it('offers a backfill button with a short JSON value only when something is missing', () => {
+    const report = rentokilReport();
+    const [button] = buttons(threadMessages(report));
+    expect(button?.action_id).toBe(BACKFILL_ACTION_ID);
+    expect(button?.value?.length).toBeLessThan(2000);
+    expect(parseBackfillValue(button?.value ?? '')).toEqual({ customer: 'rentokil', period: { from: report.period.from, to: report.period.to } });
+    expect(buttons(threadMessages(noGapReport()))).toEqual([]);
+    expect(() => parseBackfillValue('{"customer":1}')).toThrow();
+  });
+
+  it('a healthy report has no empty tables and says there are no findings', () => {
+    const msgs = threadMessages(noGapReport());
+    expect(msgs.map((m) => m.text)).toEqual([
+      'guitar-center, Jan 2026: no gap: all 579 submitted and 712,045 unsubmitted scorecards are in historic.',
+      'guitar-center Jan 2026: no findings',
+      'guitar-center Jan 2026: Monthly table: 1 row',
+      'guitar-center Jan 2026: Daily table: 31 rows, 2026-01-01 to 2026-01-31',
+    ]);
+  });
+
+  it('escapes mrkdwn in names and splits many findings into sections and messages', () => {
+    const report = rentokilReport();
+    const many = {
+      ...report,
+      customer: 'a<b>&c',
+      findings: Array.from({ length: 400 }, (_, i) => ({ kind: 'recovery' as const, population: 'submitted' as const, at: `2026-01-${String((i % 28) + 1).padStart(2, '0')}`, rateAfter: 0 })),
+    };
+    const msgs = threadMessages(many);
+    for (const m of msgs) assertWithinSlackLimits(m);
+    expect(msgs.filter((m) => m.text.includes('400 findings')).length).toBeGreaterThan(0);
+    expect(JSON.stringify(msgs[0])).toContain('a&lt;b&gt;&amp;c');
+  });
+});
+
+describe('slack limits', () => {
+  it('lists every violation', () => {
+    const table = (rows: number): KnownBlock => ({ type: 'table', rows: Array.from({ length: rows }, () => [{ type: 'raw_text', text: 'x' }]) });
+    expect(slackLimitViolations({ text: '', blocks: [table(101), table(1)] })).toEqual([
+      'missing fallback text',
+      '2 table blocks (max 1)',
+      'block 0 (table): 101 rows (max 100)',
+    ]);
+    const section = { type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(3001) } } as const;
+    expect(slackLimitViolations({ text: 'ok', blocks: [section, ...Array.from({ length: 50 }, () => ({ type: 'divider' }))] })).toEqual([
+      '51 blocks (max 50)',
+      'block 0 (section): text is 3001 chars (max 3000)',
+    ]);
+    expect(() => assertWithinSlackLimits({ text: 'ok', blocks: [section] })).toThrow(/text is 3001 chars/);
+  });
+});
