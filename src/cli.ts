@@ -8,6 +8,8 @@ const HELP = `scorecard-bot <command> [options]
   check <id> [customer]         why one scorecard is missing from historic or ClickHouse (--json)
   db:init --database-url URL    create the contract tables (dev, demo and tests only)
   demo-data --database-url URL  load the incident dataset (--clickhouse-url, --scale, --seed, --customers)
+  serve                         Slack listener (Socket Mode or HTTP) and job workers
+  worker                        job workers only (several machines can share one queue)
   config:check                  validate the config and print it with secrets masked
   config:schema                 print the config's JSON Schema
 
@@ -25,6 +27,9 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./check/check-cli.js')).checkCommand(rest, io);
     case 'db:init':
       return (await import('./db/db-init-cli.js')).dbInitCommand(rest, io);
+    case 'serve':
+    case 'worker':
+      return (await import('./cli/serve.js')).serveCommand(command, rest, io);
     case 'demo-data': {
       const { runDemoData } = await import('./demo/demo-data-command.js');
       return runDemoData(rest, { log: (line: string) => process.stderr.write(line + '\n'), stdout: process.stdout });

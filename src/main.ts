@@ -1,8 +1,21 @@
+import { FlowProducer } from 'bullmq';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { WebClient } from '@slack/web-api';
+import type { App } from '@slack/bolt';
 import type { Config } from './config/schema.js';
+import type { GapJobDeps } from './gap/gap-processors.js';
+import { RunState } from './jobs/run-state.js';
+import { startWorkers, type RunningWorkers } from './jobs/workers.js';
+import { OpsStore } from './ops/ops-store.js';
+import { chartSpec, renderChartPng } from './render/chart.js';
+import { BotError } from './shared/errors.js';
+import { createLogger, type Logger } from './shared/logger.js';
+import { createSlackApp, slackTransportOptions } from './slack/slack-app.js';
+import { webClientPublisher } from './slack/thread-publisher.js';
 import { createClickhouseTier, type ClickhouseTier } from './sources/clickhouse.js';
 import { ConnectionUrlResolver } from './sources/connection-url.js';
 import { CustomerSources } from './sources/customer-sources.js';
-import { createLogger, type Logger } from './shared/logger.js';
 
 // The one place that turns config into live clients. Everything else receives what it needs as arguments.
 
@@ -28,3 +41,124 @@ export function createContext(config: Config, opts: { logger?: Logger } = {}): A
     },
   };
 }
+
+export interface ServeOptions {
+  /** false for `scorecard-bot worker`: jobs only, no Slack listener. */
+  listen: boolean;
+  logger?: Logger;
+  /** Worker lock settings; short in tests so a killed worker's job moves on quickly. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  workers?: boolean;
+}
+
+export interface ServeContext extends AppContext {
+  app: App | null;
+  workers: RunningWorkers | null;
+  /** Starts listening (HTTP port or Socket Mode); resolves with the HTTP port in HTTP mode. */
+  start(): Promise<number | null>;
+}
+
+function requireSection<T>(value: T | undefined, what: string, example: string): T {
+  if (value === undefined) throw new BotError('BAD_CONFIG', `serve and worker need ${what} in the config.`, { hint: `For example: ${example}` });
+  return value;
+}
+
+export async function createServeContext(config: Config, opts: ServeOptions): Promise<ServeContext> {
+  const base = createContext(config, { logger: opts.logger });
+  const { logger } = base;
+  const redisConfig = requireSection(config.redis, 'redis', 'redis: { url: redis://127.0.0.1:6379 }');
+  const opsConfig = requireSection(config.ops, 'ops', 'ops: { url: ${OPS_DATABASE_URL} }');
+  const slack = requireSection(config.slack, 'slack', 'slack: { mode: socket }  plus SLACK_BOT_TOKEN and SLACK_APP_TOKEN');
+  const transport = slackTransportOptions(slack);
+
+  // Workers block on Redis and must wait for it; the command path must fail fast so a person hears about it.
+  const workerRedis = { url: redisConfig.url, maxRetriesPerRequest: null };
+  const commandRedis = new Redis(redisConfig.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+  commandRedis.on('error', (err) => logger.warn({ err: err.message }, 'redis (command path) error'));
+  await commandRedis.connect().catch((err: unknown) => logger.warn({ err }, 'redis not reachable at start; commands will report it'));
+  const stateRedis = new Redis(redisConfig.url, { maxRetriesPerRequest: 3 });
+  stateRedis.on('error', () => undefined);
+  const prefix = redisConfig.prefix;
+  const runState = new RunState(stateRedis, prefix);
+  const commandRunState = new RunState(commandRedis, prefix);
+  const flow = new FlowProducer({ connection: commandRedis, prefix });
+
+  const opsPool = new pg.Pool({ connectionString: opsConfig.url, max: 4, application_name: 'scorecard-bot-ops' });
+  opsPool.on('error', () => undefined);
+  const ops = new OpsStore(opsPool);
+  await ops.migrate();
+
+  const web = new WebClient(transport.token, { slackApiUrl: (transport.clientOptions as { slackApiUrl?: string } | undefined)?.slackApiUrl });
+  const publisher = webClientPublisher(web);
+  const jobDeps: GapJobDeps = {
+    sources: base.sources,
+    clickhouse: base.clickhouse,
+    settings: config.gap,
+    logger,
+    publisher,
+    runState,
+    ops,
+    renderChart: (report) => renderChartPng(chartSpec(report)),
+  };
+  const workers =
+    opts.workers === false
+      ? null
+      : startWorkers(
+          jobDeps,
+          {
+            connection: workerRedis,
+            prefix,
+            concurrency: config.gap.concurrency,
+            lockDurationMs: opts.lockDurationMs ?? 30_000,
+            stalledIntervalMs: opts.stalledIntervalMs ?? 30_000,
+          },
+          logger,
+        );
+  const app = opts.listen
+    ? createSlackApp({
+        settings: slack,
+        logger,
+        gap: {
+          sources: base.sources,
+          settings: config.gap,
+          flow,
+          runState: commandRunState,
+          publisher,
+          ops,
+          retry: { attempts: config.gap.windowAttempts, backoffMs: 1000 },
+          slack,
+          logger,
+        },
+      })
+    : null;
+
+  let closed = false;
+  return {
+    ...base,
+    app,
+    workers,
+    async start() {
+      if (!app) return null;
+      if (slack.mode === 'socket') {
+        await app.start();
+        return null;
+      }
+      const server = (await app.start(slack.port)) as { address(): { port: number } | string | null };
+      const addr = server.address();
+      return typeof addr === 'object' && addr ? addr.port : slack.port;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Order matters for a clean drain: stop taking commands, finish running jobs, then drop connections.
+      await app?.stop().catch(() => undefined);
+      await workers?.close();
+      await flow.close().catch(() => undefined);
+      await Promise.all([base.close(), opsPool.end()]);
+      commandRedis.disconnect();
+      stateRedis.disconnect();
+    },
+  };
+}
+

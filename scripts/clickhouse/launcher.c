@@ -1,33 +1,49 @@
 /*
  * ClickHouse for tests, CI and the demo, with no Docker and no download.
  *
- * The ClickHouse engine comes from libchdb.so (npm devDependency @chdb/lib-linux-x64-gnu,
- * ClickHouse 26.x built as a library). libchdb.so contains clickhouse-local only: its network
- * servers are not linked in, and `SYSTEM START LISTEN` answers "not supported in clickhouse-local".
- * So this program does the HTTP part itself: it serves the subset of ClickHouse's HTTP interface
- * that @clickhouse/client and curl use, and runs every query in the real engine through chDB's
- * C API (chdb_connect / chdb_query_n / chdb_query_with_params_n).
+ * The engine is ClickHouse 26.x from libchdb.so (npm devDependency @chdb/lib-linux-x64-gnu, chDB = ClickHouse
+ * built as a library). libchdb.so only contains clickhouse-local: the network servers of clickhouse-server are
+ * not linked in (`SYSTEM START LISTEN` answers "not supported in clickhouse-local", `--listen_host` and
+ * `--http_port` are unknown options). So this program is the HTTP server: it implements the part of
+ * ClickHouse's HTTP interface that @clickhouse/client and curl use, and runs every statement in the real
+ * engine through chDB's C API (chdb_connect, chdb_query_n, chdb_query_with_params_n). Parsing, functions,
+ * table engines (MergeTree family), formats, settings and error messages are ClickHouse's own.
  *
- * Usage:
+ * Usage (normally through scripts/clickhouse/start.sh and stop.sh):
  *   launcher serve --path=DIR [--host=127.0.0.1] [--port=8123] [--pid-file=FILE]
- *                  [--max-sessions=16] [--keep-alive-timeout=10] [-- extra clickhouse-local args]
- *   launcher local [clickhouse-local args...]      (one-shot clickhouse-local, via query_stable_v2)
+ *                  [--max-sessions=16] [--keep-alive-timeout=10] [--log-queries] [-- clickhouse-local args]
+ *   launcher local [clickhouse-local args, e.g. --path=DIR --query "SELECT 1"]
+ *       one-shot clickhouse-local through query_stable_v2(argc, argv). Query errors are printed on stderr,
+ *       but the exit status is 0 (chDB reports only argument errors back); do not use it with the data
+ *       directory of a running server (the directory is locked).
  *
- * HTTP interface served (see scripts/clickhouse/README.md for the full list and the caveats):
- *   GET|HEAD /ping, /, /replicas_status            -> "Ok.\n"
- *   GET|POST /?query=...                           -> query (POST body appended after a newline, as ClickHouse does)
- *   POST / with the query in the body              -> query
- *   URL parameters: query, database, default_format, query_id, param_<name> (server-side {name:Type}
- *   binding), multipart/form-data bodies (query + param_*), any other name = a ClickHouse setting
- *   for this query only. Headers X-ClickHouse-Database / X-ClickHouse-Format. gzip request bodies and
- *   gzip responses (enable_http_compression=1 + Accept-Encoding: gzip) when built with -DHAVE_ZLIB.
- *   Errors: HTTP 4xx/5xx with the ClickHouse exception text and X-ClickHouse-Exception-Code.
- *   GET queries run with readonly=2, like ClickHouse.
- *   Not supported: authentication (any user/password is accepted), sessions (session_id is ignored),
- *   progress headers, external data, streaming of results (each result is buffered, then sent),
- *   cancelling a running query when the client disconnects.
+ * HTTP interface:
+ *   GET|HEAD /ping, /replicas_status, and / without a query -> "Ok.\n"
+ *   GET|POST /?query=SQL; POST / with SQL in the body; with both, the body follows the query after a newline
+ *     (how INSERT ... FORMAT X data is sent), as in ClickHouse.
+ *   URL parameters: query, database, default_format, query_id, param_<name> (server-side {name:Type} binding),
+ *     enable_http_compression; every other name is a ClickHouse setting applied to this query only
+ *     (unknown names fail with UNKNOWN_SETTING, like ClickHouse). multipart/form-data bodies (query and
+ *     param_* parts, used by @clickhouse/client for large parameters) are accepted.
+ *   Headers: X-ClickHouse-Database, X-ClickHouse-Format; Content-Encoding: gzip request bodies and gzip
+ *     responses (enable_http_compression=1 with Accept-Encoding: gzip) when built with -DHAVE_ZLIB -lz.
+ *   Responses: X-ClickHouse-Query-Id, X-ClickHouse-Format, X-ClickHouse-Timezone, X-ClickHouse-Summary;
+ *     errors: HTTP 400/403/404/500 with the ClickHouse exception text and X-ClickHouse-Exception-Code.
+ *   GET runs with readonly=2, like ClickHouse. Keep-alive (timeout 10 s, sent in the Keep-Alive header).
+ *
+ * Concurrency: every HTTP connection has a thread; statements run on a pool of chDB connections (up to
+ *   --max-sessions at once, created on demand; more wait). One chDB connection runs one statement at a time.
+ *   Each request leaves its connection as it found it (SET ... = DEFAULT, USE default); a connection whose
+ *   state a request changed (SET, USE, CREATE TEMPORARY TABLE, readonly) is replaced.
+ *
+ * Not supported: users and passwords (anything is accepted; listen on 127.0.0.1 only), sessions (session_id
+ *   is ignored: no temporary tables or SET across requests), progress headers, external data tables,
+ *   streaming (each result is built in memory, then sent), cancelling a query when the client disconnects,
+ *   query_id inside the engine (system.processes/KILL QUERY do not know the HTTP query_id), the native
+ *   TCP protocol (port 9000), the web UI (/play).
  *
  * Build: gcc -O2 -o launcher launcher.c -L$LIB -l:libchdb.so -Wl,-rpath,$LIB -lpthread [-DHAVE_ZLIB -lz]
+ *   (start.sh does it, into .cache/clickhouse/clickhouse-launcher).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -107,7 +123,8 @@ static char g_timezone[64] = "UTC";
 static int g_listen_fd = -1;
 static const char *g_pid_file;
 static volatile int g_stopping = 0;
-static int g_active_clients = 0;
+static int g_active_clients = 0; /* open HTTP connections */
+static int g_busy_requests = 0;  /* requests being read, executed or answered */
 static pthread_mutex_t g_clients_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -1069,6 +1086,9 @@ static void *client_thread(void *arg)
             request_free(&r);
             break;
         }
+        pthread_mutex_lock(&g_clients_mu);
+        g_busy_requests++;
+        pthread_mutex_unlock(&g_clients_mu);
         response_t resp = {0};
         buf_t body = {0}, raw = {0}, errbody = {0};
         params_t ps = {0};
@@ -1153,6 +1173,9 @@ static void *client_thread(void *arg)
         buf_free(&errbody);
         params_free(&ps);
         request_free(&r);
+        pthread_mutex_lock(&g_clients_mu);
+        g_busy_requests--;
+        pthread_mutex_unlock(&g_clients_mu);
         if (!keep || g_stopping) break;
     }
     close(c.fd);
@@ -1171,12 +1194,13 @@ static void *signal_thread(void *arg)
     logf_("received signal %d, shutting down", sig);
     g_stopping = 1;
     if (g_listen_fd >= 0) shutdown(g_listen_fd, SHUT_RDWR);
-    /* let running requests finish (at most 5 s), then close the engine cleanly */
+    /* let running requests finish (at most 5 s; idle keep-alive connections are not waited for),
+       then close the engine cleanly */
     for (int i = 0; i < 50; i++) {
         pthread_mutex_lock(&g_clients_mu);
-        int active = g_active_clients;
+        int busy = g_busy_requests;
         pthread_mutex_unlock(&g_clients_mu);
-        if (active == 0) break;
+        if (busy == 0) break;
         usleep(100000);
     }
     pthread_mutex_lock(&g_pool_mu);
@@ -1361,7 +1385,7 @@ int main(int argc, char **argv)
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, 1 << 20);
+    pthread_attr_setstacksize(&attr, 4 << 20);
     while (!g_stopping) {
         int fd = accept4(g_listen_fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd < 0) {

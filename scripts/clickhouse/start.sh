@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts (or reuses) a local ClickHouse HTTP server for tests, CI and the demo: no Docker, no download.
 # The engine is ClickHouse 26.x from the npm devDependency @chdb/lib-linux-x64-gnu (libchdb.so); the
-# HTTP front is scripts/clickhouse/launcher.c, built here with gcc. See scripts/clickhouse/README.md.
+# HTTP front is scripts/clickhouse/launcher.c (its header comment documents it), built here with gcc.
 #
 # Environment (all optional):
 #   CLICKHOUSE_PORT      port on 127.0.0.1 (default 8123)
@@ -36,7 +36,11 @@ die() {
 }
 
 [[ "$port" =~ ^[0-9]+$ ]] && ((port > 0 && port < 65536)) || die "CLICKHOUSE_PORT must be a port number, got '$port'"
-case "$data_dir" in /*) ;; *) data_dir="$PWD/$data_dir" ;; esac
+# Relative overrides are relative to the caller's directory; the server gets absolute paths.
+abs() { case "$1" in /*) printf '%s' "$1" ;; *) printf '%s' "$PWD/$1" ;; esac; }
+data_dir="$(abs "$data_dir")"
+pid_file="$(abs "$pid_file")"
+log_file="$(abs "$log_file")"
 mkdir -p "$cache_dir" "$data_dir" "$(dirname "$pid_file")" "$(dirname "$log_file")"
 
 ping_ok() { [[ "$(curl -s --max-time 2 "$url/ping" 2>/dev/null || true)" == "Ok." ]]; }
@@ -128,6 +132,7 @@ log_queries=()
 [[ "${CLICKHOUSE_LOG_QUERIES:-0}" == "1" ]] && log_queries=(--log-queries)
 say "starting on $url (data: $data_dir)"
 printf '\n' >>"$log_file"
+cd "$repo_root"
 nohup "$bin" serve --path="$data_dir" --host="$host" --port="$port" --pid-file="$pid_file" \
   --max-sessions="$max_sessions" "${log_queries[@]}" </dev/null >>"$log_file" 2>&1 &
 pid=$!

@@ -6,6 +6,7 @@ set -euo pipefail
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$script_dir/../.." && pwd)"
 pid_file="${CLICKHOUSE_PID_FILE:-$repo_root/.cache/clickhouse/server.pid}"
+case "$pid_file" in /*) ;; *) pid_file="$PWD/$pid_file" ;; esac
 
 say() { printf 'clickhouse: %s\n' "$*" >&2; }
 

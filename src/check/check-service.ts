@@ -101,7 +101,7 @@ export async function checkScorecard(deps: CheckDeps, input: CheckInput): Promis
     customer: customer.name,
     profile: customer.profile,
     createdAtFromId,
-    tiers: { ...facts, clickhouse },
+    tiers: { director: facts.director, scores: facts.scores, historic: facts.historic, clickhouse, conversation: facts.conversation },
     ...decision,
     searched,
     unreachable,

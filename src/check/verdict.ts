@@ -63,7 +63,7 @@ export function decide(facts: CheckFacts): Decision {
   if (!f) return notFound(facts);
   const { director: d, scores, historic, clickhouse: ch, conversation: conv } = f;
   const created = formatDateTime(d.createdAt);
-  const facts_ = tierEvidence(facts, f);
+  const factLines = tierEvidence(facts, f);
   const done = (verdict: Verdict, summary: string, cause: string[]): Decision => {
     const canRepair = REPAIRABLE.has(verdict) && scores.rows > 0 && conv.found;
     const repairNote = !REPAIRABLE.has(verdict)
@@ -71,7 +71,7 @@ export function decide(facts: CheckFacts): Decision {
       : canRepair
         ? ['A backfill can rewrite it from director.scores.']
         : ['Not repairable by a backfill: the writer needs the conversation, and it is missing.'];
-    return { verdict, summary, evidence: [...cause, ...facts_, ...repairNote], repairable: canRepair };
+    return { verdict, summary, evidence: [...cause, ...factLines, ...repairNote], repairable: canRepair };
   };
 
   if (d.calibratedScorecardId !== null) {

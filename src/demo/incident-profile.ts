@@ -241,3 +241,13 @@ export const HOLIDAYS: Record<string, number> = {
   '2025-07-04': 0.3, '2025-09-01': 0.5, '2025-11-27': 0.35, '2025-11-28': 0.7, '2025-12-24': 0.4,
   '2025-12-25': 0.15, '2025-12-26': 0.6, '2025-12-31': 0.5, '2026-01-01': 0.3, '2026-01-19': 0.8,
 };
+
+/** The events the report describes, per customer; ground-truth.ts counts them from the plan. */
+export const PLANTED_EVENTS = {
+  /** rentokil's one-hour failure of unsubmitted scorecards. */
+  batchFailure: { customer: 'rentokil', at: '2026-01-23T03' },
+  /** spirit's 14:00 UTC daily batch failing ~50% Jan 10-16, healthy from Jan 17 (no batch on Jan 12). */
+  recurringFailure: { customer: 'spirit', hourOfDay: 14, from: '2026-01-10', fixedOn: '2026-01-17', skipped: ['2026-01-12'] },
+  /** Populations whose missing rate falls to 0 on FIXED_ON: every customer's submitted, spirit's chronic unsubmitted. */
+  recovery: { submitted: CUSTOMERS, unsubmitted: ['spirit'] },
+} as const;

@@ -162,18 +162,22 @@ export function unsubmittedMonthCells(p: CustomerProfile, month: string, named: 
   const avgDaily = total / days.length;
   const cells: Cell[] = [];
   const bgWeights: number[] = [];
+  const explicitAt = new Map(u.hours.map((e) => [hourMs(e.at), e]));
+  const runs = u.runs.map((x) => ({ ...x, fromMs: dayMs(x.from), toMs: dayMs(x.to) }));
+  const skips = new Set(u.skips.map((s) => dayMs(s.date) + s.hour * HOUR_MS));
+  const namedHere = named.filter((n) => n.customer === p.customer && n.population === 'unsubmitted');
   for (const day of days) {
     const dw = dayWeight('unsubmitted', day, seed, `${p.customer}|u`);
     const hw = hourWeights(seed, `${p.customer}|u`, day);
     for (let h = 0; h < 24; h++) {
       const at = day + h * HOUR_MS;
       const r = keyedRandom(seed, `cell|${p.customer}|${at}`);
-      const n = namedIn(named, p.customer, 'unsubmitted', at, at + HOUR_MS);
+      const n = namedIn(namedHere, p.customer, 'unsubmitted', at, at + HOUR_MS);
       const cell: Cell = { hourMs: at, type: 'background', total: 0, missing: n.missing, fixedMissing: false, namedPresent: n.present, namedMissing: n.missing };
-      const explicit = u.hours.find((e) => hourMs(e.at) === at);
-      const run = u.runs.find((x) => x.hour === h && inRange(day, x));
+      const explicit = explicitAt.get(at);
+      const run = runs.find((x) => x.hour === h && day >= x.fromMs && day < x.toMs);
       const batch = u.batches.find((b) => b.hour === h);
-      const skipped = u.skips.some((s) => s.hour === h && dayMs(s.date) === day);
+      const skipped = skips.has(at);
       if (explicit) {
         Object.assign(cell, { type: 'explicit', total: explicit.total, missing: explicit.missing, fixedMissing: true });
         if (explicit.templates) cell.templates = explicit.templates;

@@ -2,7 +2,7 @@
 //
 // - CLICKHOUSE_URL set: that server is used as is (nothing is started or stopped).
 // - otherwise: scripts/clickhouse/start.sh starts a throw-away server (ClickHouse 26.x engine from
-//   @chdb/lib-linux-x64-gnu, see scripts/clickhouse/README.md) on CLICKHOUSE_PORT, or on the first free
+//   @chdb/lib-linux-x64-gnu, see scripts/clickhouse/launcher.c) on CLICKHOUSE_PORT, or on the first free
 //   port from 18123 (locked with .cache/clickhouse/vitest-<port>.lock, so parallel vitest runs each get their
 //   own), with a fresh data directory, pid file and log under .cache/clickhouse/vitest-<port>/.
 //   Teardown stops it, if this setup started it.
