@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { Config } from '../config/schema.js';
 
 export type { ClickHouseClient };
@@ -15,6 +15,8 @@ export function createClickhouseTier(config: NonNullable<Config['clickhouse']>):
     username: config.username,
     password: config.password,
     request_timeout: config.requestTimeoutMs,
+    // Its own console logger would print stacks (and URLs) outside pino; our callers classify and log errors.
+    log: { level: ClickHouseLogLevel.OFF },
     clickhouse_settings: { readonly: '1', max_execution_time: Math.ceil(config.requestTimeoutMs / 1000) },
   });
   return { client, table: `${config.database}.${config.table}` };

@@ -1,0 +1,221 @@
+import { Readable } from 'node:stream';
+import type { ClickHouseClient } from '@clickhouse/client';
+import pg from 'pg';
+import { dayMs } from './numbers.js';
+import {
+  cohortParams,
+  CREATE_MEMBERS,
+  DELETE_OWNED,
+  EXISTING_ROWS,
+  INSERT_CHATS,
+  INSERT_HISTORIC,
+  INSERT_HISTORIC_RETURNING_TSV,
+  INSERT_MEMBERS_FROM_COHORTS,
+  INSERT_MEMBERS_FROM_NAMED,
+  INSERT_SCORECARDS,
+  INSERT_SCORES,
+  namedParams,
+  UPSERT_TEMPLATES,
+} from './load-sql.js';
+import type { NamedScorecard } from './named.js';
+import type { Cohort, DemoPlan } from './plan.js';
+
+// The shell around the plan: turns it into rows with set-based SQL, chunk by chunk (one transaction each), on up
+// to `concurrency` PostgreSQL connections, and mirrors historic into ClickHouse from what each chunk wrote.
+
+export interface LoadOptions {
+  pg: pg.Pool | pg.Client;
+  clickhouse: ClickHouseClient | null;
+  clickhouseDatabase: string;
+  clickhouseTable: string;
+  onProgress?: (line: string) => void;
+  /** Delete the plan's customers' rows in its date range first; without it a non-empty range is refused. */
+  replace?: boolean;
+  /** Parallel connections when `pg` is a Pool (default 2). */
+  concurrency?: number;
+  /** Approximate rows (scorecards, chats, scores, historic) per chunk (default 800k). */
+  chunkRows?: number;
+}
+
+export interface LoadResult {
+  chunks: number;
+  scorecards: number;
+  chats: number;
+  scores: number;
+  historic: number;
+  clickhouse: number;
+  elapsedMs: number;
+  /** All rows written (PostgreSQL and ClickHouse) per second of wall time, ANALYZE included. */
+  rowsPerSecond: number;
+}
+
+export class DemoDataExistsError extends Error {
+  override name = 'DemoDataExistsError';
+}
+
+type Chunk = { kind: 'named'; named: NamedScorecard[] } | { kind: 'cohorts'; cohorts: Cohort[] };
+type Counts = Omit<LoadResult, 'chunks' | 'elapsedMs' | 'rowsPerSecond'>;
+
+const TSV_PIECE_ROWS = 100_000;
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function chunksOf(plan: DemoPlan, chunkRows: number): Chunk[] {
+  const chunks: Chunk[] = [];
+  if (plan.named.length > 0) chunks.push({ kind: 'named', named: plan.named });
+  const sorted = [...plan.cohorts].sort((a, b) => (a.customer < b.customer ? -1 : a.customer > b.customer ? 1 : a.hourMs - b.hourMs));
+  let current: Cohort[] = [];
+  let rows = 0;
+  for (const c of sorted) {
+    current.push(c);
+    rows += c.count * (2 + (c.scoreMin + c.scoreMax)); // scorecard + chat + ~2 x average scores (director + historic)
+    if (rows >= chunkRows) {
+      chunks.push({ kind: 'cohorts', cohorts: current });
+      current = [];
+      rows = 0;
+    }
+  }
+  if (current.length > 0) chunks.push({ kind: 'cohorts', cohorts: current });
+  return chunks;
+}
+
+/** Loads the plan. The contract tables must exist (scorecard-bot db:init); nothing is dropped or recreated. */
+export async function loadDemoData(plan: DemoPlan, options: LoadOptions): Promise<LoadResult> {
+  const started = Date.now();
+  const say = options.onProgress ?? (() => {});
+  const { clickhouse } = options;
+  const chTable = `${options.clickhouseDatabase}.${options.clickhouseTable}`;
+  const range = [plan.customers, plan.profileId, new Date(dayMs(plan.from)).toISOString(), new Date(dayMs(plan.to)).toISOString()];
+  const chRange = {
+    customers: plan.customers,
+    profile: plan.profileId,
+    from: `${plan.from} 00:00:00.000`,
+    to: `${plan.to} 00:00:00.000`,
+  };
+  const chWhere = `customer_id IN {customers:Array(String)} AND profile_id = {profile:String}
+    AND scorecard_created_at >= {from:DateTime64(3, 'UTC')} AND scorecard_created_at < {to:DateTime64(3, 'UTC')}`;
+
+  const existing = (await options.pg.query<{ n: number }>(EXISTING_ROWS, range)).rows[0]?.n ?? 0;
+  let chExisting = 0;
+  if (clickhouse) {
+    const rs = await clickhouse.query({ query: `SELECT count() AS n FROM (SELECT 1 FROM ${chTable} WHERE ${chWhere} LIMIT 1)`, query_params: chRange, format: 'JSONEachRow' });
+    chExisting = Number(((await rs.json()) as { n: number | string }[])[0]?.n ?? 0);
+  }
+  const what = `${plan.customers.join(', ')} (${plan.profileId}) created ${plan.from}..${plan.to}`;
+  if ((existing > 0 || chExisting > 0) && !options.replace) {
+    const where = [existing > 0 ? 'PostgreSQL' : '', chExisting > 0 ? 'ClickHouse' : ''].filter(Boolean).join(' and ');
+    throw new DemoDataExistsError(`${where} already has scorecards for ${what}; pass --replace to delete and reload them`);
+  }
+  if (existing > 0 || chExisting > 0) {
+    say(`demo-data: deleting existing rows for ${what}`);
+    await inTransaction(options.pg, async (c) => {
+      for (const sql of DELETE_OWNED) await c.query(sql, range);
+    });
+    if (clickhouse) {
+      await clickhouse.command({ query: `ALTER TABLE ${chTable} DELETE WHERE ${chWhere}`, query_params: chRange, clickhouse_settings: { mutations_sync: '2' } });
+    }
+  }
+
+  await options.pg.query(UPSERT_TEMPLATES, [plan.templates.map((t) => t.customer), plan.profileId, plan.templates.map((t) => t.id), plan.templates.map((t) => t.title)]);
+
+  const chunks = chunksOf(plan, options.chunkRows ?? 800_000);
+  const gapIds = plan.named.filter((n) => !n.inClickhouse).map((n) => n.scorecardId);
+  const totals: Counts = { scorecards: 0, chats: 0, scores: 0, historic: 0, clickhouse: 0 };
+  let done = 0;
+  let next = 0;
+  let lastSaid = 0;
+  const report = (force: boolean) => {
+    const now = Date.now();
+    if (!force && now - lastSaid < 1000) return;
+    lastSaid = now;
+    const rows = totals.scorecards + totals.chats + totals.scores + totals.historic + totals.clickhouse;
+    const secs = (now - started) / 1000;
+    say(`demo-data: ${done}/${chunks.length} chunks, ${fmt(totals.scorecards)} scorecards, ${fmt(rows)} rows in ${secs.toFixed(1)} s (${fmt(rows / Math.max(secs, 0.001))} rows/s)`);
+  };
+
+  const runChunk = async (client: pg.ClientBase, chunk: Chunk): Promise<void> => {
+    let pieces: string[] = [];
+    await client.query('BEGIN');
+    try {
+      // Demo data can be reloaded: a crash losing the last commits is cheaper than waiting for each WAL flush.
+      await client.query('SET LOCAL synchronous_commit = off');
+      await client.query(CREATE_MEMBERS);
+      if (chunk.kind === 'named') await client.query(INSERT_MEMBERS_FROM_NAMED, namedParams(chunk.named));
+      else await client.query(INSERT_MEMBERS_FROM_COHORTS, cohortParams(chunk.cohorts));
+      const profile = [plan.profileId];
+      const scorecards = (await client.query(INSERT_SCORECARDS, profile)).rowCount ?? 0;
+      const chats = (await client.query(INSERT_CHATS, profile)).rowCount ?? 0;
+      const scores = (await client.query(INSERT_SCORES, profile)).rowCount ?? 0;
+      let historic = 0;
+      let mirrored = 0;
+      if (clickhouse) {
+        const r = await client.query<{ historic: number; clickhouse: number; tsv: string | null }>(INSERT_HISTORIC_RETURNING_TSV, [plan.profileId, gapIds, TSV_PIECE_ROWS]);
+        for (const row of r.rows) {
+          historic += row.historic;
+          mirrored += row.clickhouse;
+          if (row.tsv) pieces.push(row.tsv);
+        }
+      } else historic = (await client.query(INSERT_HISTORIC, profile)).rowCount ?? 0;
+      await client.query('COMMIT');
+      Object.assign(totals, {
+        scorecards: totals.scorecards + scorecards,
+        chats: totals.chats + chats,
+        scores: totals.scores + scores,
+        historic: totals.historic + historic,
+      });
+      // ClickHouse after the commit: it never holds rows PostgreSQL does not.
+      for (const tsv of pieces) {
+        await clickhouse?.insert({ table: chTable, values: Readable.from([tsv, '\n']), format: 'TabSeparated' });
+      }
+      pieces = [];
+      totals.clickhouse += mirrored;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    }
+    done += 1;
+    report(false);
+  };
+
+  const worker = async (client: pg.ClientBase) => {
+    for (let i = next++; i < chunks.length; i = next++) {
+      const chunk = chunks[i];
+      if (chunk) await runChunk(client, chunk);
+    }
+  };
+  if (options.pg instanceof pg.Pool) {
+    const pool = options.pg;
+    const n = Math.max(1, Math.min(options.concurrency ?? 2, chunks.length));
+    const clients = await Promise.all(Array.from({ length: n }, () => pool.connect()));
+    try {
+      await Promise.all(clients.map(worker));
+    } finally {
+      for (const c of clients) c.release();
+    }
+  } else {
+    await worker(options.pg);
+  }
+  report(true);
+
+  say('demo-data: ANALYZE (and VACUUM historic.scorecard_scores for index-only scans)');
+  await options.pg.query('ANALYZE director.scorecards, director.scores, director.scorecard_templates, app.chats');
+  await options.pg.query('VACUUM (ANALYZE) historic.scorecard_scores');
+  const elapsedMs = Date.now() - started;
+  const rows = totals.scorecards + totals.chats + totals.scores + totals.historic + totals.clickhouse;
+  const result = { chunks: chunks.length, ...totals, elapsedMs, rowsPerSecond: Math.round(rows / Math.max(elapsedMs / 1000, 0.001)) };
+  say(`demo-data: done: ${fmt(rows)} rows in ${(elapsedMs / 1000).toFixed(1)} s (${fmt(result.rowsPerSecond)} rows/s)`);
+  return result;
+}
+
+async function inTransaction(db: pg.Pool | pg.Client, body: (c: pg.ClientBase) => Promise<void>): Promise<void> {
+  const client = db instanceof pg.Pool ? await db.connect() : db;
+  try {
+    await client.query('BEGIN');
+    await body(client);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    if (db instanceof pg.Pool) (client as pg.PoolClient).release();
+  }
+}
