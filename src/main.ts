@@ -12,6 +12,8 @@ import { chartSpec, renderChartPng } from './render/chart.js';
 import { BotError } from './shared/errors.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { createSlackApp, slackTransportOptions } from './slack/slack-app.js';
+import { registerCheckCommand } from './check/check-slash-command.js';
+import { DEFAULT_CHECK_TIMEOUT_MS } from './check/check-service.js';
 import { webClientPublisher } from './slack/thread-publisher.js';
 import { createClickhouseTier, type ClickhouseTier } from './sources/clickhouse.js';
 import { ConnectionUrlResolver } from './sources/connection-url.js';
@@ -130,6 +132,9 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
           slack,
           logger,
         },
+        extraCommands: [
+          registerCheckCommand({ sources: base.sources, clickhouse: base.clickhouse, timeoutMs: DEFAULT_CHECK_TIMEOUT_MS, logger, slack }),
+        ],
       })
     : null;
 

@@ -71,7 +71,7 @@ export const configSchema = z
         botToken: z.string().startsWith('xoxb-', 'a bot token starts with xoxb-').optional(),
         appToken: z.string().startsWith('xapp-', 'an app-level token starts with xapp-').optional(),
         signingSecret: z.string().min(1).optional(),
-        port: z.number().int().min(1).max(65535).default(3000),
+        port: z.number().int().min(0).max(65535).default(3000).describe('HTTP mode port; 0 picks a free one'),
         apiUrl: z.string().url().optional(),
         allowedChannels: z.array(z.string()).default([]),
         allowedUsers: z.array(z.string()).default([]),

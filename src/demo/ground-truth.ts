@@ -104,6 +104,8 @@ export interface GroundTruth {
   from: string;
   to: string;
   customers: Customer[];
+  /** Where the loader mirrored historic; null: ClickHouse not loaded (clickhouseMissing then describes the intent). */
+  clickhouse: { database: string; table: string } | null;
   rows: RowCounts;
   perCustomer: Partial<Record<Customer, CustomerTruth>>;
   checkCases: Record<CheckCase, CheckCaseTruth | null>;
@@ -346,7 +348,7 @@ function checkCases(plan: DemoPlan): Record<CheckCase, CheckCaseTruth | null> {
   return out;
 }
 
-export function groundTruth(plan: DemoPlan): GroundTruth {
+export function groundTruth(plan: DemoPlan, clickhouse: GroundTruth['clickhouse'] = null): GroundTruth {
   const perCustomer: GroundTruth['perCustomer'] = {};
   const rows: RowCounts = { scorecards: 0, scores: 0, historic: 0, clickhouse: 0, chats: 0 };
   for (const customer of plan.customers) {
@@ -356,7 +358,7 @@ export function groundTruth(plan: DemoPlan): GroundTruth {
   }
   return {
     version: 1, seed: plan.seed, scale: plan.scale, profileId: plan.profileId, from: plan.from, to: plan.to,
-    customers: plan.customers, rows, perCustomer, checkCases: checkCases(plan),
+    customers: plan.customers, clickhouse, rows, perCustomer, checkCases: checkCases(plan),
     named: plan.named.map((n) => ({
       name: n.name, role: n.role, checkCase: n.checkCase, customer: n.customer, population: n.population,
       scorecardId: n.scorecardId, conversationId: n.conversationId, conversationExists: n.conversationExists,

@@ -71,7 +71,8 @@ FROM (
     OFFSET 0
   ) t
   OFFSET 0
-) m`;
+) m
+ORDER BY id`;
 
 export function namedParams(named: NamedScorecard[]): unknown[] {
   return [

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { createClient } from '@clickhouse/client';
+import pg from 'pg';
+import { parseConfig } from '../../src/config/load-config.js';
+import type { Config } from '../../src/config/schema.js';
+import { dbInit } from '../../src/db/db-init.js';
+import { groundTruth, type GroundTruth } from '../../src/demo/ground-truth.js';
+import { loadDemoData } from '../../src/demo/load.js';
+import { buildPlan, type PlanOptions } from '../../src/demo/plan.js';
+import { clickhouseUrl } from './clickhouse-url.js';
+
+// A fresh PostgreSQL database and ClickHouse database per test file, loaded with the incident dataset, plus a
+// config pointing the bot at them through the read-only role. Dropped by `drop()`.
+
+export const PG_ADMIN = process.env.PGTEST_URL ?? 'postgres://postgres@127.0.0.1:5432';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const READ_ONLY_ROLE = 'scorecard_bot_ro';
+
+export interface DemoDatabase {
+  name: string;
+  adminUrl: string;
+  readOnlyUrl: string;
+  clickhouseUrl: string;
+  clickhouseDatabase: string;
+  truth: GroundTruth;
+  /** A valid config for the bot against this data (customers read-only, ClickHouse, Redis with a unique prefix). */
+  config(extra?: Record<string, unknown>): Config;
+  drop(): Promise<void>;
+}
+
+function withDb(base: string, db: string, user?: string): string {
+  const u = new URL(base);
+  u.pathname = `/${db}`;
+  if (user) u.username = user;
+  return u.toString();
+}
+
+export async function adminQuery(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  const c = new pg.Client({ connectionString: withDb(PG_ADMIN, 'postgres') });
+  await c.connect();
+  try {
+    return await c.query(sql, params);
+  } finally {
+    await c.end();
+  }
+}
+
+export async function createEmptyDatabase(prefix: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  return {
+    name,
+    url: withDb(PG_ADMIN, name),
+    drop: async () => {
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+export async function createDemoDatabase(opts: Partial<PlanOptions> & { clickhouse?: boolean } = {}): Promise<DemoDatabase> {
+  const db = await createEmptyDatabase('sgb_test');
+  const chUrl = clickhouseUrl();
+  const chDatabase = `sgb_${db.name.slice(-10)}`;
+  const ch = createClient({ url: chUrl });
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    // Parallel test files race to create the cluster-wide role; the loser's duplicate error is harmless.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await dbInit(client, { readOnlyRole: READ_ONLY_ROLE, clickhouse: { client: ch, database: chDatabase, table: 'scorecard_scores' } });
+        break;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (attempt < 3 && (code === '23505' || code === '42710' || code === 'XX000')) continue;
+        throw err;
+      }
+    }
+    const plan = buildPlan({ seed: opts.seed ?? 7, scale: opts.scale ?? 0.002, customers: opts.customers, from: opts.from, to: opts.to });
+    await loadDemoData(plan, {
+      pg: client,
+      clickhouse: opts.clickhouse === false ? null : ch,
+      clickhouseDatabase: chDatabase,
+      clickhouseTable: 'scorecard_scores',
+    });
+    const truth = groundTruth(plan);
+    const readOnlyUrl = withDb(PG_ADMIN, db.name, READ_ONLY_ROLE);
+    const redisPrefix = `sgb-test-${randomUUID().slice(0, 8)}`;
+    return {
+      name: db.name,
+      adminUrl: db.url,
+      readOnlyUrl,
+      clickhouseUrl: chUrl,
+      clickhouseDatabase: chDatabase,
+      truth,
+      config(extra = {}) {
+        const raw = {
+          customers: truth.customers.map((name) => ({ name, profile: truth.profileId, cluster: 'us-east-1-prod', postgres: { url: readOnlyUrl }, writer: { url: db.url } })),
+          ...(opts.clickhouse === false ? {} : { clickhouse: { url: chUrl, database: chDatabase, table: 'scorecard_scores' } }),
+          redis: { url: REDIS_URL, prefix: redisPrefix },
+          ops: { url: db.url },
+          gap: { statementTimeoutMs: 30_000, concurrency: 4, historyMonths: 6, windowAttempts: 2 },
+          logLevel: 'silent',
+          ...extra,
+        };
+        return parseConfig(JSON.stringify(raw), {});
+      },
+      async drop() {
+        await ch.command({ query: `DROP DATABASE IF EXISTS ${chDatabase}` }).catch(() => undefined);
+        await ch.close();
+        await db.drop();
+      },
+    };
+  } finally {
+    await client.end();
+  }
+}
