@@ -121,6 +121,7 @@ export async function loadDemoData(plan: DemoPlan, options: LoadOptions): Promis
   const gapIds = plan.named.filter((n) => !n.inClickhouse).map((n) => n.scorecardId);
   const totals: Counts = { scorecards: 0, chats: 0, scores: 0, historic: 0, clickhouse: 0 };
   let done = 0;
+  let chTail: Promise<void> = Promise.resolve();
   let lastSaid = 0;
   const report = (force: boolean) => {
     const now = Date.now();
@@ -163,12 +164,21 @@ export async function loadDemoData(plan: DemoPlan, options: LoadOptions): Promis
         scores: totals.scores + scores,
         historic: totals.historic + historic,
       });
-      // ClickHouse after the commit: it never holds rows PostgreSQL does not.
-      for (const tsv of pieces) {
-        await clickhouse?.insert({ table: chTable, values: Readable.from([Buffer.from(tsv + '\n')], { objectMode: false }), format: 'TabSeparated' });
+      // ClickHouse after the commit (it never holds rows PostgreSQL does not), one insert at a time, overlapping the
+      // next chunk's PostgreSQL work; waiting for the previous one bounds the text held in memory.
+      if (clickhouse && pieces.length > 0) {
+        const previous = chTail;
+        const sending = pieces;
+        chTail = previous.then(async () => {
+          for (const tsv of sending) {
+            await clickhouse.insert({ table: chTable, values: Readable.from([Buffer.from(tsv + '\n')], { objectMode: false }), format: 'TabSeparated' });
+          }
+          totals.clickhouse += mirrored;
+        });
+        chTail.catch(() => {}); // handled where awaited; no unhandled-rejection crash in between
+        pieces = [];
+        await previous;
       }
-      pieces = [];
-      totals.clickhouse += mirrored;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
       throw error;
@@ -205,6 +215,7 @@ export async function loadDemoData(plan: DemoPlan, options: LoadOptions): Promis
   } else {
     await worker(options.pg, lanes[0] ?? []);
   }
+  await chTail;
   report(true);
 
   say('demo-data: ANALYZE (and VACUUM historic.scorecard_scores for index-only scans)');
