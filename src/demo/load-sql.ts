@@ -138,8 +138,9 @@ export const INSERT_HISTORIC = HISTORIC_INSERT;
 const chTime = (col: string) => `coalesce(to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS'), '\\N')`;
 
 /**
- * Inserts historic rows and returns what was written as ClickHouse TabSeparated text, in pieces of `$3` rows,
- * leaving out the scorecards of `$2` (the planted ClickHouse gap): ClickHouse gets exactly what historic got.
+ * Inserts historic rows and returns what was written as one ClickHouse TabSeparated text, leaving out the
+ * scorecards of `$2` (the planted ClickHouse gap): ClickHouse gets exactly what historic got. A single aggregate,
+ * no GROUP BY: grouping would sort the chunk's text through work_mem.
  */
 export const INSERT_HISTORIC_RETURNING_TSV = `
 WITH ins AS (${HISTORIC_INSERT}
@@ -151,11 +152,9 @@ FROM (
   SELECT CASE WHEN scorecard_id <> ALL($2::text[]) THEN
            concat_ws(E'\\t', customer_id, profile_id, scorecard_id, criterion_id, coalesce(score::text, '\\N'),
                      ${chTime('scorecard_created_at')}, ${chTime('scorecard_submitted_at')}, ${chTime('written_at')})
-         END AS line,
-         (row_number() OVER ()) / $3 AS piece
+         END AS line
   FROM ins
-) lines
-GROUP BY piece`;
+) lines`;
 
 /** $1 customers, $2 profile, $3 from, $4 to: the rows a (re)load owns. */
 const OWNED = `s.customer = ANY($1::text[]) AND s.profile = $2 AND s.created_at >= $3::timestamptz AND s.created_at < $4::timestamptz`;

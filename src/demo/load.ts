@@ -56,7 +56,6 @@ export class DemoDataExistsError extends Error {
 type Chunk = { kind: 'named'; named: NamedScorecard[] } | { kind: 'cohorts'; cohorts: Cohort[] };
 type Counts = Omit<LoadResult, 'chunks' | 'elapsedMs' | 'rowsPerSecond'>;
 
-const TSV_PIECE_ROWS = 100_000;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 function chunksOf(plan: DemoPlan, chunkRows: number): Chunk[] {
@@ -132,7 +131,8 @@ export async function loadDemoData(plan: DemoPlan, options: LoadOptions): Promis
     say(`demo-data: ${done}/${chunks.length} chunks, ${fmt(totals.scorecards)} scorecards, ${fmt(rows)} rows in ${secs.toFixed(1)} s (${fmt(rows / Math.max(secs, 0.001))} rows/s)`);
   };
 
-  const runChunk = async (client: pg.ClientBase, chunk: Chunk): Promise<void> => {
+  const runChunk = async (client0: pg.ClientBase, chunk: Chunk): Promise<void> => {
+    const client = { query: async (sql: string, params?: unknown[]) => { const t = Date.now(); const r = await client0.query(sql, params as any[]); const k = sql.trim().slice(0, 30).replace(/\s+/g, ' '); (globalThis as any).T ??= {}; (globalThis as any).T[k] = ((globalThis as any).T[k] ?? 0) + Date.now() - t; return r; } } as any;
     let pieces: string[] = [];
     await client.query('BEGIN');
     try {
@@ -150,7 +150,7 @@ export async function loadDemoData(plan: DemoPlan, options: LoadOptions): Promis
       let historic = 0;
       let mirrored = 0;
       if (clickhouse) {
-        const r = await client.query<{ historic: number; clickhouse: number; tsv: string | null }>(INSERT_HISTORIC_RETURNING_TSV, [plan.profileId, gapIds, TSV_PIECE_ROWS]);
+        const r = await client.query<{ historic: number; clickhouse: number; tsv: string | null }>(INSERT_HISTORIC_RETURNING_TSV, [plan.profileId, gapIds]);
         for (const row of r.rows) {
           historic += row.historic;
           mirrored += row.clickhouse;
@@ -215,7 +215,7 @@ export async function loadDemoData(plan: DemoPlan, options: LoadOptions): Promis
   } else {
     await worker(options.pg, lanes[0] ?? []);
   }
-  await chTail;
+  const tc = Date.now(); await chTail; console.log('ch tail wait', Date.now() - tc, (globalThis as any).T);
   report(true);
 
   say('demo-data: ANALYZE (and VACUUM historic.scorecard_scores for index-only scans)');
