@@ -221,7 +221,7 @@ function customerTruth(plan: DemoPlan, customer: Customer, cohorts: Cohort[], na
   const firstMissing = {} as Record<Population, FirstMissing | null>;
   for (const pop of pops) {
     const missingCohorts = cohorts.filter((c) => c.population === pop && c.missing);
-    const earliest = Math.min(...missingCohorts.map((c) => c.hourMs));
+    const earliest = missingCohorts.reduce((m, c) => Math.min(m, c.hourMs), Infinity);
     const candidates = [
       ...missingCohorts.filter((c) => c.hourMs === earliest).map(firstMemberOf),
       ...named.filter((n) => n.population === pop && isNamedMissing(n)).map((n) => ({ ...namedFirst(n), ms: n.createdMs })),

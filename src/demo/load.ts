@@ -7,9 +7,9 @@ import {
   CREATE_MEMBERS,
   DELETE_OWNED,
   EXISTING_ROWS,
+  HISTORIC_AS_CLICKHOUSE_TSV,
   INSERT_CHATS,
   INSERT_HISTORIC,
-  INSERT_HISTORIC_RETURNING_TSV,
   INSERT_MEMBERS_FROM_COHORTS,
   INSERT_MEMBERS_FROM_NAMED,
   INSERT_SCORECARDS,
@@ -21,7 +21,8 @@ import type { NamedScorecard } from './named.js';
 import type { Cohort, DemoPlan } from './plan.js';
 
 // The shell around the plan: turns it into rows with set-based SQL, chunk by chunk (one transaction each), on up
-// to `concurrency` PostgreSQL connections, and mirrors historic into ClickHouse from what each chunk wrote.
+// to `concurrency` PostgreSQL connections, and mirrors each chunk's historic rows into ClickHouse (one batched
+// TabSeparated insert per chunk) once the chunk is committed.
 
 export interface LoadOptions {
   pg: pg.Pool | pg.Client;
@@ -33,7 +34,7 @@ export interface LoadOptions {
   replace?: boolean;
   /** Parallel connections when `pg` is a Pool (default 2). */
   concurrency?: number;
-  /** Approximate rows (scorecards, chats, scores, historic) per chunk (default 800k). */
+  /** Approximate rows (scorecards, chats, scores, historic) per chunk (default 300k: ~100k ClickHouse rows an insert). */
   chunkRows?: number;
 }
 
@@ -131,9 +132,9 @@ export async function loadDemoData(plan: DemoPlan, options: LoadOptions): Promis
     say(`demo-data: ${done}/${chunks.length} chunks, ${fmt(totals.scorecards)} scorecards, ${fmt(rows)} rows in ${secs.toFixed(1)} s (${fmt(rows / Math.max(secs, 0.001))} rows/s)`);
   };
 
-  const runChunk = async (client0: pg.ClientBase, chunk: Chunk): Promise<void> => {
-    const client = { query: async (sql: string, params?: unknown[]) => { const t = Date.now(); const r = await client0.query(sql, params as any[]); const k = sql.trim().slice(0, 30).replace(/\s+/g, ' '); (globalThis as any).T ??= {}; (globalThis as any).T[k] = ((globalThis as any).T[k] ?? 0) + Date.now() - t; return r; } } as any;
-    let pieces: string[] = [];
+  const runChunk = async (client: pg.ClientBase, chunk: Chunk): Promise<void> => {
+    let tsv: string | null = null;
+    let mirrored = 0;
     await client.query('BEGIN');
     try {
       // Demo data can be reloaded: a crash losing the last commits is cheaper than waiting for each WAL flush.
@@ -147,41 +148,32 @@ export async function loadDemoData(plan: DemoPlan, options: LoadOptions): Promis
       const scorecards = (await client.query(INSERT_SCORECARDS, profile)).rowCount ?? 0;
       const chats = (await client.query(INSERT_CHATS, profile)).rowCount ?? 0;
       const scores = (await client.query(INSERT_SCORES, profile)).rowCount ?? 0;
-      let historic = 0;
-      let mirrored = 0;
+      const historic = (await client.query(INSERT_HISTORIC, profile)).rowCount ?? 0;
       if (clickhouse) {
-        const r = await client.query<{ historic: number; clickhouse: number; tsv: string | null }>(INSERT_HISTORIC_RETURNING_TSV, [plan.profileId, gapIds]);
-        for (const row of r.rows) {
-          historic += row.historic;
-          mirrored += row.clickhouse;
-          if (row.tsv) pieces.push(row.tsv);
-        }
-      } else historic = (await client.query(INSERT_HISTORIC, profile)).rowCount ?? 0;
-      await client.query('COMMIT');
-      Object.assign(totals, {
-        scorecards: totals.scorecards + scorecards,
-        chats: totals.chats + chats,
-        scores: totals.scores + scores,
-        historic: totals.historic + historic,
-      });
-      // ClickHouse after the commit (it never holds rows PostgreSQL does not), one insert at a time, overlapping the
-      // next chunk's PostgreSQL work; waiting for the previous one bounds the text held in memory.
-      if (clickhouse && pieces.length > 0) {
-        const previous = chTail;
-        const sending = pieces;
-        chTail = previous.then(async () => {
-          for (const tsv of sending) {
-            await clickhouse.insert({ table: chTable, values: Readable.from([Buffer.from(tsv + '\n')], { objectMode: false }), format: 'TabSeparated' });
-          }
-          totals.clickhouse += mirrored;
-        });
-        chTail.catch(() => {}); // handled where awaited; no unhandled-rejection crash in between
-        pieces = [];
-        await previous;
+        const r = await client.query<{ clickhouse: number; tsv: string | null }>(HISTORIC_AS_CLICKHOUSE_TSV, [plan.profileId, gapIds]);
+        mirrored = r.rows[0]?.clickhouse ?? 0;
+        tsv = r.rows[0]?.tsv ?? null;
       }
+      await client.query('COMMIT');
+      totals.scorecards += scorecards;
+      totals.chats += chats;
+      totals.scores += scores;
+      totals.historic += historic;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
       throw error;
+    }
+    // ClickHouse after the commit (it never holds rows PostgreSQL does not), one insert at a time, overlapping the
+    // next chunk's PostgreSQL work; waiting for the previous insert bounds the text held in memory.
+    if (clickhouse && tsv !== null) {
+      const previous = chTail;
+      const body = Buffer.from(tsv + '\n');
+      chTail = previous.then(async () => {
+        await clickhouse.insert({ table: chTable, values: Readable.from([body], { objectMode: false }), format: 'TabSeparated' });
+        totals.clickhouse += mirrored;
+      });
+      chTail.catch(() => {}); // handled where awaited; no unhandled-rejection crash in between
+      await previous;
     }
     done += 1;
     report(false);
@@ -191,15 +183,19 @@ export async function loadDemoData(plan: DemoPlan, options: LoadOptions): Promis
   // side by side they would fight over the same rightmost B-tree pages. A worker that runs dry takes the last
   // chunk of the longest remaining lane.
   const lanes: Chunk[][] = [];
+  let failed = false;
   const worker = async (client: pg.ClientBase, lane: Chunk[]) => {
-    for (;;) {
+    while (!failed) {
       let chunk = lane.shift();
       if (!chunk) {
         const longest = lanes.reduce((a, b) => (b.length > a.length ? b : a), lane);
         chunk = longest.pop();
       }
       if (!chunk) return;
-      await runChunk(client, chunk);
+      await runChunk(client, chunk).catch((error: unknown) => {
+        failed = true; // the other workers stop after their current chunk
+        throw error;
+      });
     }
   };
   const n = options.pg instanceof pg.Pool ? Math.max(1, Math.min(options.concurrency ?? 2, chunks.length)) : 1;
@@ -208,14 +204,17 @@ export async function loadDemoData(plan: DemoPlan, options: LoadOptions): Promis
     const pool = options.pg;
     const clients = await Promise.all(Array.from({ length: n }, () => pool.connect()));
     try {
-      await Promise.all(clients.map((c, k) => worker(c, lanes[k] ?? [])));
+      // allSettled: no client goes back to the pool while its chunk is still running.
+      const settled = await Promise.allSettled(clients.map((c, k) => worker(c, lanes[k] ?? [])));
+      const rejected = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (rejected) throw rejected.reason;
     } finally {
       for (const c of clients) c.release();
     }
   } else {
     await worker(options.pg, lanes[0] ?? []);
   }
-  const tc = Date.now(); await chTail; console.log('ch tail wait', Date.now() - tc, (globalThis as any).T);
+  await chTail;
   report(true);
 
   say('demo-data: ANALYZE (and VACUUM historic.scorecard_scores for index-only scans)');

@@ -107,15 +107,16 @@ const SPECS: Spec[] = [
   { name: 'first-missing-nclh', role: 'first_missing', customer: 'nclh', created: '2026-01-11T17:15:08.942', submitted: '2026-01-12T14:47:36.205', scores: 28 },
   { name: 'one-off-nclh-1', role: 'one_off', customer: 'nclh', created: '2025-07-03T14:22:47.611', submitted: '2025-07-03T19:05:12.330', scores: 22 },
   { name: 'one-off-nclh-2', role: 'one_off', customer: 'nclh', created: '2025-07-09T19:41:03.058', submitted: '2025-07-10T13:58:21.774', scores: 22 },
-  // /scorecard-check cases: after Feb 3 (the report's verification days stay at 0%) or inside January's gap
+  // /scorecard-check cases: after Feb 3 (the report's verification days stay at 0%), or Jan 29-31 (after the fix)
   { name: 'check-healthy', role: 'check', checkCase: 'healthy', customer: 'rentokil', created: '2026-02-09T15:12:33.402', submitted: '2026-02-10T16:40:11.907', scores: 18, historic: 18 },
   { name: 'check-calibration', role: 'check', checkCase: 'calibration', customer: 'rentokil', cls: 'calibration', created: '2026-02-11T17:03:52.116', submitted: '2026-02-11T18:22:09.551', scores: 18 },
   { name: 'check-non-original', role: 'check', checkCase: 'nonOriginal', customer: 'rentokil', cls: 'non_original', type: 1, created: '2026-02-12T19:45:10.778', submitted: '2026-02-12T20:02:47.093', scores: 18 },
   { name: 'check-no-scores', role: 'check', checkCase: 'noScores', customer: 'guitar-center', created: '2026-02-17T06:12:40.250', scores: 0 },
   { name: 'check-conversation-missing', role: 'check', checkCase: 'conversationMissing', customer: 'nclh', created: '2026-02-19T10:27:31.640', scores: 3, conversation: 'absent' },
   { name: 'check-partial-historic', role: 'check', checkCase: 'partialHistoric', customer: 'guitar-center', created: '2026-02-16T18:51:07.330', submitted: '2026-02-17T15:26:44.012', scores: 24, historic: 11 },
-  GAP('rentokil', '2026-01-26T14:05:37.228', '2026-01-26T16:45:02.719'),
-  GAP('rentokil', '2026-01-26T20:41:19.774', '2026-01-26T22:13:50.381'),
+  // After the fix: healthy scorecards inside the bad window would blur its rate at small scales.
+  GAP('rentokil', '2026-01-30T14:05:37.228', '2026-01-30T16:45:02.719'),
+  GAP('rentokil', '2026-01-30T20:41:19.774', '2026-01-30T22:13:50.381'),
   GAP('spirit', '2026-01-30T17:58:44.502', '2026-01-31T15:20:09.946'),
   GAP('rentokil', '2026-02-05T03:07:12.481'),
   GAP('spirit', '2026-02-11T14:09:27.311'),

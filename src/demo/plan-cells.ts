@@ -141,7 +141,7 @@ export function submittedLeaves(p: CustomerProfile, named: NamedScorecard[], see
   return leaves;
 }
 
-interface Cell {
+export interface Cell {
   hourMs: number;
   type: 'explicit' | 'batch' | 'run' | 'background';
   total: number;

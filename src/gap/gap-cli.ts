@@ -4,13 +4,18 @@ import { parseCliArgs } from '../cli/args.js';
 import { configFrom } from '../cli/config-source.js';
 import { createContext } from '../main.js';
 import { missingIdsCsvChunks } from '../render/csv.js';
+import { writeFile } from 'node:fs/promises';
+import { chartSpec, renderChartPng } from '../render/chart.js';
+import { findingSentence, verdictSentence } from '../render/finding-sentences.js';
 import { renderImpactTable, renderTerminalReport } from '../render/terminal-report.js';
+import type { GapReport } from './report.js';
 import { userFacing } from '../shared/errors.js';
 import { planGap, runGap, runGapAll } from './gap-service.js';
 import { parseGapInput } from './gap-input.js';
 import { missingIds } from './missing-ids.js';
 
-const USAGE = 'scorecard-bot gap <customer|all> <period> [--json] [--csv FILE] [--config FILE]   e.g. scorecard-bot gap rentokil jan-2026';
+const USAGE =
+  'scorecard-bot gap <customer|all> <period> [--json] [--csv FILE] [--chart FILE.png] [--summary] [--config FILE]   e.g. scorecard-bot gap rentokil jan-2026';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -23,7 +28,14 @@ export interface CliIo {
 export async function gapCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCliArgs(
     argv,
-    { json: { type: 'boolean' }, csv: { type: 'string' }, config: { type: 'string' }, quiet: { type: 'boolean' } },
+    {
+      json: { type: 'boolean' },
+      csv: { type: 'string' },
+      chart: { type: 'string' },
+      summary: { type: 'boolean' },
+      config: { type: 'string' },
+      quiet: { type: 'boolean' },
+    },
     USAGE,
   );
   const config = await configFrom(values.config, io.env);
@@ -40,7 +52,8 @@ export async function gapCommand(argv: string[], io: CliIo): Promise<number> {
       if (values.json) {
         io.stdout.write(JSON.stringify({ reports, failures: failures.map((f) => ({ customer: f.customer, error: userFacing(f.error) })) }, null, 2) + '\n');
       } else {
-        for (const r of reports) io.stdout.write(renderTerminalReport(r) + '\n');
+        // --summary: the impact table and each customer's findings, not every table of every customer.
+        for (const r of reports) io.stdout.write((values.summary ? renderFindingsSummary(r) : renderTerminalReport(r)) + '\n');
         io.stdout.write(renderImpactTable(reports) + '\n');
         for (const f of failures) io.stderr.write(`${f.customer}: ${userFacing(f.error).message}\n`);
       }
@@ -48,6 +61,10 @@ export async function gapCommand(argv: string[], io: CliIo): Promise<number> {
     }
     const report = await runGap(deps, input.customer, input.period, { onProgress: progress });
     io.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : renderTerminalReport(report) + '\n');
+    if (values.chart) {
+      await writeFile(values.chart, await renderChartPng(chartSpec(report)));
+      if (!values.json) io.stdout.write(`Chart written to ${values.chart}\n`);
+    }
     if (values.csv) {
       const out = createWriteStream(values.csv);
       const plan = planGap(ctx.sources, config.gap, input.customer, input.period);
@@ -65,3 +82,8 @@ export async function gapCommand(argv: string[], io: CliIo): Promise<number> {
 }
 
 export const gapCliUsage = USAGE;
+
+function renderFindingsSummary(r: GapReport): string {
+  const lines = [`${r.customer}: ${verdictSentence(r)}`, ...r.findings.map((f) => `  - ${findingSentence(f)}`)];
+  return lines.join('\n');
+}

@@ -186,3 +186,57 @@ describe('resilience', () => {
     }
   });
 });
+
+describe('/scorecard-gap all', () => {
+  it('posts the impact table for every customer into one thread', async () => {
+    await postSigned(url, SECRET, command('all jan-2026'));
+    const root = await slack.waitFor(() => slack.messages(CHANNEL).find((m) => /Investigating all 2 customers/.test(m.text ?? '')), 10_000);
+    const done = await slack.waitFor(
+      () => slack.callsTo('chat.update').find((c) => c.args.ts === root.ts && /customers/.test(String(c.args.text)) && !/Investigating/.test(String(c.args.text))),
+      60_000,
+    );
+    expect(String(done.args.text)).toMatch(/Scorecards missing for 2 of 2 customers \(rentokil, nclh\)/);
+    const replies = slack.threadReplies(CHANNEL, root.ts);
+    const table = replies.flatMap((m) => (m.blocks ?? []).filter((b) => (b as { type: string }).type === 'table'))[0] as { rows: { text?: string }[][] };
+    const rows = table.rows.map((r) => r.map((c) => c.text ?? '').join('|'));
+    const t = demo.truth.perCustomer.rentokil!;
+    const [total, missing] = t.monthly.submitted['2026-01'] ?? [0, 0];
+    expect(rows.some((r) => r.startsWith('rentokil') && r.includes(total.toLocaleString('en-US')) && r.includes(missing.toLocaleString('en-US')))).toBe(true);
+  });
+});
+
+describe('/scorecard-check over signed HTTP', () => {
+  const check = (text: string, id = `check-${Math.random().toString(36).slice(2)}`) => ({
+    id,
+    body: slashCommandBody({ command: '/scorecard-check', text, response_url: slack.responseUrl(id) }),
+  });
+
+  it('explains a missing scorecard, ephemerally, with the evidence table and a backfill button', async () => {
+    const planted = demo.truth.checkCases.missingHistoric;
+    expect(planted).toBeTruthy();
+    const req = check(planted!.scorecardId.toUpperCase());
+    expect((await postSigned(url, SECRET, req.body)).status).toBe(200);
+    const reply = await slack.waitFor(() => slack.responses.find((r) => r.id === req.id), 15_000);
+    expect(reply.body.response_type).toBe('ephemeral');
+    const text = JSON.stringify(reply.body);
+    console.log(text.slice(0, 1500));
+    expect(text).toContain(planted!.scorecardId);
+    expect(text).toContain('backfill_scorecard');
+    expect(text).toContain('"type":"table"');
+  });
+
+  it('posts in the channel when asked with "public"', async () => {
+    const healthy = demo.truth.checkCases.healthy;
+    const req = check(`${healthy!.scorecardId} public`);
+    await postSigned(url, SECRET, req.body);
+    const reply = await slack.waitFor(() => slack.responses.find((r) => r.id === req.id), 15_000);
+    expect(reply.body.response_type).toBe('in_channel');
+  });
+
+  it('refuses a malformed ID in the ack, with an example', async () => {
+    const res = await postSigned(url, SECRET, check('not-a-uuid').body);
+    const body = res.json as { response_type: string; text: string };
+    expect(body.response_type).toBe('ephemeral');
+    expect(body.text).toContain('019bcaf4-4b65-7838-b07d-20640fe7628e');
+  });
+});

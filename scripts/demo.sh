@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `npm run demo`: the main job on the built-in demo data, from a fresh machine.
+#  1. starts ClickHouse (unless CLICKHOUSE_URL is set), 2. creates the demo database and its read-only role,
+#  3. loads the incident dataset if it is absent, 4. prints `gap rentokil jan-2026` and writes its chart,
+#  5. prints the `gap all jan-2026` impact table.
+# Needs PostgreSQL on 127.0.0.1:5432 (trust auth) or DEMO_ADMIN_URL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+admin="${DEMO_ADMIN_URL:-postgres://postgres@127.0.0.1:5432}"
+db="${DEMO_DATABASE:-scorecard_demo}"
+scale="${DEMO_SCALE:-0.01}"
+bot=(node --import tsx src/cli.ts)
+
+if [[ -z "${CLICKHOUSE_URL:-}" ]]; then
+  CLICKHOUSE_URL="$(bash scripts/clickhouse/start.sh | tail -1)"
+fi
+export CLICKHOUSE_URL
+export DEMO_READONLY_URL="${DEMO_READONLY_URL:-${admin/postgres@/scorecard_bot_ro@}/$db}"
+export DEMO_WRITER_URL="${DEMO_WRITER_URL:-$admin/$db}"
+export SCORECARD_BOT_CONFIG="${SCORECARD_BOT_CONFIG:-config/demo.yml}"
+
+echo "== database $db, ClickHouse $CLICKHOUSE_URL" >&2
+"${bot[@]}" db:init --database-url "$admin/$db" --create-database --readonly-role scorecard_bot_ro --clickhouse-url "$CLICKHOUSE_URL" >&2
+"${bot[@]}" demo-data --database-url "$admin/$db" --clickhouse-url "$CLICKHOUSE_URL" --scale "$scale" --if-absent >&2
+
+mkdir -p out
+echo >&2
+echo "== scorecard-bot gap rentokil jan-2026" >&2
+"${bot[@]}" gap rentokil jan-2026 --chart out/rentokil-jan-2026.png --csv out/rentokil-jan-2026-missing.csv
+echo
+echo "== scorecard-bot gap all jan-2026" >&2
+"${bot[@]}" gap all jan-2026 --summary
