@@ -14,7 +14,7 @@ import { buildPlan, validatePlanOptions } from './plan.js';
 // `scorecard-bot demo-data`: parse, check the contract tables exist, load, write the ground truth. Creating the
 // tables is db:init's job, not this command's.
 
-export const DEMO_DATA_USAGE = `scorecard-bot demo-data --database-url URL [--clickhouse-url URL] [--scale 0.01] [--seed 42]
+export const DEMO_DATA_USAGE = `scorecard-bot demo-data --database-url URL [--clickhouse-url URL] [--scale 0.01] [--submitted-scale S] [--seed 42] [--if-absent]
     [--customers rentokil,spirit,guitar-center,nclh] [--from ${DATA_FROM}] [--to ${DATA_TO}] [--replace]
     [--clickhouse-database conversations] [--clickhouse-table scorecard_scores] [--ground-truth FILE]`;
 
@@ -32,7 +32,9 @@ const FLAGS = {
   'clickhouse-database': 'string',
   'clickhouse-table': 'string',
   scale: 'string',
+  'submitted-scale': 'string',
   seed: 'string',
+  'if-absent': 'boolean',
   customers: 'string',
   from: 'string',
   to: 'string',
@@ -58,6 +60,11 @@ export const demoDataArgsSchema = z.object({
     .gt(0, '--scale must be in (0, 1], e.g. --scale 0.01')
     .lte(1, '--scale must be in (0, 1] (1 = the report\'s volumes), e.g. --scale 1')
     .default(0.01),
+  'submitted-scale': z.coerce.number({ error: '--submitted-scale must be a number in (0, 1], e.g. --submitted-scale 1' })
+    .gt(0, '--submitted-scale must be in (0, 1], e.g. --submitted-scale 1')
+    .lte(1, '--submitted-scale must be in (0, 1], e.g. --submitted-scale 1')
+    .optional(),
+  'if-absent': z.boolean().default(false),
   seed: z.coerce.number({ error: '--seed must be an integer, e.g. --seed 42' })
     .int('--seed must be an integer, e.g. --seed 42')
     .min(0, '--seed must be >= 0, e.g. --seed 42')
@@ -164,7 +171,7 @@ export async function runDemoData(argv: string[], deps: DemoDataDeps): Promise<n
     }
     if (!ch) deps.log('demo-data: no --clickhouse-url: ClickHouse is not loaded (the ground truth still describes it)');
     const started = Date.now();
-    const plan = buildPlan({ seed: a.seed, scale: a.scale, from: a.from, to: a.to, ...(a.customers ? { customers: a.customers } : {}) });
+    const plan = buildPlan({ seed: a.seed, scale: a.scale, submittedScale: a['submitted-scale'], from: a.from, to: a.to, ...(a.customers ? { customers: a.customers } : {}) });
     const truth = groundTruth(plan, ch ? { database: a['clickhouse-database'], table: a['clickhouse-table'] } : null);
     const cwd = deps.cwd ?? process.cwd();
     const truthPath = path.resolve(cwd, a['ground-truth'] ?? defaultGroundTruthPath(cwd, a));
@@ -190,8 +197,9 @@ export async function runDemoData(argv: string[], deps: DemoDataDeps): Promise<n
     return 0;
   } catch (error) {
     if (error instanceof DemoDataExistsError) {
-      deps.log(`demo-data: ${error.message}`);
-      return 1;
+      // --if-absent: data already there is success (the demo reuses what an earlier run loaded).
+      deps.log(a['if-absent'] ? 'demo-data: the demo data is already loaded; reusing it (--replace reloads it)' : `demo-data: ${error.message}`);
+      return a['if-absent'] ? 0 : 1;
     }
     throw error;
   } finally {

@@ -100,6 +100,7 @@ export interface GroundTruth {
   version: 1;
   seed: number;
   scale: number;
+  submittedScale: number;
   profileId: string;
   from: string;
   to: string;
@@ -357,7 +358,7 @@ export function groundTruth(plan: DemoPlan, clickhouse: GroundTruth['clickhouse'
     for (const k of Object.keys(rows) as (keyof RowCounts)[]) rows[k] += truth.rows[k];
   }
   return {
-    version: 1, seed: plan.seed, scale: plan.scale, profileId: plan.profileId, from: plan.from, to: plan.to,
+    version: 1, seed: plan.seed, scale: plan.scale, submittedScale: plan.submittedScale, profileId: plan.profileId, from: plan.from, to: plan.to,
     customers: plan.customers, clickhouse, rows, perCustomer, checkCases: checkCases(plan),
     named: plan.named.map((n) => ({
       name: n.name, role: n.role, checkCase: n.checkCase, customer: n.customer, population: n.population,

@@ -20,6 +20,12 @@ import { type Kind, type Leaf, submittedLeaves, unsubmittedLeaves } from './plan
 export interface PlanOptions {
   seed: number;
   scale: number;
+  /**
+   * Scale of the submitted population alone (default: scale). Submitted scorecards are few (thousands a month),
+   * so tests and the demo keep them at 1: the report's submitted tables then appear exactly, and the daily
+   * change points stay visible, while the millions of unsubmitted ones are scaled down.
+   */
+  submittedScale?: number;
   customers?: readonly Customer[];
   /** 'YYYY-MM-DD', inclusive; default the dataset's start. */
   from?: string;
@@ -58,6 +64,7 @@ export interface Template {
 export interface DemoPlan {
   seed: number;
   scale: number;
+  submittedScale: number;
   profileId: string;
   from: string;
   to: string;
@@ -86,7 +93,7 @@ const KIND_CLASS: Record<Kind, ScorecardClass> = {
 };
 
 /** Scales leaves level by level (month, day, hour, leaf) with largest remainder: sums stay exact at each level. */
-function scaleLeaves(leaves: Leaf[], scale: number): number[] {
+function scaleLeaves(leaves: Leaf[], scaleOf: (population: Leaf['population']) => number): number[] {
   const out = leaves.map(() => 0);
   const monthCache = new Map<number, number>();
   const monthIndex = (ms: number): number => {
@@ -100,7 +107,7 @@ function scaleLeaves(leaves: Leaf[], scale: number): number[] {
     return m;
   };
   const levels: ((l: Leaf) => number)[] = [(l) => monthIndex(l.hourMs), (l) => Math.floor(l.hourMs / DAY_MS), (l) => l.hourMs];
-  const recurse = (idx: number[], target: number, level: number) => {
+  const recurse = (idx: number[], target: number, level: number, scale: number) => {
     const keyOf = levels[level];
     if (!keyOf) {
       apportion(target, idx.map((i) => leaves[i]?.count ?? 0)).forEach((n, j) => (out[idx[j] ?? 0] = n));
@@ -118,7 +125,7 @@ function scaleLeaves(leaves: Leaf[], scale: number): number[] {
     const lists = [...groups.values()];
     const sums = lists.map((g) => g.reduce((s, i) => s + (leaves[i]?.count ?? 0), 0));
     const targets = level === 0 ? sums.map((s) => Math.round(s * scale)) : apportion(target, sums);
-    lists.forEach((g, j) => recurse(g, targets[j] ?? 0, level + 1));
+    lists.forEach((g, j) => recurse(g, targets[j] ?? 0, level + 1, scale));
   };
   // Each (customer, population, kind) series is scaled on its own.
   const series = new Map<string, number[]>();
@@ -128,7 +135,7 @@ function scaleLeaves(leaves: Leaf[], scale: number): number[] {
     if (s) s.push(i);
     else series.set(k, [i]);
   });
-  for (const idx of series.values()) recurse(idx, 0, 0);
+  for (const idx of series.values()) recurse(idx, 0, 0, scaleOf(leaves[idx[0] ?? 0]!.population));
   return out;
 }
 
@@ -223,6 +230,7 @@ function assignRefs(cohorts: Cohort[]): void {
 export function validatePlanOptions(o: PlanOptions): string[] {
   const problems: string[] = [];
   if (!(o.scale > 0 && o.scale <= 1)) problems.push(`scale must be in (0, 1], got ${o.scale}`);
+  if (o.submittedScale !== undefined && !(o.submittedScale > 0 && o.submittedScale <= 1)) problems.push(`submittedScale must be in (0, 1], got ${o.submittedScale}`);
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) problems.push(`seed must be an integer in [0, 2^32), got ${o.seed}`);
   for (const c of o.customers ?? []) if (!CUSTOMERS.includes(c)) problems.push(`unknown customer ${c}`);
   const from = o.from ?? DATA_FROM;
@@ -239,6 +247,7 @@ export function buildPlan(options: PlanOptions): DemoPlan {
   const problems = validatePlanOptions(options);
   if (problems.length > 0) throw new Error(`buildPlan: ${problems.join('; ')}`);
   const { seed, scale } = options;
+  const submittedScale = options.submittedScale ?? scale;
   const customers = CUSTOMERS.filter((c) => !options.customers || options.customers.includes(c));
   const from = options.from ?? DATA_FROM;
   const to = options.to ?? DATA_TO;
@@ -251,7 +260,7 @@ export function buildPlan(options: PlanOptions): DemoPlan {
     const profile = INCIDENT_PROFILE[customer];
     const named = allNamed.filter((n) => n.customer === customer);
     const leaves = [...submittedLeaves(profile, named, seed), ...unsubmittedLeaves(profile, named, seed)];
-    const scaled = scaleLeaves(leaves, scale);
+    const scaled = scaleLeaves(leaves, (population) => (population === 'submitted' ? submittedScale : scale));
     leaves.forEach((leaf, i) => {
       const n = scaled[i] ?? 0;
       if (n > 0 && leaf.hourMs >= fromMs && leaf.hourMs < toMs) cohorts.push(...leafCohorts(seed, leaf, n));
@@ -269,5 +278,5 @@ export function buildPlan(options: PlanOptions): DemoPlan {
     ];
     for (const title of all) titles.set(`${customer}|${title}`, { customer, id: templateId(customer, title), title });
   }
-  return { seed, scale, profileId: PROFILE_ID, from, to, customers: [...customers], cohorts, named, templates: [...titles.values()] };
+  return { seed, scale, submittedScale, profileId: PROFILE_ID, from, to, customers: [...customers], cohorts, named, templates: [...titles.values()] };
 }

@@ -86,7 +86,10 @@ export function reportProcessor(deps: GapJobDeps) {
 export function allProcessor(deps: GapJobDeps) {
   return async (job: Job): Promise<{ customers: number }> => {
     const { meta, customers } = parsePayload(allJobSchema, job);
-    const reports = Object.values(await job.getChildrenValues()).map((v) => gapReportSchema.parse(v));
+    // Children finish in any order; the thread lists customers in the order of the config.
+    const reports = Object.values(await job.getChildrenValues())
+      .map((v) => gapReportSchema.parse(v))
+      .sort((x, y) => customers.indexOf(x.customer) - customers.indexOf(y.customer));
     const failed = customers.filter((c) => !reports.some((r) => r.customer === c));
     await publishAllSummary(deps, meta, reports, failed);
     await finishRun(deps, meta, { status: 'done', verdict: reports.some((r) => r.verdict === 'gap') ? 'gap' : 'no_gap' });

@@ -115,9 +115,18 @@ describe('findings', () => {
     const titles = batch[0]?.kind === 'batch_failure' ? batch[0].templates.map((t) => t.title) : [];
     expect(titles.slice(0, 2)).toEqual(["Sonya's Test - Process Template CSAT", 'RTX Customer Care Scorecard 2026']);
     expect(kinds('rentokil', 'unsubmitted')).not.toContain('recurring_failure');
+    // The planted fact: 7 scorecards created Dec 31, submitted Jan 14-28, missing. The finding names the first bad
+    // submit day D and counts every missing one created before D but submitted on or after it.
     const corr = f.find((x) => x.kind === 'submit_date_correlation');
-    expect(corr).toMatchObject({ count: 7, submittedFrom: '2026-01-14', submittedTo: '2026-01-28' });
-    expect(reports.get('rentokil')!.firstMissing.submitted?.createdAt).toBe('2025-12-31T15:30:00.000Z');
+    const planted7 = truthOf('rentokil').events.find((e) => e.kind === 'submit_date_correlation');
+    if (corr?.kind !== 'submit_date_correlation' || planted7?.kind !== 'submit_date_correlation') throw new Error('no submit_date_correlation');
+    expect(corr.createdBefore <= '2026-01-02' && corr.createdBefore >= planted7.createdBefore).toBe(true);
+    const pairs = Object.entries(truthOf('rentokil').missingSubmittedPairs).map(([k, n]) => [...k.split('|'), n] as [string, string, number]);
+    const expected = pairs.filter(([c, s]) => c < corr.createdBefore && s >= corr.createdBefore);
+    expect(corr.count).toBe(expected.reduce((sum, [, , n]) => sum + n, 0));
+    expect(corr.count).toBeGreaterThanOrEqual(planted7.count);
+    expect(corr.submittedTo).toBe(planted7.submittedTo);
+    expect(reports.get('rentokil')!.firstMissing.submitted?.createdAt.slice(0, 16)).toBe('2025-12-31T15:30');
   });
 
   it("spirit: the 14:00 UTC batch failing Jan 10-16, fixed Jan 17, and no batch_failure for it", () => {

@@ -76,7 +76,14 @@ export async function createDemoDatabase(opts: Partial<PlanOptions> & { clickhou
         throw err;
       }
     }
-    const plan = buildPlan({ seed: opts.seed ?? 7, scale: opts.scale ?? 0.002, customers: opts.customers, from: opts.from, to: opts.to });
+    const plan = buildPlan({
+      seed: opts.seed ?? 7,
+      scale: opts.scale ?? 0.002,
+      submittedScale: opts.submittedScale ?? 1,
+      customers: opts.customers,
+      from: opts.from,
+      to: opts.to,
+    });
     await loadDemoData(plan, {
       pg: client,
       clickhouse: opts.clickhouse === false ? null : ch,

@@ -13,6 +13,7 @@ describe('demo-data arguments', () => {
         scale: 0.01,
         seed: 42,
         replace: false,
+        'if-absent': false,
       },
     });
   });
