@@ -41,9 +41,12 @@ export async function gapCommand(argv: string[], io: CliIo): Promise<number> {
   const config = await configFrom(values.config, io.env);
   const input = parseGapInput(positionals.join(' '), config.customers.map((c) => c.name), io.now?.() ?? new Date());
   const ctx = createContext(config);
+  // A live counter only on a terminal; in a pipe or a log it would be a wall of lines.
+  const live = !values.quiet && !values.json && (io.stderr as { isTTY?: boolean }).isTTY === true;
   const progress = (done: number, total: number): void => {
-    if (!values.quiet && !values.json) io.stderr.write(`\r  scanning windows ${done}/${total}`);
-    if (done === total && !values.quiet && !values.json) io.stderr.write('\n');
+    if (!live) return;
+    io.stderr.write(`\r  scanning windows ${done}/${total}`);
+    if (done === total) io.stderr.write('\n');
   };
   try {
     const deps = { sources: ctx.sources, clickhouse: ctx.clickhouse, settings: config.gap, logger: ctx.logger };
