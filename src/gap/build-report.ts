@@ -1,6 +1,7 @@
 import type { Period } from '../period/parse-period.js';
 import type { Counts, Finding, GapReport, Population } from './report.js';
 import type { GapSeries, HourCell } from './series.js';
+import { monthlyFrom } from './windows.js';
 
 export interface BuildReportInput {
   customer: string;
@@ -38,12 +39,9 @@ function sumBy(cells: HourCell[], keyOf: (hour: string) => string | null): Map<s
 }
 
 function monthKeys(period: Period, historyMonths: number): string[] {
-  const last = new Date(period.to.getTime() - 1);
   const out: string[] = [];
-  for (let i = historyMonths - 1; i >= 0; i--) {
-    const d = new Date(Date.UTC(last.getUTCFullYear(), last.getUTCMonth() - i, 1));
-    out.push(d.toISOString().slice(0, 7));
-  }
+  const first = monthlyFrom(period, historyMonths);
+  for (let d = first; d < period.to; d = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1))) out.push(d.toISOString().slice(0, 7));
   return out;
 }
 

@@ -19,8 +19,19 @@ export function dayWindows(from: Date, to: Date): TimeWindow[] {
   return out;
 }
 
-/** The scanned range: the period, extended back to the first day of the month `historyMonths - 1` before it. */
+/**
+ * The first month of the monthly table: `historyMonths` months ending with the period's last month, or the
+ * period's own first month when the period is longer than that.
+ */
+export function monthlyFrom(period: { from: Date; to: Date }, historyMonths: number): Date {
+  const last = new Date(period.to.getTime() - 1);
+  const history = new Date(Date.UTC(last.getUTCFullYear(), last.getUTCMonth() - (historyMonths - 1), 1));
+  const own = new Date(Date.UTC(period.from.getUTCFullYear(), period.from.getUTCMonth(), 1));
+  return own < history ? own : history;
+}
+
+/** The scanned range: the period plus the months before it that the monthly table shows. */
 export function scanRange(period: { from: Date; to: Date }, historyMonths: number): { from: Date; to: Date } {
-  const from = new Date(Date.UTC(period.from.getUTCFullYear(), period.from.getUTCMonth() - (historyMonths - 1), 1));
+  const from = monthlyFrom(period, historyMonths);
   return { from: from < period.from ? from : period.from, to: period.to };
 }

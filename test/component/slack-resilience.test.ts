@@ -104,6 +104,47 @@ describe('a worker killed with SIGKILL mid-run', () => {
   });
 });
 
+describe('SIGTERM', () => {
+  it('drains a worker: it finishes what it holds and exits; the next worker completes the run once', async () => {
+    const config = configWith({ gap: { ...demo.config().gap, concurrency: 1 } });
+    const dir = mkdtempSync(join(tmpdir(), 'sgb-term-'));
+    const configPath = join(dir, 'config.json');
+    writeFileSync(configPath, JSON.stringify(config));
+    const { ctx, url } = await listenOnly(config);
+    const redis = new Redis(REDIS_URL);
+    const first = startWorkerProcess(configPath);
+    let second: ChildProcess | null = null;
+    try {
+      await postSigned(url, SECRET, slashCommandBody({ command: '/scorecard-gap', text: 'rentokil dec-2025..jan-2026', channel_id: CHANNEL, response_url: slack.responseUrl() }));
+      const root = await rootOf(/Investigating rentokil, Dec 2025/);
+      const progress = async () => {
+        const [key] = await redis.keys(`${config.redis!.prefix}:progress:*`);
+        return key ? redis.scard(key) : 0;
+      };
+      await until(async () => ((await progress()) >= 10 ? true : null), 30_000);
+      const exited = new Promise<number | null>((resolve) => first.once('exit', (code) => resolve(code)));
+      first.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const atExit = await progress();
+      expect(atExit).toBeLessThan(184);
+      // Nothing was lost: the remaining windows wait in the queue for the next worker.
+      const q = new Queue(QUEUES.window, { connection: { url: REDIS_URL }, prefix: config.redis!.prefix });
+      const waiting = await q.getJobCounts('waiting', 'active', 'completed', 'failed');
+      await q.close();
+      expect(waiting.failed).toBe(0);
+      expect((waiting.waiting ?? 0) + (waiting.completed ?? 0)).toBe(184);
+      second = startWorkerProcess(configPath);
+      await slack.waitFor(() => slack.callsTo('chat.update').some((c) => c.args.ts === root.ts && /Details in the thread/.test(String(c.args.text))), 60_000);
+      expect(slack.threadReplies(CHANNEL, root.ts).filter(isHeadline)).toHaveLength(1);
+    } finally {
+      first.kill('SIGKILL');
+      second?.kill('SIGTERM');
+      redis.disconnect();
+      await ctx.close();
+    }
+  });
+});
+
 /** Polls an async probe until it returns a value (not null), or fails after timeoutMs. */
 async function until<T>(probe: () => Promise<T | null>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -77,3 +77,18 @@ describe('parseGapInput', () => {
     expect(() => parseGapInput('rentokil jan-2026 extra', known, now)).toThrow(/two words, got 3/);
   });
 });
+
+import { dayWindows, scanRange } from '../../src/gap/windows.js';
+
+describe('scan range and windows', () => {
+  it('scans the six months ending with the period, a day per window', () => {
+    const r = scanRange(parsePeriod('jan-2026', now), 6);
+    expect([iso(r.from), iso(r.to)]).toEqual(['2025-08-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z']);
+    expect(dayWindows(r.from, r.to)).toHaveLength(184);
+    expect(iso(scanRange(parsePeriod('dec-2025..jan-2026', now), 6).from)).toBe('2025-08-01T00:00:00.000Z');
+    expect(iso(scanRange(parsePeriod('2026-01-15..2026-01-28', now), 6).from)).toBe('2025-08-01T00:00:00.000Z');
+  });
+  it('covers a period longer than the history from its own first month', () => {
+    expect(iso(scanRange(parsePeriod('jan-2025..jan-2026', now), 6).from)).toBe('2025-01-01T00:00:00.000Z');
+  });
+});
