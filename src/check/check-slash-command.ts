@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import { userFacing } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { authorize } from '../slack/authorize.js';
+import { registerBackfillPending } from '../slack/backfill-pending.js';
 import { checkBlocks, BACKFILL_ACTION_ID } from './check-blocks.js';
 import { checkScorecard, type CheckDeps } from './check-service.js';
 import { EXAMPLE_SCORECARD_ID, parseCheckCommandText, parseScorecardId } from './scorecard-id.js';
@@ -58,15 +59,7 @@ export async function handleCheckCommand(
 export function registerCheckCommand(deps: CheckCommandDeps): (app: App) => void {
   return (app) => {
     app.command('/scorecard-check', async ({ command, ack, respond }) => handleCheckCommand(deps, { command, ack, respond }));
-    app.action(BACKFILL_ACTION_ID, async ({ ack, respond, body }) => {
-      await ack();
-      deps.logger.info({ user: body.user.id }, 'single-scorecard backfill requested');
-      await respond({
-        response_type: 'ephemeral',
-        replace_original: false,
-        text: 'Backfill is not enabled on this bot yet: no data was changed.',
-      });
-    });
+    registerBackfillPending(app, BACKFILL_ACTION_ID, deps.logger, '');
   };
 }
 

@@ -1,10 +1,11 @@
 import { App, type AppOptions } from '@slack/bolt';
 import type { Config } from '../config/schema.js';
-import { BotError, userFacing } from '../shared/errors.js';
+import { BotError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { handleGapCommand, type GapCommandDeps } from '../gap/gap-slash-command.js';
 import { BACKFILL_ACTION_ID } from './blocks/gap-blocks.js';
 import { boltLogger } from './bolt-logger.js';
+import { registerBackfillPending } from './backfill-pending.js';
 
 type SlackSettings = NonNullable<Config['slack']>;
 
@@ -40,15 +41,7 @@ export function createSlackApp(deps: SlackAppDeps): App {
     await handleGapCommand(deps.gap, { command, ack, respond });
   });
 
-  app.action(BACKFILL_ACTION_ID, async ({ ack, body, respond }) => {
-    await ack();
-    deps.logger.info({ user: body.user.id }, 'backfill requested');
-    await respond({
-      response_type: 'ephemeral',
-      replace_original: false,
-      text: 'Backfill is not enabled on this bot yet: no data was changed. The CSV in this thread lists every missing scorecard ID.',
-    });
-  });
+  registerBackfillPending(app, BACKFILL_ACTION_ID, deps.logger, 'The CSV in this thread lists every missing scorecard ID.');
 
   for (const register of deps.extraCommands ?? []) register(app);
 
@@ -56,7 +49,6 @@ export function createSlackApp(deps: SlackAppDeps): App {
   app.error(async (error) => {
     const original = (error as { original?: unknown }).original ?? error;
     deps.logger.error({ err: original, code: (error as { code?: string }).code }, 'slack handler failed');
-    void userFacing(original);
   });
 
   return app;

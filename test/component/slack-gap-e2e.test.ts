@@ -11,7 +11,7 @@ import { createLogger } from '../../src/shared/logger.js';
 import type { Config } from '../../src/config/schema.js';
 import { createDemoDatabase, REDIS_URL, type DemoDatabase } from '../support/demo-database.js';
 import { startSlackEmulator, type SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
-import { postSigned, slashCommandBody } from '../support/slack-requests.js';
+import { blockActionPayload, interactionBody, postSigned, slashCommandBody } from '../support/slack-requests.js';
 
 // End to end over HTTP: signed slash commands into the real Bolt app, real BullMQ on Redis, real PostgreSQL and
 // ClickHouse; Slack's Web API emulated at the HTTP boundary. Assertions are on what the bot posted.
@@ -238,5 +238,19 @@ describe('/scorecard-check over signed HTTP', () => {
     const body = res.json as { response_type: string; text: string };
     expect(body.response_type).toBe('ephemeral');
     expect(body.text).toContain('019bcaf4-4b65-7838-b07d-20640fe7628e');
+  });
+});
+
+describe('the Request backfill button', () => {
+  it('is acknowledged over a signed interaction and says, truthfully, that nothing was changed', async () => {
+    const id = `click-${Date.now()}`;
+    const body = interactionBody(
+      blockActionPayload({ actionId: 'backfill_request', value: JSON.stringify({ customer: 'rentokil' }), messageTs: '1.000001', responseUrl: slack.responseUrl(id) }),
+    );
+    const res = await postSigned(url, SECRET, body);
+    expect(res.status).toBe(200);
+    const reply = await slack.waitFor(() => slack.responses.find((r) => r.id === id), 10_000);
+    expect(reply.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(String(reply.body.text)).toContain('no data was changed');
   });
 });
