@@ -8,6 +8,7 @@ const HELP = `scorecard-bot <command> [options]
   check <id> [customer]         why one scorecard is missing from historic or ClickHouse (--json)
   db:init --database-url URL    create the contract tables (dev, demo and tests only)
   demo-data --database-url URL  load the incident dataset (--clickhouse-url, --scale, --seed, --customers)
+  ops:init --database-url URL   create the bot's own ops database schema (--create-database)
   serve                         Slack listener (Socket Mode or HTTP) and job workers
   worker                        job workers only (several machines can share one queue)
   config:check                  validate the config and print it with secrets masked
@@ -27,6 +28,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./check/check-cli.js')).checkCommand(rest, io);
     case 'db:init':
       return (await import('./db/db-init-cli.js')).dbInitCommand(rest, io);
+    case 'ops:init':
+      return (await import('./ops/ops-init-cli.js')).opsInitCommand(rest, io);
     case 'serve':
     case 'worker':
       return (await import('./cli/serve.js')).serveCommand(command, rest, io);

@@ -89,7 +89,12 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
   const opsPool = new pg.Pool({ connectionString: opsConfig.url, max: 4, application_name: 'scorecard-bot-ops' });
   opsPool.on('error', () => undefined);
   const ops = new OpsStore(opsPool);
-  await ops.migrate();
+  await ops.migrate().catch((cause: unknown) => {
+    throw new BotError('BAD_CONFIG', 'Cannot prepare the ops database (ops.url).', {
+      cause,
+      hint: 'Create it first: scorecard-bot ops:init --database-url URL --create-database',
+    });
+  });
 
   const web = new WebClient(transport.token, { slackApiUrl: (transport.clientOptions as { slackApiUrl?: string } | undefined)?.slackApiUrl });
   const publisher = webClientPublisher(web);

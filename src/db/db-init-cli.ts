@@ -47,7 +47,7 @@ export async function dbInitCommand(argv: string[], io: { stdout: NodeJS.Writabl
 }
 
 /** Connects to the server's `postgres` database and creates the target database when it does not exist. */
-async function createDatabaseIfMissing(url: string): Promise<string | null> {
+export async function createDatabaseIfMissing(url: string): Promise<string | null> {
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
   if (!/^[A-Za-z0-9_-]{1,63}$/.test(name)) throw new BotError('BAD_INPUT', `"${name}" is not a database name I will create.`);
