@@ -13,7 +13,13 @@ scale="${DEMO_SCALE:-0.01}"
 bot=(node --import tsx src/cli.ts)
 
 if [[ -z "${CLICKHOUSE_URL:-}" ]]; then
-  CLICKHOUSE_URL="$(bash scripts/clickhouse/start.sh | tail -1)"
+  ch_port="${CLICKHOUSE_PORT:-8123}"
+  if [[ "$(curl -s --max-time 2 "http://127.0.0.1:$ch_port/ping" 2>/dev/null || true)" == "Ok." ]]; then
+    # A ClickHouse already serves there (an earlier demo, possibly from another checkout): use it.
+    CLICKHOUSE_URL="http://127.0.0.1:$ch_port"
+  else
+    CLICKHOUSE_URL="$(bash scripts/clickhouse/start.sh | tail -1)"
+  fi
 fi
 export CLICKHOUSE_URL
 export DEMO_READONLY_URL="${DEMO_READONLY_URL:-${admin/postgres@/scorecard_bot_ro@}/$db}"
