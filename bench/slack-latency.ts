@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseConfig } from '../src/config/load-config.js';
 import { createServeContext } from '../src/main.js';
 import { createLogger } from '../src/shared/logger.js';
+import { deleteRedisKeys } from '../test/support/demo-database.js';
 import { startSlackEmulator } from '../test/support/slack-emulator.js';
 import { postSigned, slashCommandBody } from '../test/support/slack-requests.js';
 
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   } finally {
     await ctx.close();
     await slack.close();
+    await deleteRedisKeys(`${config.redis.prefix}*`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createClient } from '@clickhouse/client';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/schema.js';
@@ -116,9 +117,32 @@ export async function createDemoDatabase(opts: Partial<PlanOptions> & { clickhou
         await ch.command({ query: `DROP DATABASE IF EXISTS ${chDatabase}` }).catch(() => undefined);
         await ch.close();
         await db.drop();
+        await deleteRedisKeys(`${redisPrefix}*`);
       },
     };
+  } catch (err) {
+    // A failed load must not leave its database behind.
+    await client.end().catch(() => undefined);
+    await ch.close().catch(() => undefined);
+    await db.drop().catch(() => undefined);
+    throw err;
   } finally {
-    await client.end();
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Test files use a Redis key prefix of their own; this removes every key under it. */
+export async function deleteRedisKeys(pattern: string): Promise<void> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
   }
 }
