@@ -4,15 +4,30 @@ import { parseCliArgs } from '../cli/args.js';
 import { configFrom } from '../cli/config-source.js';
 import { maskDeep } from '../shared/mask.js';
 import { configSchema } from './schema.js';
+import { gapReportSchema } from '../gap/report.js';
+import { checkResultSchema } from '../check/check-result.js';
 
 export function configJsonSchema(): unknown {
   return z.toJSONSchema(configSchema, { io: 'input' });
+}
+
+/** The `gap --json` and `check --json` contracts, published beside the config's. */
+export function reportJsonSchemas(): { gapReport: unknown; checkResult: unknown } {
+  return { gapReport: z.toJSONSchema(gapReportSchema, { io: 'output' }), checkResult: z.toJSONSchema(checkResultSchema, { io: 'output' }) };
 }
 
 /** `config:check` validates and prints the effective config with secrets masked; `config:schema` writes the JSON Schema. */
 export async function configCommand(sub: 'check' | 'schema', argv: string[], io: { stdout: NodeJS.WritableStream; env: NodeJS.ProcessEnv }): Promise<number> {
   const { values } = parseCliArgs(argv, { config: { type: 'string' }, out: { type: 'string' } }, `scorecard-bot config:${sub} [--config FILE] [--out FILE]`);
   if (sub === 'schema') {
+    if (values.out === 'docs') {
+      const { gapReport, checkResult } = reportJsonSchemas();
+      await writeFile('config/config.schema.json', JSON.stringify(configJsonSchema(), null, 2) + '\n');
+      await writeFile('docs/gap-report.schema.json', JSON.stringify(gapReport, null, 2) + '\n');
+      await writeFile('docs/check-result.schema.json', JSON.stringify(checkResult, null, 2) + '\n');
+      io.stdout.write('wrote config/config.schema.json, docs/gap-report.schema.json, docs/check-result.schema.json\n');
+      return 0;
+    }
     const text = JSON.stringify(configJsonSchema(), null, 2) + '\n';
     if (values.out) await writeFile(values.out, text);
     else io.stdout.write(text);

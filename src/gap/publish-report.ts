@@ -1,6 +1,6 @@
 import { missingIdsCsv } from '../render/csv.js';
 import { impactTable } from '../render/tables.js';
-import { headlineMessage, findingsMessages, rootMessage, tableMessages, threadMessages } from '../slack/blocks/gap-blocks.js';
+import { backfillMessage, headlineMessage, findingsMessages, rootMessage, tableMessages, threadMessages } from '../slack/blocks/gap-blocks.js';
 import type { SlackMessage } from '../slack/thread-publisher.js';
 import type { GapJobDeps } from './gap-processors.js';
 import type { RunMeta } from './gap-job-payloads.js';
@@ -26,7 +26,10 @@ async function postAll(deps: GapJobDeps, meta: RunMeta, prefix: string, messages
 }
 
 export async function publishReport(deps: GapJobDeps, meta: RunMeta, plan: GapPlan, report: GapReport): Promise<void> {
-  await postAll(deps, meta, 'msg', threadMessages(report));
+  // The backfill button goes last, after the chart and the CSV it refers to.
+  const backfill = backfillMessage(report);
+  const messages = threadMessages(report);
+  await postAll(deps, meta, 'msg', backfill ? messages.slice(0, -1) : messages);
   const renderChart = deps.renderChart;
   if (renderChart) {
     await step(deps, meta, 'chart', async () => {
@@ -48,6 +51,7 @@ export async function publishReport(deps: GapJobDeps, meta: RunMeta, plan: GapPl
       });
     });
   }
+  if (backfill) await step(deps, meta, 'backfill', () => deps.publisher.postInThread(meta.channel, meta.rootTs, backfill));
   await deps.publisher.updateRoot(meta.channel, meta.rootTs, rootMessage({ status: 'done', report, requestedBy: meta.requestedBy }));
 }
 

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Customer } from '../../src/demo/incident-profile.js';
+import { checkScorecard } from '../../src/check/check-service.js';
 import { runGap, runGapAll, type GapDeps } from '../../src/gap/gap-service.js';
 import { gapCommand } from '../../src/gap/gap-cli.js';
 import { gapReportSchema, type GapReport, type Population } from '../../src/gap/report.js';
@@ -254,3 +255,32 @@ describe('the gap CLI', () => {
   });
 });
 
+
+describe('/scorecard-check on the demo data: every verdict the generator planted', () => {
+  const expected: Record<string, string> = {
+    missingHistoric: 'missing_historic',
+    healthy: 'healthy',
+    calibration: 'excluded_calibration',
+    nonOriginal: 'excluded_non_original',
+    noScores: 'no_scores',
+    conversationMissing: 'conversation_missing',
+    partialHistoric: 'partial_historic',
+    missingClickhouse: 'missing_clickhouse',
+  };
+
+  it.each(Object.keys(expected))('%s', async (name) => {
+    const planted = demo.truth.checkCases[name as keyof typeof demo.truth.checkCases];
+    expect(planted, `${name} is planted`).toBeTruthy();
+    // Searched across every customer, in the ID's original upper case, as a person might paste it.
+    const result = await checkScorecard({ sources: deps.sources, clickhouse: deps.clickhouse, timeoutMs: 15_000, logger: deps.logger }, { id: planted!.scorecardId.toUpperCase() });
+    expect(result.verdict).toBe(expected[name]);
+    expect(result.customer).toBe(planted!.customer);
+    expect(result.evidence.length).toBeGreaterThan(0);
+  });
+
+  it('an ID that exists nowhere is not found in any of the 4 customers', async () => {
+    const result = await checkScorecard({ sources: deps.sources, clickhouse: deps.clickhouse, timeoutMs: 15_000, logger: deps.logger }, { id: '019bcaf4-0000-7000-8000-000000000000' });
+    expect(result.verdict).toBe('not_found');
+    expect(result.summary).toContain('4 customers');
+  });
+});

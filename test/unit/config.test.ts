@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
-import { configJsonSchema } from '../../src/config/config-cli.js';
+import { configJsonSchema, reportJsonSchemas } from '../../src/config/config-cli.js';
 import { BotError } from '../../src/shared/errors.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { maskDeep, maskSecrets } from '../../src/shared/mask.js';
@@ -99,6 +99,10 @@ surprise: 1
     expect(demo.customers.map((c) => c.name)).toEqual(['rentokil', 'spirit', 'guitar-center', 'nclh']);
     const published = JSON.parse(readFileSync('config/config.schema.json', 'utf8')) as unknown;
     expect(published).toEqual(configJsonSchema());
+    // The JSON contracts of `gap --json` and `check --json` are published too (regenerate: config:schema --out docs).
+    const { gapReport, checkResult } = reportJsonSchemas();
+    expect(JSON.parse(readFileSync('docs/gap-report.schema.json', 'utf8'))).toEqual(gapReport);
+    expect(JSON.parse(readFileSync('docs/check-result.schema.json', 'utf8'))).toEqual(checkResult);
   });
 });
 
