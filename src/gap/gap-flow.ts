@@ -76,6 +76,7 @@ export async function startGapRun(deps: StartGapDeps, input: GapInput, who: { ch
   const subject = runSubject(input);
   const held = await deps.runState.claim(subject, { runId, channel: '', rootTs: '' });
   if (held) return { status: 'joined', run: held };
+  let posted: { channel: string; ts: string; display: string } | null = null;
   try {
     const customers = input.customer === 'all' ? deps.sources.customers.map((c) => c.name) : [input.customer];
     const plans = customers.map((c) => planGap(deps.sources, deps.settings, c, input.period));
@@ -84,6 +85,7 @@ export async function startGapRun(deps: StartGapDeps, input: GapInput, who: { ch
       who.channel,
       rootMessage({ status: 'queued', customer: display, periodLabel: input.period.label, requestedBy: who.user }),
     );
+    posted = { channel: who.channel, ts: rootTs, display };
     await deps.runState.update(subject, { runId, channel: who.channel, rootTs });
     const meta: RunMeta = {
       runId,
@@ -109,6 +111,12 @@ export async function startGapRun(deps: StartGapDeps, input: GapInput, who: { ch
     return { status: 'started', runId, rootTs };
   } catch (err) {
     await deps.runState.release(subject, runId).catch(() => undefined);
+    // The root message must not say "queued" forever when nothing was queued.
+    if (posted) {
+      await deps.publisher
+        .updateRoot(posted.channel, posted.ts, rootMessage({ status: 'failed', customer: posted.display, periodLabel: input.period.label, message: 'The run could not be queued; nothing was started.', requestedBy: who.user }))
+        .catch(() => undefined);
+    }
     throw err;
   }
 }

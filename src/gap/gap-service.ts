@@ -174,7 +174,6 @@ export async function runGap(
 export async function runGapAll(
   deps: GapDeps,
   period: Period,
-  hooks: { onCustomerDone?: (customer: string, done: number, total: number) => void } = {},
 ): Promise<{ reports: GapReport[]; failures: { customer: string; error: unknown }[] }> {
   const customers = deps.sources.customers.map((c) => c.name);
   const outcomes = await mapPool(
@@ -187,7 +186,7 @@ export async function runGapAll(
         return { name, error };
       }
     },
-    { concurrency: Math.max(1, Math.min(4, customers.length)), attempts: 1, onItemDone: (d, t) => hooks.onCustomerDone?.(customers[d - 1] ?? '', d, t) },
+    { concurrency: Math.max(1, Math.min(4, customers.length)), attempts: 1 },
   );
   return {
     reports: outcomes.flatMap((o) => ('report' in o && o.report ? [o.report] : [])),

@@ -72,10 +72,24 @@ export class CustomerSources {
     const pool = this.createPool(url, { max: this.config.gap.concurrency, readOnly: true, applicationName: 'scorecard-bot-read' });
     // An idle client that errors (server restart) must not crash the process.
     pool.on('error', () => undefined);
-    const db = createReadOnlyDb(pool, {
+    const inner = createReadOnlyDb(pool, {
       statementTimeoutMs: this.config.gap.statementTimeoutMs,
       label: `${customer.name}/${customer.profile}`,
     });
+    // Credentials are cached until they fail: a connection failure drops this pool and the cached URL, so the
+    // next call runs the credential command again (rotated passwords, expired tokens).
+    const db: ReadOnlyDb = {
+      label: inner.label,
+      transaction: async (fn) => {
+        try {
+          return await inner.transaction(fn);
+        } catch (err) {
+          if (err instanceof BotError && err.code === 'SOURCE_UNAVAILABLE') void this.reset(customer.name);
+          throw err;
+        }
+      },
+      query: (sql, params) => db.transaction((q) => q(sql, params)),
+    };
     return { pool, db };
   }
 
