@@ -9,7 +9,7 @@ import { chartSpec, renderChartPng } from '../render/chart.js';
 import { findingSentence, verdictSentence } from '../render/finding-sentences.js';
 import { renderImpactTable, renderTerminalReport } from '../render/terminal-report.js';
 import type { GapReport } from './report.js';
-import { userFacing } from '../shared/errors.js';
+import { BotError, userFacing } from '../shared/errors.js';
 import { planGap, runGap, runGapAll } from './gap-service.js';
 import { parseGapInput } from './gap-input.js';
 import { missingIds } from './missing-ids.js';
@@ -40,6 +40,9 @@ export async function gapCommand(argv: string[], io: CliIo): Promise<number> {
   );
   const config = await configFrom(values.config, io.env);
   const input = parseGapInput(positionals.join(' '), config.customers.map((c) => c.name), io.now?.() ?? new Date());
+  if (input.customer === 'all' && (values.csv || values.chart)) {
+    throw new BotError('BAD_INPUT', '--csv and --chart take one customer, not "all".', { hint: 'For example: scorecard-bot gap rentokil jan-2026 --csv missing.csv' });
+  }
   const ctx = createContext(config);
   // A live counter only on a terminal; in a pipe or a log it would be a wall of lines.
   const live = !values.quiet && !values.json && (io.stderr as { isTTY?: boolean }).isTTY === true;

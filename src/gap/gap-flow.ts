@@ -90,6 +90,7 @@ export async function startGapRun(deps: StartGapDeps, input: GapInput, who: { ch
     const meta: RunMeta = {
       runId,
       subject,
+      display,
       channel: who.channel,
       rootTs,
       requestedBy: who.user,

@@ -19,6 +19,8 @@ export const runMetaSchema = z.object({
   runId: z.string().min(1),
   /** 'all' or the customer name: the subject of the run-ownership claim together with the period. */
   subject: z.string().min(1),
+  /** How the root message names the run: 'rentokil', or 'all 4 customers'. */
+  display: z.string().min(1),
   channel: z.string().min(1),
   rootTs: z.string().min(1),
   requestedBy: z.string().min(1),

@@ -51,9 +51,8 @@ export function windowProcessor(deps: GapJobDeps) {
     }
     const { done, mayUpdate } = await deps.runState.windowDone(meta.runId, `${plan.customer}-${window.from}`);
     if (mayUpdate && done < meta.totalWindows) {
-      const customer = meta.subject.split('|')[0] ?? plan.customer;
       await deps.publisher
-        .updateRoot(meta.channel, meta.rootTs, rootMessage({ status: 'running', customer, periodLabel: meta.periodLabel, windowsDone: done, windowsTotal: meta.totalWindows, requestedBy: meta.requestedBy }))
+        .updateRoot(meta.channel, meta.rootTs, rootMessage({ status: 'running', customer: meta.display, periodLabel: meta.periodLabel, windowsDone: done, windowsTotal: meta.totalWindows, requestedBy: meta.requestedBy }))
         .catch((err: unknown) => deps.logger.warn({ err, runId: meta.runId }, 'progress update failed'));
     }
     return counts;
@@ -126,9 +125,8 @@ export async function onJobFailedForGood(deps: GapJobDeps, job: Job, err: Error)
     .postInThread(meta.channel, meta.rootTs, errorMessage({ customer, window, message, hint }))
     .catch((e: unknown) => deps.logger.error({ err: e, runId: meta.runId }, 'could not post the failure'));
   if (!partOfAll) {
-    const subjectCustomer = meta.subject.split('|')[0] ?? customer ?? '';
     await deps.publisher
-      .updateRoot(meta.channel, meta.rootTs, rootMessage({ status: 'failed', customer: subjectCustomer, periodLabel: meta.periodLabel, message: err.message, hint, window, requestedBy: meta.requestedBy }))
+      .updateRoot(meta.channel, meta.rootTs, rootMessage({ status: 'failed', customer: meta.display, periodLabel: meta.periodLabel, message: err.message, hint, window, requestedBy: meta.requestedBy }))
       .catch(() => undefined);
     await finishRun(deps, meta, { status: 'failed', error: err.message });
   }
