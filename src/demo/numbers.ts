@@ -16,7 +16,12 @@ export function hash32(text: string): number {
 
 /** mulberry32 seeded by (seed, key): a stream of floats in [0, 1) that only depends on its key. */
 export function keyedRandom(seed: number, key: string): () => number {
-  let a = (hash32(key) ^ Math.imul(seed >>> 0, 0x9e3779b1)) >>> 0;
+  return mulberry32(hash32(key) ^ Math.imul(seed >>> 0, 0x9e3779b1));
+}
+
+/** mulberry32: a tiny seeded PRNG, floats in [0, 1). */
+export function mulberry32(state: number): () => number {
+  let a = state >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;

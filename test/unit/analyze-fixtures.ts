@@ -1,21 +1,13 @@
 // Synthetic GapSeries shaped like the incident report's customers (not a test file: builders only).
 // Deterministic: every builder takes its own seeded generator. `scale` multiplies volumes (the demo runs at 0.01);
 // counts are rounded stochastically so that rates survive scaling down.
+import { mulberry32 } from '../../src/demo/numbers.js';
 import type { CreatedSubmittedCell, DateCell, GapSeries, HourCell } from '../../src/gap/series.js';
 
 export type Rand = () => number;
 
-/** mulberry32: a tiny seeded PRNG. */
-export function rng(seed: number): Rand {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded stream: the same mulberry32 the demo generator uses. */
+export const rng = (seed: number): Rand => mulberry32(seed);
 
 export const between = (rand: Rand, lo: number, hi: number): number => lo + (hi - lo) * rand();
 /** Round up with probability equal to the fraction: E[sround(x)] = x. */
