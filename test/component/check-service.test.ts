@@ -14,15 +14,18 @@ import { clickhouseContractDdl, POSTGRES_CONTRACT_DDL } from '../../src/db/contr
 import { createClickhouseTier, type ClickhouseTier } from '../../src/sources/clickhouse.js';
 import { CustomerSources } from '../../src/sources/customer-sources.js';
 import { createLogger } from '../../src/shared/logger.js';
+import { clickhouseUrl } from '../support/clickhouse-url.js';
+import { PG_ADMIN } from '../support/demo-database.js';
 
-// Real PostgreSQL (a database per run) and, when CLICKHOUSE_URL is set, a real ClickHouse (a database per run).
-// Three customers point at the test database; a fourth at a closed port, for the fan-out.
+// Real PostgreSQL and a real ClickHouse (a database each per run; the vitest global setup starts ClickHouse, and
+// the run fails when it can't). Three customers point at the test database; a fourth at a closed port, for the
+// fan-out. The "ClickHouse not configured" path is tested explicitly, with `clickhouse: null`.
 
-const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
 const suffix = randomUUID().slice(0, 8);
 const dbName = `check_${suffix}`;
-const pgUrl = `postgres://postgres@127.0.0.1:5432/${dbName}`;
-const CLICKHOUSE_URL = process.env.CLICKHOUSE_URL;
+const urlOf = (db: string): string => Object.assign(new URL(PG_ADMIN), { pathname: `/${db}` }).toString();
+const pgUrl = urlOf(dbName);
+const CLICKHOUSE_URL = clickhouseUrl();
 const chDatabase = `check_${suffix}`;
 const logger = createLogger({ level: 'silent' });
 
@@ -68,8 +71,8 @@ const F = {
 
 let admin: pg.Client;
 let sources: CustomerSources;
-let chWriter: ClickHouseClient | null = null;
-let clickhouse: ClickhouseTier | null = null;
+let chWriter: ClickHouseClient;
+let clickhouse: ClickhouseTier;
 let configDir: string;
 
 const config = configSchema.parse({
@@ -79,7 +82,7 @@ const config = configSchema.parse({
     { name: 'nclh', profile: 'us-east-1', postgres: { url: pgUrl } },
     { name: 'down', profile: 'us-east-1', postgres: { url: 'postgres://postgres@127.0.0.1:1/x' } },
   ],
-  ...(CLICKHOUSE_URL ? { clickhouse: { url: CLICKHOUSE_URL, database: chDatabase, table: 'scorecard_scores' } } : {}),
+  clickhouse: { url: CLICKHOUSE_URL, database: chDatabase, table: 'scorecard_scores' },
   gap: { statementTimeoutMs: 10_000, concurrency: 2 },
   logLevel: 'silent',
 });
@@ -117,22 +120,20 @@ async function seed(db: pg.Client): Promise<void> {
     }
   }
   await db.query(`INSERT INTO director.scorecard_templates VALUES ('rentokil', 'us-east-1', 'tmpl-1', 'RTX Customer Care Scorecard 2026')`);
-  if (chWriter && chRows.length) await chWriter.insert({ table: `${chDatabase}.scorecard_scores`, values: chRows, format: 'JSONEachRow' });
+  await chWriter.insert({ table: `${chDatabase}.scorecard_scores`, values: chRows, format: 'JSONEachRow' });
 }
 
 beforeAll(async () => {
-  admin = new pg.Client({ ...PG, database: 'postgres' });
+  admin = new pg.Client({ connectionString: urlOf('postgres') });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${dbName}`);
-  const db = new pg.Client({ ...PG, database: dbName });
+  const db = new pg.Client({ connectionString: pgUrl });
   await db.connect();
   try {
     await db.query(POSTGRES_CONTRACT_DDL);
-    if (CLICKHOUSE_URL && config.clickhouse) {
-      chWriter = createClient({ url: CLICKHOUSE_URL });
-      for (const ddl of clickhouseContractDdl(chDatabase, 'scorecard_scores')) await chWriter.command({ query: ddl });
-      clickhouse = createClickhouseTier(config.clickhouse);
-    }
+    chWriter = createClient({ url: CLICKHOUSE_URL });
+    for (const ddl of clickhouseContractDdl(chDatabase, 'scorecard_scores')) await chWriter.command({ query: ddl });
+    clickhouse = createClickhouseTier(config.clickhouse!);
     await seed(db);
   } finally {
     await db.end();
@@ -157,7 +158,7 @@ const deps = (): CheckDeps => ({ sources, clickhouse, timeoutMs: 5_000, logger }
 const check = async (id: string, customer?: string): Promise<CheckResult> =>
   checkResultSchema.parse(await checkScorecard(deps(), customer === undefined ? { id } : { id, customer }));
 
-describe('checkScorecard against PostgreSQL' + (CLICKHOUSE_URL ? ' and ClickHouse' : ' (ClickHouse not configured)'), () => {
+describe('checkScorecard against PostgreSQL and ClickHouse', () => {
   const cases: [keyof typeof F, Verdict, boolean][] = [
     ['healthy', 'healthy', false],
     ['calibration', 'excluded_calibration', false],
@@ -167,7 +168,7 @@ describe('checkScorecard against PostgreSQL' + (CLICKHOUSE_URL ? ' and ClickHous
     ['missingSubmitted', 'missing_historic', true],
     ['missingUnsubmitted', 'missing_historic', true],
     ['partial', 'partial_historic', true],
-    ['missingClickhouse', CLICKHOUSE_URL ? 'missing_clickhouse' : 'healthy', Boolean(CLICKHOUSE_URL)],
+    ['missingClickhouse', 'missing_clickhouse', true],
     ['lateCreated', 'healthy', false],
     ['notV7', 'healthy', false],
   ];
@@ -177,10 +178,7 @@ describe('checkScorecard against PostgreSQL' + (CLICKHOUSE_URL ? ' and ClickHous
     expect(r.repairable).toBe(repairable);
     expect(r.customer).toBe('rentokil');
     expect(r.searched).toEqual(['rentokil']);
-    if (!CLICKHOUSE_URL) {
-      expect(r.tiers.clickhouse).toEqual({ status: 'not_configured' });
-      expect(r.evidence).toContain('ClickHouse not configured: that tier was not checked.');
-    }
+    expect(r.tiers.clickhouse?.status).toBe('checked');
   });
 
   it('reads every tier of the incident-like scorecard', async () => {
@@ -202,7 +200,7 @@ describe('checkScorecard against PostgreSQL' + (CLICKHOUSE_URL ? ' and ClickHous
     expect((await check(F.notV7.id, 'rentokil')).createdAtFromId).toBeNull();
   });
 
-  it.runIf(CLICKHOUSE_URL)('ClickHouse: distinct criteria, windowed first, full lookup as the fallback', async () => {
+  it('ClickHouse: distinct criteria, windowed first, full lookup as the fallback', async () => {
     expect((await check(F.healthy.id, 'rentokil')).tiers.clickhouse).toEqual({ status: 'checked', criteria: 3, narrowed: true });
     expect((await check(F.lateCreated.id, 'rentokil')).tiers.clickhouse).toEqual({ status: 'checked', criteria: 3, narrowed: false });
     expect((await check(F.notV7.id, 'rentokil')).tiers.clickhouse).toEqual({ status: 'checked', criteria: 2, narrowed: true });

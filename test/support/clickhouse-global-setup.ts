@@ -86,9 +86,22 @@ async function reserveFreePort(from: number): Promise<{ port: number; lockFile: 
   throw new Error(`no free port in ${from}..${from + 199} for the test ClickHouse server`);
 }
 
+/** The run fails here, loudly, when the server does not answer: no test may find ClickHouse missing and skip. */
+async function assertAnswers(url: string): Promise<void> {
+  let answer = '';
+  try {
+    const res = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(10_000) });
+    answer = (await res.text()).trim();
+  } catch (error) {
+    answer = (error as Error).message;
+  }
+  if (answer !== 'Ok.') throw new Error(`ClickHouse at ${url} does not answer /ping (${answer || 'empty reply'}): the tests need it`);
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const given = process.env.CLICKHOUSE_URL;
   if (given) {
+    await assertAnswers(given);
     project.provide('clickhouseUrl', given);
     return async () => {};
   }
@@ -122,6 +135,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const url = stdout.trim().split('\n').pop() ?? '';
   if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`start.sh printed no URL (stdout: ${stdout})`);
+  try {
+    await assertAnswers(url);
+  } catch (error) {
+    if (!reused) await execFileAsync('bash', [stopScript], { env, timeout: 30_000, cwd: repoRoot }).catch(() => undefined);
+    releaseLock();
+    throw error;
+  }
 
   process.env.CLICKHOUSE_URL = url;
   project.provide('clickhouseUrl', url);
