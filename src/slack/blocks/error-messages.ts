@@ -40,23 +40,38 @@ export interface UsageOptions {
 
 export type EphemeralMessage = SlackMessage & { response_type: 'ephemeral' };
 
+type ShownError = string | { message: string; userMessage?: string; hint?: string | undefined };
+
+/** Escapes a hint but keeps channel links (`<#C01INC>`): a refusal points at the channels to use instead. */
+function escapeHint(hint: string): string {
+  return escapeMrkdwn(hint).replace(/&lt;#([CGD][A-Z0-9]+)&gt;/g, '<#$1>');
+}
+
+function shown(error: ShownError): { message: string; hint: string | undefined } {
+  return typeof error === 'string' ? { message: error, hint: undefined } : { message: error.userMessage ?? error.message, hint: error.hint };
+}
+
+/** A refusal (not allowed here, too many runs): what and why, with no usage line and no customer names. */
+export function ephemeralNotice(error: ShownError): EphemeralMessage {
+  const { message, hint } = shown(error);
+  const blocks = [mrkdwnSection(`:no_entry: ${escapeMrkdwn(message)}`), ...(hint ? [contextLine(`:bulb: ${escapeHint(hint)}`)] : [])];
+  return { response_type: 'ephemeral', text: truncate(hint ? `${message} ${hint}` : message, SLACK_LIMITS.sectionText), blocks };
+}
+
 /** The reply (for response_url or chat.postEphemeral) to a command that can't run: what went wrong and how to
  *  ask. `error` is a message, or an error with a user-facing message and a hint (the project's BotError). */
-export function ephemeralUsage(
-  error: string | { message: string; userMessage?: string; hint?: string | undefined },
-  opts: UsageOptions = {},
-): EphemeralMessage {
+export function ephemeralUsage(error: ShownError, opts: UsageOptions = {}): EphemeralMessage {
   const command = opts.command ?? '/scorecard-gap';
+  // Callers pass a configured customer; this default only serves renderer tests.
   const customer = opts.customerExample ?? 'rentokil';
   const periods = opts.periods ?? ['jan-2026', '2026-01-15..2026-01-28', '2026-01-23', 'last-14d'];
-  const message = typeof error === 'string' ? error : (error.userMessage ?? error.message);
-  const hint = typeof error === 'string' ? undefined : error.hint;
+  const { message, hint } = shown(error);
   const usage = `Usage: \`${command} <customer> <period>\``;
   const examples = periods.map((p) => `\`${command} ${customer} ${p}\``).join(', ');
   const blocks = [
     mrkdwnSection(`:warning: ${escapeMrkdwn(message)}`),
-    mrkdwnSection(`${usage}\nFor example: ${examples}`),
-    ...(hint ? [contextLine(`:bulb: ${escapeMrkdwn(hint)}`)] : []),
+    mrkdwnSection(escapeMrkdwn(`${usage}\nFor example: ${examples}`)),
+    ...(hint ? [contextLine(`:bulb: ${escapeHint(hint)}`)] : []),
   ];
   return { response_type: 'ephemeral', text: truncate(`${message} ${usage}`, SLACK_LIMITS.sectionText), blocks };
 }
