@@ -10,6 +10,8 @@ export interface BuildReportInput {
   series: GapSeries;
   excluded: { calibration: number; nonOriginal: number };
   clickhouseConfigured: boolean;
+  /** Set when ClickHouse was configured but failed: the tier is then reported unavailable, its counts unknown. */
+  clickhouseError?: string | null;
   findings: Finding[];
   verdict: GapReport['verdict'];
   hoursThatMatter: string[];
@@ -58,6 +60,8 @@ export function buildReport(input: BuildReportInput): GapReport {
   const to = period.to.toISOString();
   const inPeriod = (hour: string): boolean => hour >= from && hour < to;
   const pops: Population[] = ['submitted', 'unsubmitted'];
+  const chError = input.clickhouseConfigured ? (input.clickhouseError ?? null) : null;
+  const chAvailable = input.clickhouseConfigured && chError === null;
 
   const monthly = monthKeys(period, input.historyMonths);
   const byMonth = Object.fromEntries(pops.map((p) => [p, sumBy(series.hourly[p], (h) => h.slice(0, 7))])) as Record<Population, Map<string, Counts>>;
@@ -75,7 +79,7 @@ export function buildReport(input: BuildReportInput): GapReport {
     pops.map((p) => {
       const t = zero();
       for (const c of byDay[p].values()) add(t, c);
-      const chMissing = input.clickhouseConfigured
+      const chMissing = chAvailable
         ? series.clickhouseMissingDays.filter((d) => d.population === p && d.date >= from.slice(0, 10) && d.date < to.slice(0, 10)).reduce((s, d) => s + d.missing, 0)
         : null;
       return [p, { ...t, clickhouseMissing: chMissing }];
@@ -108,6 +112,8 @@ export function buildReport(input: BuildReportInput): GapReport {
     firstMissing: series.firstMissing,
     clickhouse: {
       configured: input.clickhouseConfigured,
+      available: chAvailable,
+      error: chError,
       days: series.clickhouseMissingDays.filter((d) => d.date >= from.slice(0, 10) && d.date < to.slice(0, 10)),
     },
     findings: input.findings,

@@ -8,7 +8,8 @@ import type { Logger } from '../shared/logger.js';
 import { ItemFailedError, mapPool } from '../shared/map-pool.js';
 import { analyze, hoursThatMatter, verdictOf } from './analyze/index.js';
 import { buildReport } from './build-report.js';
-import { clickhouseDayCounts, clickhouseMissingForDay } from './clickhouse-compare.js';
+import { clickhouseMissingDays as compareClickhouse } from './clickhouse-compare.js';
+import { clickhouseUnavailableReason } from './clickhouse-unavailable.js';
 import { mergeWindows, type MergedCounts } from './merge-windows.js';
 import { firstMissingQuery, missingTemplatesQuery } from './queries.js';
 import type { Finding, GapReport, Population } from './report.js';
@@ -22,6 +23,8 @@ export interface GapDeps {
   settings: GapSettings;
   logger: Logger;
   now?: () => Date;
+  /** Scorecards a day above which ClickHouse is compared per hour (default CLICKHOUSE_HOURLY_ABOVE). */
+  clickhouseHourlyAbove?: number;
 }
 
 /** What a gap run will do: which customer, which windows. The unit a job flow fans out. */
@@ -70,31 +73,40 @@ async function firstMissing(db: ReadOnlyDb, plan: GapPlan, merged: MergedCounts)
   return { submitted, unsubmitted };
 }
 
-async function clickhouseMissingDays(deps: GapDeps, db: ReadOnlyDb, plan: GapPlan, merged: MergedCounts): Promise<GapSeries['clickhouseMissingDays']> {
+/**
+ * The ClickHouse tier, compared per day (per hour on large days, see clickhouse-compare.ts). ClickHouse failing
+ * degrades the report instead of sinking it: historic is still reported, the tier marked unavailable and why.
+ */
+async function clickhouseMissingDays(
+  deps: GapDeps,
+  db: ReadOnlyDb,
+  plan: GapPlan,
+  merged: MergedCounts,
+): Promise<{ days: GapSeries['clickhouseMissingDays']; error: string | null }> {
   const ch = deps.clickhouse;
-  if (!ch) return [];
-  const present = new Map<string, number>();
+  if (!ch) return { days: [], error: null };
+  const presentByHour = new Map<string, number>();
   for (const p of ['submitted', 'unsubmitted'] as const) {
-    for (const c of merged.hourly[p]) {
-      if (c.hour < plan.period.from || c.hour >= plan.period.to) continue;
-      const day = c.hour.slice(0, 10);
-      present.set(day, (present.get(day) ?? 0) + c.total - c.missing);
-    }
+    for (const c of merged.hourly[p]) presentByHour.set(c.hour, (presentByHour.get(c.hour) ?? 0) + c.total - c.missing);
   }
-  const inClickhouse = await clickhouseDayCounts(ch, plan.customer, plan.profile, new Date(plan.period.from), new Date(plan.period.to));
-  const differing = [...present.entries()].filter(([day, n]) => (inClickhouse.get(day) ?? 0) < n).map(([day]) => day).sort();
-  const perDay = await mapPool(differing, (day) => clickhouseMissingForDay(ch, db, plan.customer, plan.profile, day), {
-    concurrency: deps.settings.concurrency,
-    attempts: deps.settings.windowAttempts,
-  });
-  const out: GapSeries['clickhouseMissingDays'] = [];
-  differing.forEach((date, i) => {
-    for (const population of ['submitted', 'unsubmitted'] as const) {
-      const missing = (perDay[i] ?? []).filter((m) => m.population === population).length;
-      if (missing > 0) out.push({ date, population, missing });
-    }
-  });
-  return out;
+  try {
+    const days = await compareClickhouse(ch, db, {
+      customer: plan.customer,
+      profile: plan.profile,
+      period: plan.period,
+      presentByHour,
+      concurrency: deps.settings.concurrency,
+      attempts: deps.settings.windowAttempts,
+      hourlyAbove: deps.clickhouseHourlyAbove,
+    });
+    return { days, error: null };
+  } catch (err) {
+    const cause = err instanceof ItemFailedError ? err.cause : err;
+    // A BotError comes from historic's side (PostgreSQL), which the whole report depends on: that one is fatal.
+    if (cause instanceof BotError) throw cause;
+    deps.logger.warn({ err: cause, customer: plan.customer }, 'gap: ClickHouse comparison failed; reporting historic only');
+    return { days: [], error: clickhouseUnavailableReason(cause) };
+  }
 }
 
 async function withTemplates(db: ReadOnlyDb, plan: GapPlan, findings: Finding[]): Promise<Finding[]> {
@@ -112,7 +124,8 @@ async function withTemplates(db: ReadOnlyDb, plan: GapPlan, findings: Finding[])
 export async function finishGap(deps: GapDeps, plan: GapPlan, windows: WindowCounts[], startedAt: number): Promise<GapReport> {
   const db = await deps.sources.readOnly(plan.customer);
   const merged = mergeWindows(windows, plan.period);
-  const [first, chDays] = await Promise.all([firstMissing(db, plan, merged), clickhouseMissingDays(deps, db, plan, merged)]);
+  const [first, ch] = await Promise.all([firstMissing(db, plan, merged), clickhouseMissingDays(deps, db, plan, merged)]);
+  const chDays = ch.days;
   const series: GapSeries = {
     period: { from: plan.period.from, to: plan.period.to },
     scanned: plan.scanned,
@@ -131,6 +144,7 @@ export async function finishGap(deps: GapDeps, plan: GapPlan, windows: WindowCou
     series,
     excluded: merged.excluded,
     clickhouseConfigured: deps.clickhouse !== null,
+    clickhouseError: ch.error,
     findings,
     verdict: verdictOf(series, findings),
     hoursThatMatter: hoursThatMatter(series, findings),

@@ -7,7 +7,7 @@ export const countsSchema = z.object({ total: z.number().int().nonnegative(), mi
 export type Counts = z.infer<typeof countsSchema>;
 
 export const populationTotalsSchema = countsSchema.extend({
-  /** Present in historic, absent in ClickHouse. null when ClickHouse is not configured. */
+  /** Present in historic, absent in ClickHouse. null when ClickHouse is not configured or was unavailable. */
   clickhouseMissing: z.number().int().nonnegative().nullable(),
 });
 
@@ -97,6 +97,10 @@ export const gapReportSchema = z.object({
   firstMissing: z.object({ submitted: firstMissingSchema, unsubmitted: firstMissingSchema }),
   clickhouse: z.object({
     configured: z.boolean(),
+    /** Compared: configured and it answered. false with `error` when ClickHouse failed; historic is reported anyway. */
+    available: z.boolean(),
+    /** Why ClickHouse was not compared, for a person (no URLs, no secrets); null when it was, or is not configured. */
+    error: z.string().nullable(),
     /** Per-day historic vs ClickHouse distinct counts, only for days that differ. */
     days: z.array(z.object({ date: z.string(), population: populationSchema, missing: z.number().int() })),
   }),

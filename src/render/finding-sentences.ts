@@ -76,6 +76,11 @@ function countsPhrase(missing: number, total: number, noun: string): string {
   return `${formatInt(missing)} of ${formatInt(total)} ${noun} (${formatRatio(missing, total)})`;
 }
 
+/** "ClickHouse: unavailable (connection refused)": the tier could not be compared, and why (a masked reason). */
+export function clickhouseUnavailable(report: GapReport): string {
+  return `ClickHouse: unavailable (${report.clickhouse.error ?? 'no reason given'})`;
+}
+
 /** One line: what the report concludes, with the numbers. */
 export function verdictSentence(report: GapReport): string {
   const { submitted, unsubmitted } = report.populations;
@@ -83,7 +88,9 @@ export function verdictSentence(report: GapReport): string {
   const chMissing = (submitted.clickhouseMissing ?? 0) + (unsubmitted.clickhouseMissing ?? 0);
   const chClause = !report.clickhouse.configured
     ? ''
-    : chMissing > 0
+    : !report.clickhouse.available
+      ? `; ${clickhouseUnavailable(report)}`
+      : chMissing > 0
       ? `; ${formatInt(chMissing)} more are in historic but missing from ClickHouse`
       : '; ClickHouse matches historic';
   switch (report.verdict) {
@@ -96,7 +103,7 @@ export function verdictSentence(report: GapReport): string {
     case 'no_gap':
       return (
         `${subject}: no gap: all ${formatInt(submitted.total)} submitted and ${formatInt(unsubmitted.total)} unsubmitted ` +
-        `scorecards are in historic${report.clickhouse.configured ? ' and ClickHouse' : ''}.`
+        `scorecards are in historic${!report.clickhouse.configured ? '' : report.clickhouse.available ? ' and ClickHouse' : `; ${clickhouseUnavailable(report)}`}.`
       );
     case 'clickhouse_gap_only': {
       const parts: string[] = [];

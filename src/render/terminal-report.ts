@@ -1,5 +1,5 @@
 import type { GapReport } from '../gap/report.js';
-import { findingSentence, verdictSentence } from './finding-sentences.js';
+import { clickhouseUnavailable, findingSentence, verdictSentence } from './finding-sentences.js';
 import { formatDateTime, formatDuration, formatInt, formatPeriodRange, formatRatio, plural } from './format.js';
 import {
   clickhouseDaysTable,
@@ -29,6 +29,7 @@ export function excludedSentence(report: GapReport): string {
 
 export function clickhouseSentence(report: GapReport): string {
   if (!report.clickhouse.configured) return 'ClickHouse: not configured, so only historic was checked.';
+  if (!report.clickhouse.available) return `${clickhouseUnavailable(report)}, so only historic was checked.`;
   const { submitted, unsubmitted } = report.populations;
   const s = submitted.clickhouseMissing ?? 0;
   const u = unsubmitted.clickhouseMissing ?? 0;
@@ -38,7 +39,8 @@ export function clickhouseSentence(report: GapReport): string {
 
 function headlineTable(report: GapReport): string {
   const { submitted, unsubmitted } = report.populations;
-  const ch = (n: number | null): string => (report.clickhouse.configured ? formatInt(n ?? 0) : 'not configured');
+  const ch = (n: number | null): string =>
+    !report.clickhouse.configured ? 'not configured' : !report.clickhouse.available ? 'unavailable' : formatInt(n ?? 0);
   return textTable({
     columns: [
       { header: 'Population', align: 'left' },

@@ -59,7 +59,7 @@ describe('finding sentences', () => {
     expect(verdictSentence(noGapReport())).toBe('guitar-center, Jan 2026: no gap: all 579 submitted and 712,045 unsubmitted scorecards are in historic.');
     const chOnly = { ...noGapReport(), verdict: 'clickhouse_gap_only' as const };
     chOnly.populations = { submitted: { ...chOnly.populations.submitted, clickhouseMissing: 12 }, unsubmitted: { ...chOnly.populations.unsubmitted, clickhouseMissing: 0 } };
-    chOnly.clickhouse = { configured: true, days: [] };
+    chOnly.clickhouse = { configured: true, available: true, error: null, days: [] };
     expect(verdictSentence(chOnly)).toBe('guitar-center, Jan 2026: historic is complete, but 12 submitted scorecards are missing from ClickHouse.');
   });
 });

@@ -43,7 +43,9 @@ export function headlineMessage(report: GapReport): SlackMessage {
   const { calibration, nonOriginal } = report.excluded;
   const clickhouse = !report.clickhouse.configured
     ? 'not configured'
-    : `${formatInt(submitted.clickhouseMissing ?? 0)} submitted, ${formatInt(unsubmitted.clickhouseMissing ?? 0)} unsubmitted missing (in historic, not in ClickHouse)`;
+    : !report.clickhouse.available
+      ? `unavailable (${escapeMrkdwn(report.clickhouse.error ?? 'no reason given')}): only historic was checked`
+      : `${formatInt(submitted.clickhouseMissing ?? 0)} submitted, ${formatInt(unsubmitted.clickhouseMissing ?? 0)} unsubmitted missing (in historic, not in ClickHouse)`;
   const fields: SectionBlock = {
     type: 'section',
     fields: [
