@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { slackLimitViolations } from '../../src/slack/blocks/limits.js';
+import { blockKitViolations } from './slack-limits.js';
 
 // A small emulator of Slack's Web API for tests at the HTTP boundary: point a WebClient (or Bolt's
 // clientOptions.slackApiUrl) at `apiUrl` and inspect what the app sent. Listens on 127.0.0.1, port 0.
@@ -57,6 +57,8 @@ export interface SlackEmulator {
   ephemerals: Array<{ channel: string; user: string; text?: string; blocks?: unknown[]; thread_ts?: string }>;
   uploads: StoredUpload[];
   responses: RecordedResponse[];
+  /** Posts refused with invalid_blocks (API calls and response_url posts), with Slack's limits they broke. */
+  rejected: Array<{ method: string; errors: string[] }>;
   /** Top-level messages of a channel, oldest first. */
   messages(channel: string): StoredMessage[];
   /** Replies in a thread, oldest first (the parent excluded). */
@@ -75,7 +77,8 @@ export interface SlackEmulator {
 }
 
 export interface SlackEmulatorOptions {
-  /** Reject chat.postMessage/update whose blocks break Slack's limits with invalid_blocks (default true). */
+  /** Reject chat.postMessage/update/postEphemeral and response_url posts whose blocks break Slack's published
+   *  limits (test/support/slack-limits.ts) with invalid_blocks (default true). */
   validateBlocks?: boolean;
   botUserId?: string;
   botId?: string;
@@ -153,6 +156,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   const ephemerals: SlackEmulator['ephemerals'] = [];
   const uploads: StoredUpload[] = [];
   const responses: RecordedResponse[] = [];
+  const rejected: SlackEmulator['rejected'] = [];
   const failures = new Map<string, Array<{ error: string } & FailureOptions>>();
   const users = new Map<string, Json>();
   const channels = new Map<string, Json>();
@@ -164,20 +168,25 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
 
   const nextTs = (): string => `1700000000.${String(++tsCounter).padStart(6, '0')}`;
 
-  function checkBlocks(args: Json): Json | null {
-    if (args.text === undefined && args.blocks === undefined) return { ok: false, error: 'no_text' };
-    if (!validate || args.blocks === undefined) return null;
-    if (!Array.isArray(args.blocks)) return { ok: false, error: 'invalid_blocks_format' };
-    const text = str(args.text);
-    const violations = slackLimitViolations({ text: text ?? ' ', blocks: args.blocks }).filter((v) => v !== 'missing fallback text');
-    return violations.length > 0 ? { ok: false, error: 'invalid_blocks', errors: violations, response_metadata: { messages: violations } } : null;
+  function limitErrors(method: string, args: Json): Json | null {
+    if (!validate) return null;
+    const violations = blockKitViolations(args);
+    if (violations.length === 0) return null;
+    rejected.push({ method, errors: violations });
+    return { ok: false, error: 'invalid_blocks', errors: violations, response_metadata: { messages: violations } };
+  }
+
+  function checkBlocks(args: Json, method = 'chat'): Json | null {
+    if (args.text === undefined && args.blocks === undefined && args.attachments === undefined) return { ok: false, error: 'no_text' };
+    if (validate && args.blocks !== undefined && !Array.isArray(args.blocks)) return { ok: false, error: 'invalid_blocks_format' };
+    return limitErrors(method, args);
   }
 
   const handlers: Record<string, (args: Json) => Json> = {
     'api.test': (args) => ({ ok: true, args }),
     'auth.test': () => ({ ok: true, url: 'https://emulator.slack.test/', team: 'Emulated', user: 'scorecard-gap-bot', team_id: teamId, user_id: botUserId, bot_id: botId, is_enterprise_install: false }),
     'chat.postMessage': (args) => {
-      const bad = checkBlocks(args);
+      const bad = checkBlocks(args, 'chat.postMessage');
       if (bad) return bad;
       const channel = str(args.channel);
       if (!channel) return { ok: false, error: 'channel_not_found' };
@@ -189,7 +198,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       return { ok: true, channel, ts: msg.ts, message: { type: 'message', user: botUserId, bot_id: botId, text: msg.text, blocks: msg.blocks, ts: msg.ts, thread_ts: msg.thread_ts } };
     },
     'chat.update': (args) => {
-      const bad = checkBlocks(args);
+      const bad = checkBlocks(args, 'chat.update');
       if (bad) return bad;
       const msg = store.find((m) => m.channel === str(args.channel) && m.ts === str(args.ts));
       if (!msg) return { ok: false, error: 'message_not_found' };
@@ -199,7 +208,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       return { ok: true, channel: msg.channel, ts: msg.ts, text: msg.text, message: { text: msg.text, blocks: msg.blocks, user: botUserId } };
     },
     'chat.postEphemeral': (args) => {
-      const bad = checkBlocks(args);
+      const bad = checkBlocks(args, 'chat.postEphemeral');
       if (bad) return bad;
       const channel = str(args.channel);
       const user = str(args.user);
@@ -267,6 +276,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     if (response && req.method === 'POST') {
       const text = body.toString('utf8');
       const parsed = (req.headers['content-type'] ?? '').includes('json') ? (JSON.parse(text) as Json) : parseArgs(req, body, new URLSearchParams());
+      const bad = limitErrors('response_url', parsed);
+      if (bad) return send(res, 400, bad);
       responses.push({ id: response[1] ?? '', body: parsed, at: Date.now() });
       return send(res, 200, 'ok');
     }
@@ -307,6 +318,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     ephemerals,
     uploads,
     responses,
+    rejected,
     messages: (channel) => store.filter((m) => m.channel === channel && (m.thread_ts === undefined || m.thread_ts === m.ts)),
     threadReplies: (channel, ts) => store.filter((m) => m.channel === channel && m.thread_ts === ts && m.ts !== ts),
     callsTo: (method) => calls.filter((c) => c.method === method),
