@@ -1,13 +1,12 @@
 import { FlowProducer } from 'bullmq';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { WebClient } from '@slack/web-api';
 import type { App } from '@slack/bolt';
 import type { Config } from './config/schema.js';
 import type { GapJobDeps } from './gap/gap-processors.js';
 import { RunState } from './jobs/run-state.js';
 import { startWorkers, type RunningWorkers } from './jobs/workers.js';
-import { OpsStore } from './ops/ops-store.js';
+import { createOpsPool, OpsStore } from './ops/ops-store.js';
 import { chartSpec, renderChartPng } from './render/chart.js';
 import { BotError } from './shared/errors.js';
 import { createLogger, type Logger } from './shared/logger.js';
@@ -86,8 +85,8 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
   const commandRunState = new RunState(commandRedis, prefix);
   const flow = new FlowProducer({ connection: commandRedis, prefix });
 
-  const opsPool = new pg.Pool({ connectionString: opsConfig.url, max: 4, application_name: 'scorecard-bot-ops' });
-  opsPool.on('error', () => undefined);
+  // Deadlines and error listeners on every ops connection: a stalled ops database fails fast, never crashes.
+  const opsPool = createOpsPool(opsConfig.url, { onError: (err) => logger.warn({ err: err.message }, 'ops database connection error') });
   const ops = new OpsStore(opsPool);
   await ops.migrate().catch((cause: unknown) => {
     throw new BotError('BAD_CONFIG', 'Cannot prepare the ops database (ops.url).', {

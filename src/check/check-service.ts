@@ -40,7 +40,7 @@ export async function checkScorecard(deps: CheckDeps, input: CheckInput): Promis
   const settled = await Promise.allSettled(
     targets.map((c) =>
       withDeadline(deps.timeoutMs, `The database of ${c.name}`, async () => {
-        const db = await deps.sources.readOnly(c.name);
+        const db = await deps.sources.readOnly(c.name, 'check');
         return gatherPostgres(db, c.name, c.profile, parsed.id, parsed.createdAt);
       }),
     ),

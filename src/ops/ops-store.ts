@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { clientDeadlineMs, createSafePool } from '../sources/safe-pool.js';
 
 // The bot's own state (not a customer's): who asked for which run, where its thread is, how it ended.
 // Backfill requests and approvals will live here too.
@@ -23,6 +24,27 @@ CREATE TABLE IF NOT EXISTS scorecard_bot.gap_runs (
 );
 CREATE INDEX IF NOT EXISTS gap_runs_customer_created_idx ON scorecard_bot.gap_runs (customer, created_at DESC);
 `;
+
+/** Deadlines of the ops pool: bookkeeping is small, so a stalled ops database fails fast instead of hanging a run. */
+export const OPS_CONNECT_TIMEOUT_MS = 5_000;
+export const OPS_STATEMENT_TIMEOUT_MS = 10_000;
+
+/** The ops database pool: error listeners on every client, connect/statement/query deadlines, keepAlive. */
+export function createOpsPool(
+  url: string,
+  opts: { connectTimeoutMs?: number; statementTimeoutMs?: number; max?: number; onError?: (err: Error) => void } = {},
+): pg.Pool {
+  const statementTimeoutMs = opts.statementTimeoutMs ?? OPS_STATEMENT_TIMEOUT_MS;
+  return createSafePool({
+    url,
+    max: opts.max ?? 4,
+    applicationName: 'scorecard-bot-ops',
+    connectTimeoutMs: opts.connectTimeoutMs ?? OPS_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs,
+    queryTimeoutMs: clientDeadlineMs(statementTimeoutMs),
+    onError: opts.onError,
+  });
+}
 
 export interface GapRunRecord {
   runId: string;

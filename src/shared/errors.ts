@@ -7,6 +7,12 @@ export type ErrorCode =
   | 'UNKNOWN_CUSTOMER'
   | 'NOT_ALLOWED'
   | 'SOURCE_UNAVAILABLE'
+  /** A database stopped answering: a client-side deadline (connect or query) expired. Transient. */
+  | 'SOURCE_STALLED'
+  /** The database named in the connection URL does not exist. Permanent. */
+  | 'DATABASE_MISSING'
+  /** The database refused the login (password, role, pg_hba). Permanent until the config or credentials change. */
+  | 'AUTH_FAILED'
   | 'QUERY_TIMEOUT'
   | 'READ_ONLY_VIOLATION'
   | 'CREDENTIAL_COMMAND_FAILED'
@@ -19,6 +25,8 @@ const PERMANENT: ReadonlySet<ErrorCode> = new Set([
   'UNKNOWN_CUSTOMER',
   'NOT_ALLOWED',
   'READ_ONLY_VIOLATION',
+  'DATABASE_MISSING',
+  'AUTH_FAILED',
 ]);
 
 export class BotError extends Error {

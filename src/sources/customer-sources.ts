@@ -1,21 +1,31 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { Config, CustomerConfig } from '../config/schema.js';
 import { BotError } from '../shared/errors.js';
 import { ConnectionUrlResolver } from './connection-url.js';
-import { createReadOnlyDb, type ReadOnlyDb } from './read-only-db.js';
+import { createReadOnlyDb, SourceError, type ReadOnlyDb } from './read-only-db.js';
+import { clientDeadlineMs, createSafePool } from './safe-pool.js';
 
-export type PoolFactory = (url: string, opts: { max: number; readOnly: boolean; applicationName: string }) => pg.Pool;
+export interface PoolOptions {
+  max: number;
+  readOnly: boolean;
+  applicationName: string;
+  connectTimeoutMs: number;
+  queryTimeoutMs: number;
+}
 
-export const defaultPoolFactory: PoolFactory = (url, opts) =>
-  new pg.Pool({
-    connectionString: url,
-    max: opts.max,
-    idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 10_000,
-    application_name: opts.applicationName,
-    // Session default as a further lock under BEGIN READ ONLY.
-    options: opts.readOnly ? '-c default_transaction_read_only=on' : undefined,
-  });
+export type PoolFactory = (url: string, opts: PoolOptions) => pg.Pool;
+
+export const defaultPoolFactory: PoolFactory = (url, opts) => createSafePool({ url, ...opts });
+
+/** Deadline for opening a connection to a customer database (and for waiting for a free one). */
+export const CONNECT_TIMEOUT_MS = 10_000;
+/** Checks get a small pool of their own so a gap scan holding every gap connection cannot starve them. */
+export const CHECK_POOL_SIZE = 2;
+/** A check answers in seconds; its statements are capped lower than a gap window's. */
+export const CHECK_STATEMENT_TIMEOUT_MS = 20_000;
+
+/** Which pool: 'gap' (sized gap.concurrency, the scans) or 'check' (small, reserved for /scorecard-check). */
+export type PoolPurpose = 'gap' | 'check';
 
 /** Customer lookup with the "unknown customer" message people need: the list of known ones. */
 export function findCustomer(config: Pick<Config, 'customers'>, name: string): CustomerConfig {
@@ -47,13 +57,17 @@ export class CustomerSources {
     return this.config.customers;
   }
 
-  readOnly(name: string): Promise<ReadOnlyDb> {
+  readOnly(name: string, purpose: PoolPurpose = 'gap'): Promise<ReadOnlyDb> {
     const customer = this.customer(name);
-    let entry = this.pools.get(customer.name);
+    const key = `${customer.name}\u0000${purpose}`;
+    let entry = this.pools.get(key);
     if (!entry) {
-      entry = this.open(customer);
-      this.pools.set(customer.name, entry);
-      entry.catch(() => this.pools.delete(customer.name));
+      const opened = this.open(customer, purpose);
+      entry = opened;
+      this.pools.set(key, opened);
+      opened.catch(() => {
+        if (this.pools.get(key) === opened) this.pools.delete(key);
+      });
     }
     return entry.then((e) => e.db);
   }
@@ -61,21 +75,30 @@ export class CustomerSources {
   /** Drops a customer's pool (and cached credentials) after it failed to connect, so the next call starts fresh. */
   async reset(name: string): Promise<void> {
     const customer = this.customer(name);
-    const entry = this.pools.get(customer.name);
-    this.pools.delete(customer.name);
+    const entries = (['gap', 'check'] as const).flatMap((purpose) => {
+      const key = `${customer.name}\u0000${purpose}`;
+      const entry = this.pools.get(key);
+      this.pools.delete(key);
+      return entry ? [entry] : [];
+    });
     this.resolver.invalidate(customer, 'read');
-    if (entry) await entry.then((e) => e.pool.end()).catch(() => undefined);
+    await Promise.all(entries.map((entry) => entry.then((e) => e.pool.end()).catch(() => undefined)));
   }
 
-  private async open(customer: CustomerConfig): Promise<{ pool: pg.Pool; db: ReadOnlyDb }> {
+  private async open(customer: CustomerConfig, purpose: PoolPurpose): Promise<{ pool: pg.Pool; db: ReadOnlyDb }> {
     const url = await this.resolver.resolve(customer.postgres, customer, 'read');
-    const pool = this.createPool(url, { max: this.config.gap.concurrency, readOnly: true, applicationName: 'scorecard-bot-read' });
-    // An idle client that errors (server restart) must not crash the process.
-    pool.on('error', () => undefined);
-    const inner = createReadOnlyDb(pool, {
-      statementTimeoutMs: this.config.gap.statementTimeoutMs,
-      label: `${customer.name}/${customer.profile}`,
+    const statementTimeoutMs =
+      purpose === 'check' ? Math.min(this.config.gap.statementTimeoutMs, CHECK_STATEMENT_TIMEOUT_MS) : this.config.gap.statementTimeoutMs;
+    const deadlines = { connectTimeoutMs: CONNECT_TIMEOUT_MS, queryTimeoutMs: clientDeadlineMs(statementTimeoutMs) };
+    const pool = this.createPool(url, {
+      max: purpose === 'check' ? CHECK_POOL_SIZE : this.config.gap.concurrency,
+      readOnly: true,
+      applicationName: 'scorecard-bot-read',
+      ...deadlines,
     });
+    // pg.Pool emits 'error' for idle clients; a factory that forgot a listener must not crash the process.
+    if (pool.listenerCount('error') === 0) pool.on('error', () => undefined);
+    const inner = createReadOnlyDb(pool, { statementTimeoutMs, label: `${customer.name}/${customer.profile}`, ...deadlines });
     // Credentials are cached until they fail: a connection failure drops this pool and the cached URL, so the
     // next call runs the credential command again (rotated passwords, expired tokens).
     const db: ReadOnlyDb = {
@@ -84,7 +107,7 @@ export class CustomerSources {
         try {
           return await inner.transaction(fn);
         } catch (err) {
-          if (err instanceof BotError && err.code === 'SOURCE_UNAVAILABLE') void this.reset(customer.name);
+          if (err instanceof SourceError && err.refreshCredentials) void this.reset(customer.name);
           throw err;
         }
       },
