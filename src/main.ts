@@ -5,12 +5,14 @@ import type { App } from '@slack/bolt';
 import type { Config } from './config/schema.js';
 import type { GapJobDeps } from './gap/gap-processors.js';
 import { RunState } from './jobs/run-state.js';
+import { UserRuns } from './jobs/user-runs.js';
 import { startWorkers, type RunningWorkers } from './jobs/workers.js';
 import { createOpsPool, OpsStore } from './ops/ops-store.js';
 import { chartSpec, renderChartPng } from './render/chart.js';
 import { BotError } from './shared/errors.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { createSlackApp, slackTransportOptions } from './slack/slack-app.js';
+import { assertChannelPolicy } from './slack/authorize.js';
 import { registerCheckCommand } from './check/check-slash-command.js';
 import { DEFAULT_CHECK_TIMEOUT_MS } from './check/check-service.js';
 import { webClientPublisher } from './slack/thread-publisher.js';
@@ -71,6 +73,8 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
   const redisConfig = requireSection(config.redis, 'redis', 'redis: { url: redis://127.0.0.1:6379 }');
   const opsConfig = requireSection(config.ops, 'ops', 'ops: { url: ${OPS_DATABASE_URL} }');
   const slack = requireSection(config.slack, 'slack', 'slack: { mode: socket }  plus SLACK_BOT_TOKEN and SLACK_APP_TOKEN');
+  // Closed by default: refuse to listen before any connection is opened when no channel is allowed.
+  if (opts.listen) assertChannelPolicy(slack);
   const transport = slackTransportOptions(slack);
 
   // Workers block on Redis and must wait for it; the command path must fail fast so a person hears about it.
@@ -83,6 +87,7 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
   const prefix = redisConfig.prefix;
   const runState = new RunState(stateRedis, prefix);
   const commandRunState = new RunState(commandRedis, prefix);
+  const userRuns = new UserRuns(commandRedis, prefix, commandRunState);
   const flow = new FlowProducer({ connection: commandRedis, prefix });
 
   // Deadlines and error listeners on every ops connection: a stalled ops database fails fast, never crashes.
@@ -130,6 +135,7 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
           settings: config.gap,
           flow,
           runState: commandRunState,
+          userRuns,
           publisher,
           ops,
           retry: { attempts: config.gap.windowAttempts, backoffMs: 1000 },

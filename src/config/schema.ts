@@ -14,8 +14,17 @@ const connection = z.union([
       command: z
         .string()
         .min(1)
-        .describe('Shell command whose stdout is the URL; {name} {profile} {cluster} are substituted'),
+        .describe('Command whose stdout is the URL, run without a shell; {name} {profile} {cluster} are substituted per argument'),
       cacheSeconds: z.number().int().positive().default(3600),
+      env: z
+        .array(
+          z
+            .string()
+            .regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'a variable name, or a prefix ending in *, e.g. AWS_PROFILE or AWS_*')
+            .refine((n) => !/^SLACK_/i.test(n), 'Slack variables are never passed to a credential command'),
+        )
+        .default([])
+        .describe('Environment variables passed to the command besides PATH and HOME (e.g. [AWS_PROFILE, AWS_*]); nothing else is passed'),
     })
     .strict(),
 ]);
@@ -23,8 +32,8 @@ const connection = z.union([
 export const customerSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, e.g. "guitar-center"'),
-    profile: z.string().min(1, 'must not be empty, e.g. "us-east-1"'),
-    cluster: z.string().min(1, 'must not be empty, e.g. "us-east-1-prod"').optional(),
+    profile: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, dots, dashes and underscores, e.g. "us-east-1"'),
+    cluster: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, dots, dashes and underscores, e.g. "us-east-1-prod"').optional(),
     postgres: connection.describe('Read-only credentials: every gap and check query runs on these'),
     writer: connection.optional().describe('Writer credentials: used only by an approved backfill job'),
   })
@@ -73,8 +82,10 @@ export const configSchema = z
         signingSecret: z.string().min(1).optional(),
         port: z.number().int().min(0).max(65535).default(3000).describe('HTTP mode port; 0 picks a free one'),
         apiUrl: z.string().url().optional(),
-        allowedChannels: z.array(z.string()).default([]),
+        allowedChannels: z.array(z.string()).default([]).describe('Channel IDs where the commands and buttons work; empty refuses every channel unless allowAllChannels is true'),
+        allowAllChannels: z.boolean().default(false).describe('Explicitly allow every channel the bot is in (never direct messages)'),
         allowedUsers: z.array(z.string()).default([]),
+        maxRunsPerUser: z.number().int().min(1).max(50).default(2).describe('Investigations one person may have in flight at once'),
         approvers: z
           .object({ users: z.array(z.string()).default([]), userGroups: z.array(z.string()).default([]) })
           .strict()

@@ -27,6 +27,12 @@ export class RunState {
     return held ? (JSON.parse(held) as ActiveRun) : null;
   }
 
+  /** The run holding (customer, period), if any: a placeholder (no rootTs yet) while its root message is posted. */
+  async get(subject: string): Promise<ActiveRun | null> {
+    const held = await this.redis.get(this.key('active', subject));
+    return held ? (JSON.parse(held) as ActiveRun) : null;
+  }
+
   /** Moves a claim from a placeholder to the real run once its root message exists. */
   async update(subject: string, run: ActiveRun, ttlSeconds = 7200): Promise<void> {
     await this.redis.set(this.key('active', subject), JSON.stringify(run), 'EX', ttlSeconds);

@@ -41,7 +41,7 @@ export function createSlackApp(deps: SlackAppDeps): App {
     await handleGapCommand(deps.gap, { command, ack, respond });
   });
 
-  registerBackfillPending(app, BACKFILL_ACTION_ID, deps.logger, 'The CSV in this thread lists every missing scorecard ID.');
+  registerBackfillPending(app, BACKFILL_ACTION_ID, { logger: deps.logger, slack: deps.settings }, 'The CSV in this thread lists every missing scorecard ID.');
 
   for (const register of deps.extraCommands ?? []) register(app);
 

@@ -36,7 +36,7 @@ afterAll(async () => {
 function configWith(extra: Record<string, unknown>): Config {
   const base = demo.config();
   return demo.config({
-    slack: { mode: 'http', botToken: 'xoxb-test', signingSecret: SECRET, port: 0, apiUrl: slack.apiUrl, allowedChannels: [], allowedUsers: [] },
+    slack: { mode: 'http', botToken: 'xoxb-test', signingSecret: SECRET, port: 0, apiUrl: slack.apiUrl, allowedChannels: [CHANNEL], allowedUsers: [] },
     redis: { url: REDIS_URL, prefix: `${base.redis!.prefix}-${Math.random().toString(36).slice(2, 8)}` },
     ...extra,
   });
