@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import type { BackfillScope } from './scope.js';
+
+// The plan's identity: SHA-256 over the scope and the IDs to write, in plan order (created_at, then ID: the order
+// the planner streams them in, so the hash is computed incrementally and never needs all IDs in memory).
+// An approval names this hash; a button from an older plan carries another one and is refused.
+
+export function canonicalScope(scope: BackfillScope): string {
+  return JSON.stringify({
+    customer: scope.customer,
+    profile: scope.profile,
+    from: scope.from,
+    to: scope.to,
+    scorecardId: scope.scorecardId ?? null,
+    clickhouse: scope.clickhouse,
+  });
+}
+
+export interface PlanHasher {
+  /** IDs must arrive in plan order: (createdAt, id) strictly increasing. */
+  add(id: string, createdAt: string): void;
+  digest(): string;
+}
+
+export function createPlanHasher(scope: BackfillScope): PlanHasher {
+  const h = createHash('sha256');
+  h.update(canonicalScope(scope));
+  let last: [string, string] | null = null;
+  return {
+    add(id, createdAt) {
+      if (last && (createdAt < last[0] || (createdAt === last[0] && id <= last[1]))) {
+        throw new Error(`plan hash: ${id} arrived out of order`);
+      }
+      last = [createdAt, id];
+      h.update('\n');
+      h.update(id);
+    },
+    digest: () => h.digest('hex'),
+  };
+}
+
+/** The short form people compare in Slack. */
+export const hashPrefix = (hash: string): string => hash.slice(0, 12);

@@ -1,0 +1,208 @@
+import type { ClickhouseTier } from '../sources/clickhouse.js';
+import type { ReadOnlyDb } from '../sources/read-only-db.js';
+import { dayWindows } from '../gap/windows.js';
+import { createPlanHasher } from './plan-hash.js';
+import type { BackfillScope } from './scope.js';
+
+// The plan: which scorecards of the scope to write, and what is left alone and why. Read-only credentials only,
+// streamed: each UTC day is read in keyset pages ordered by (created_at, ID), every page is classified, counted,
+// hashed and handed to `sink` (the ops store writes items in batches; the dry run passes no sink), then dropped.
+// Memory is one page plus, with ClickHouse, one day's ClickHouse IDs.
+
+export const WRITE_REASONS = ['missing', 'partial', 'clickhouse_only'] as const;
+export const LEFT_ALONE_REASONS = ['calibration', 'non_original', 'no_scores', 'conversation_missing', 'present'] as const;
+export type WriteReason = (typeof WRITE_REASONS)[number];
+export type LeftAloneReason = (typeof LEFT_ALONE_REASONS)[number];
+export type ItemReason = WriteReason | LeftAloneReason;
+
+/** A scorecard as the plan sees it. */
+export interface ScannedScorecard {
+  id: string;
+  createdAt: string; // ISO, microseconds, UTC: sorts as text
+  submitted: boolean;
+  excluded: 'calibration' | 'non_original' | null;
+  scores: number;
+  historicCriteria: number;
+  chat: boolean;
+}
+
+/** Pure: why a scorecard is written or left alone. `inClickhouse` null: ClickHouse is not part of this plan. */
+export function classify(s: ScannedScorecard, inClickhouse: boolean | null): ItemReason {
+  if (s.excluded) return s.excluded;
+  if (s.historicCriteria > 0) {
+    if (s.historicCriteria < s.scores) return 'partial';
+    return inClickhouse === false ? 'clickhouse_only' : 'present';
+  }
+  if (s.scores === 0) return 'no_scores';
+  if (!s.chat) return 'conversation_missing';
+  return 'missing';
+}
+
+export interface PlanItem {
+  scorecardId: string;
+  reason: ItemReason;
+  /** Position in the write sequence (chunks are seq ranges); null for scorecards left alone. */
+  seq: number | null;
+  submitted: boolean;
+  scores: number;
+  createdAt: string;
+}
+
+type Pop = { submitted: number; unsubmitted: number };
+const pop = (): Pop => ({ submitted: 0, unsubmitted: 0 });
+
+export interface BackfillPlan {
+  scope: BackfillScope;
+  hash: string;
+  /** The database the job would write, password masked; null when the customer has no writer connection. */
+  target: string | null;
+  writerConfigured: boolean;
+  toWrite: {
+    scorecards: number;
+    byReason: Record<WriteReason, number>;
+    historicRows: number;
+    /** Upper bound: the historic rows plus the rows of clickhouse_only scorecards; rows ClickHouse has are skipped. */
+    clickhouseRows: number;
+  };
+  leftAlone: Record<LeftAloneReason, number>;
+  /** Missing from historic / ClickHouse now, per population (what the gap scan would report for the scope). */
+  before: { historic: Pop; clickhouse: Pop };
+  samples: Partial<Record<ItemReason, string[]>>;
+  scanned: number;
+}
+
+export interface PlanOptions {
+  db: ReadOnlyDb;
+  clickhouse: ClickhouseTier | null;
+  scope: BackfillScope;
+  target: string | null;
+  /** Called with each page's items worth storing (to write, and missing ones left alone); awaited. */
+  sink?: (items: PlanItem[]) => Promise<void>;
+  pageSize?: number;
+  samplesPerReason?: number;
+}
+
+const PAGE = `
+SELECT k.id, k.created_key, k.submitted, k.excluded, k.chat,
+       (SELECT count(*)::int FROM director.scores s
+         WHERE s.customer = $1 AND s.profile = $2 AND s.scorecard_id = k.id) AS scores,
+       CASE WHEN k.excluded IS NULL THEN
+         (SELECT count(DISTINCT h.criterion_id)::int FROM historic.scorecard_scores h
+           WHERE h.customer_id = $1 AND h.profile_id = $2 AND h.scorecard_id = k.id) ELSE 0 END AS historic
+FROM (
+  SELECT d.resource_id COLLATE "C" AS id,
+         to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key,
+         d.created_at,
+         d.submitted_at IS NOT NULL AS submitted,
+         CASE WHEN d.calibrated_scorecard_id IS NOT NULL THEN 'calibration'
+              WHEN d.scorecard_type IS NOT NULL AND d.scorecard_type <> 0 THEN 'non_original' END AS excluded,
+         EXISTS (SELECT 1 FROM app.chats c
+                 WHERE c.customer_id = d.customer AND c.profile_id = d.profile AND c.conversation_id = d.conversation_id) AS chat
+  FROM director.scorecards d
+  WHERE d.customer = $1 AND d.profile = $2 AND d.created_at >= $3::timestamptz AND d.created_at < $4::timestamptz
+    -- $3 is the window's start, or the last page's created_at: the index range starts there, not at midnight
+    AND ($5::text IS NULL OR d.created_at > $5::timestamptz
+         OR (d.created_at = $5::timestamptz AND d.resource_id COLLATE "C" > $6::text))
+    AND ($7::text IS NULL OR d.resource_id = $7::text)
+  ORDER BY d.created_at, d.resource_id COLLATE "C"
+  LIMIT $8
+  OFFSET 0
+) k
+ORDER BY k.created_at, k.id`;
+
+interface PageRow {
+  id: string;
+  created_key: string;
+  submitted: boolean;
+  excluded: 'calibration' | 'non_original' | null;
+  chat: boolean;
+  scores: number;
+  historic: number;
+}
+
+async function clickhouseIdsOfDay(ch: ClickhouseTier, scope: BackfillScope, from: string, to: string): Promise<Set<string>> {
+  const t = (iso: string) => iso.replace('T', ' ').replace('Z', '');
+  const rs = await ch.client.query({
+    query: `SELECT DISTINCT scorecard_id FROM ${ch.table}
+            WHERE customer_id = {customer:String} AND profile_id = {profile:String}
+              AND scorecard_created_at >= {from:DateTime64(3, 'UTC')} AND scorecard_created_at < {to:DateTime64(3, 'UTC')}`,
+    query_params: { customer: scope.customer, profile: scope.profile, from: t(from), to: t(to) },
+    format: 'JSONCompactEachRow',
+  });
+  return new Set(((await rs.json()) as [string][]).map((r) => r[0]));
+}
+
+export async function computePlan(opts: PlanOptions): Promise<BackfillPlan> {
+  const { scope, db } = opts;
+  const pageSize = opts.pageSize ?? 2000;
+  const sampleN = opts.samplesPerReason ?? 5;
+  const hasher = createPlanHasher(scope);
+  const plan: BackfillPlan = {
+    scope,
+    hash: '',
+    target: opts.target,
+    writerConfigured: opts.target !== null,
+    toWrite: { scorecards: 0, byReason: { missing: 0, partial: 0, clickhouse_only: 0 }, historicRows: 0, clickhouseRows: 0 },
+    leftAlone: { calibration: 0, non_original: 0, no_scores: 0, conversation_missing: 0, present: 0 },
+    before: { historic: pop(), clickhouse: pop() },
+    samples: {},
+    scanned: 0,
+  };
+  const ch = scope.clickhouse ? opts.clickhouse : null;
+  let seq = 0;
+  for (const w of dayWindows(new Date(scope.from), new Date(scope.to))) {
+    const inCh = ch ? await clickhouseIdsOfDay(ch, scope, w.from, w.to) : null;
+    let after: [string, string] | null = null;
+    for (;;) {
+      const rows: PageRow[] = await db.query<PageRow>(PAGE, [
+        scope.customer,
+        scope.profile,
+        after?.[0] ?? w.from,
+        w.to,
+        after?.[0] ?? null,
+        after?.[1] ?? null,
+        scope.scorecardId ?? null,
+        pageSize,
+      ]);
+      const items: PlanItem[] = [];
+      for (const r of rows) {
+        const scanned: ScannedScorecard = {
+          id: r.id,
+          createdAt: r.created_key,
+          submitted: r.submitted,
+          excluded: r.excluded,
+          scores: r.scores,
+          historicCriteria: r.historic,
+          chat: r.chat,
+        };
+        const reason = classify(scanned, inCh ? inCh.has(r.id) : null);
+        const p = r.submitted ? 'submitted' : 'unsubmitted';
+        plan.scanned++;
+        if (!r.excluded && r.historic === 0) plan.before.historic[p]++;
+        const samples = (plan.samples[reason] ??= []);
+        if (samples.length < sampleN) samples.push(r.id);
+        if (reason === 'missing' || reason === 'partial' || reason === 'clickhouse_only') {
+          hasher.add(r.id, r.created_key);
+          plan.toWrite.scorecards++;
+          plan.toWrite.byReason[reason]++;
+          const historicRows = reason === 'clickhouse_only' ? 0 : r.scores - r.historic;
+          plan.toWrite.historicRows += historicRows;
+          if (ch) plan.toWrite.clickhouseRows += reason === 'clickhouse_only' ? r.historic : historicRows;
+          if (reason === 'clickhouse_only') plan.before.clickhouse[p]++;
+          items.push({ scorecardId: r.id, reason, seq: seq++, submitted: r.submitted, scores: r.scores, createdAt: r.created_key });
+        } else {
+          plan.leftAlone[reason]++;
+          if (reason === 'no_scores' || reason === 'conversation_missing') {
+            items.push({ scorecardId: r.id, reason, seq: null, submitted: r.submitted, scores: r.scores, createdAt: r.created_key });
+          }
+        }
+      }
+      if (opts.sink && items.length > 0) await opts.sink(items);
+      const last: PageRow | undefined = rows[rows.length - 1];
+      if (!last || rows.length < pageSize) break;
+      after = [last.created_key, last.id];
+    }
+  }
+  plan.hash = hasher.digest();
+  return plan;
+}

@@ -1,0 +1,59 @@
+import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { z } from 'zod';
+import type { Logger } from '../shared/logger.js';
+import type { BackfillProgress, BackfillResult } from './job.js';
+import type { BackfillService } from './service.js';
+
+// The backfill queue: one job per approved request, jobId = request ID, so a double enqueue is one job. The job
+// itself is resumable (checkpoints in the ops database): a worker killed with kill -9 loses its lock, BullMQ
+// hands the stalled job to another worker, and that worker continues after the last committed chunk.
+
+export const BACKFILL_QUEUE = 'scorecard-backfill';
+
+const payloadSchema = z.object({ requestId: z.string().min(1).max(100) });
+
+export interface BackfillQueueSettings {
+  connection: ConnectionOptions;
+  prefix: string;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+}
+
+export function backfillQueue(settings: BackfillQueueSettings): Queue {
+  return new Queue(BACKFILL_QUEUE, { connection: settings.connection, prefix: settings.prefix });
+}
+
+/** Enqueues an approved request; safe to call twice (same jobId). */
+export async function enqueueBackfill(queue: Queue, requestId: string): Promise<void> {
+  await queue.add('run', { requestId }, { jobId: requestId, attempts: 1, removeOnComplete: 1000, removeOnFail: 1000 });
+}
+
+export function startBackfillWorker(
+  service: BackfillService,
+  settings: BackfillQueueSettings,
+  logger: Logger,
+  hooks: { onProgress?: (requestId: string, p: BackfillProgress) => void; onFinished?: (requestId: string, r: BackfillResult) => void } = {},
+): Worker {
+  const worker = new Worker(
+    BACKFILL_QUEUE,
+    async (job: Job) => {
+      const parsed = payloadSchema.safeParse(job.data);
+      if (!parsed.success) throw new UnrecoverableError(`backfill job ${job.id} has an unreadable payload`);
+      const { requestId } = parsed.data;
+      const result = await service.run(requestId, (p) => hooks.onProgress?.(requestId, p));
+      hooks.onFinished?.(requestId, result);
+      return result;
+    },
+    {
+      connection: settings.connection,
+      prefix: settings.prefix,
+      // One backfill at a time per worker: they are throttled writers on production databases.
+      concurrency: 1,
+      lockDuration: settings.lockDurationMs ?? 30_000,
+      stalledInterval: settings.stalledIntervalMs ?? 30_000,
+      maxStalledCount: 5,
+    },
+  );
+  worker.on('error', (err) => logger.error({ err, queue: BACKFILL_QUEUE }, 'backfill worker error'));
+  return worker;
+}

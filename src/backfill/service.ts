@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config/schema.js';
+import type { GapDeps } from '../gap/gap-service.js';
+import type { Period } from '../period/parse-period.js';
+import { BotError, userFacing } from '../shared/errors.js';
+import type { ConnectionUrlResolver } from '../sources/connection-url.js';
+import { findCustomer } from '../sources/customer-sources.js';
+import { describeWriterTarget } from './chunk-writer.js';
+import { explainRefusal, type Decision } from './decide.js';
+import { runBackfillJob, type BackfillProgress, type BackfillResult } from './job.js';
+import { computePlan, type BackfillPlan } from './plan.js';
+import { periodScope, scorecardScope, type BackfillScope } from './scope.js';
+import type { BackfillRequest, BackfillStore } from './store.js';
+
+// The API the Slack layer (and the CLI, and tests) drive: request → plan stored as pending; approve / deny /
+// cancel as single conditional UPDATEs that either win or say why not; run executes an approved request.
+// Who may approve (slack.approvers) is the Slack layer's check; the two-person rule is enforced here as well.
+
+export interface BackfillServiceDeps {
+  store: BackfillStore;
+  config: Pick<Config, 'customers' | 'clickhouse' | 'backfill' | 'gap'>;
+  /** The read path: sources (read-only pools), ClickHouse read tier, gap settings. */
+  gap: GapDeps;
+  resolver: ConnectionUrlResolver;
+  now?: () => Date;
+  newId?: () => string;
+  workerId?: string;
+}
+
+export type ScopeInput = { customer: string; period: Period } | { customer: string; scorecardId: string };
+
+export function expiresAfterMs(text: string): number {
+  const m = /^(\d+)(m|h|d)$/.exec(text);
+  if (!m) throw new BotError('BAD_CONFIG', `backfill.expiresAfter "${text}" is not a duration.`, { hint: 'For example: 24h' });
+  return Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd'];
+}
+
+export class BackfillService {
+  constructor(private readonly deps: BackfillServiceDeps) {}
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  /** Resolves the input to a scope; unknown customers and over-long periods are refused before anything is stored. */
+  async scopeOf(input: ScopeInput): Promise<BackfillScope> {
+    const customer = findCustomer(this.deps.config, input.customer);
+    const clickhouse = this.deps.config.backfill.clickhouse && this.deps.gap.clickhouse !== null;
+    if ('period' in input) return periodScope(customer, input.period, clickhouse);
+    const db = await this.deps.gap.sources.readOnly(customer.name);
+    const [row] = await db.query<{ created_at: Date }>(
+      `SELECT created_at FROM director.scorecards WHERE customer = $1 AND profile = $2 AND resource_id = $3`,
+      [customer.name, customer.profile, input.scorecardId],
+    );
+    if (!row) {
+      throw new BotError('BAD_INPUT', `${customer.name} has no scorecard ${input.scorecardId.slice(0, 60)} in director.scorecards.`, {
+        hint: 'Check the ID with /scorecard-check first.',
+      });
+    }
+    return scorecardScope(customer, input.scorecardId, row.created_at, clickhouse);
+  }
+
+  /** The dry run: the same plan, read-only, written nowhere. */
+  async dryRun(input: ScopeInput): Promise<BackfillPlan> {
+    const scope = await this.scopeOf(input);
+    const db = await this.deps.gap.sources.readOnly(scope.customer);
+    return computePlan({ db, clickhouse: this.deps.gap.clickhouse, scope, target: describeWriterTarget(findCustomer(this.deps.config, scope.customer)) });
+  }
+
+  /** Creates the request (planning), streams the plan's items into the ops database, and leaves it pending. */
+  async request(input: ScopeInput, who: { requester: string; channel: string; threadTs: string | null }): Promise<BackfillRequest> {
+    const scope = await this.scopeOf(input);
+    const { store } = this.deps;
+    const id = this.deps.newId?.() ?? `bf-${randomUUID()}`;
+    const expiresAt = new Date(this.now().getTime() + expiresAfterMs(this.deps.config.backfill.expiresAfter));
+    await store.create({ id, scope, requester: who.requester, channel: who.channel, threadTs: who.threadTs, expiresAt });
+    let plan: BackfillPlan;
+    try {
+      const db = await this.deps.gap.sources.readOnly(scope.customer);
+      plan = await computePlan({
+        db,
+        clickhouse: this.deps.gap.clickhouse,
+        scope,
+        target: describeWriterTarget(findCustomer(this.deps.config, scope.customer)),
+        sink: (items) => store.addItems(id, items),
+      });
+    } catch (err) {
+      await store.planFailed(id, userFacing(err).message);
+      throw err;
+    }
+    const pending = await store.planned(id, plan);
+    if (!pending) throw new BotError('INTERNAL', 'The backfill request changed while it was being planned.');
+    return pending;
+  }
+
+  private async decided(
+    won: BackfillRequest | null,
+    id: string,
+    click: { action: 'approve' | 'deny' | 'cancel'; actor: string; planHash?: string },
+  ): Promise<Decision> {
+    if (won) return { ok: true, request: won };
+    let req = await this.deps.store.get(id);
+    if (req && req.status === 'pending' && req.expiresAt <= this.now()) req = (await this.deps.store.expire(id)) ?? (await this.deps.store.get(id));
+    return { ok: false, request: req, ...explainRefusal(req, click, this.now()) };
+  }
+
+  async approve(id: string, approver: string, planHash: string): Promise<Decision> {
+    return this.decided(await this.deps.store.approve(id, approver, planHash), id, { action: 'approve', actor: approver, planHash });
+  }
+
+  async deny(id: string, approver: string, planHash: string): Promise<Decision> {
+    return this.decided(await this.deps.store.deny(id, approver, planHash), id, { action: 'deny', actor: approver, planHash });
+  }
+
+  async cancel(id: string, actor: string): Promise<Decision> {
+    return this.decided(await this.deps.store.cancel(id, actor), id, { action: 'cancel', actor });
+  }
+
+  /** Executes an approved request (or resumes a running one); progress at most once a second. */
+  run(id: string, onProgress?: (p: BackfillProgress) => void): Promise<BackfillResult> {
+    return runBackfillJob(
+      { store: this.deps.store, config: this.deps.config, resolver: this.deps.resolver, gap: this.deps.gap, workerId: this.deps.workerId },
+      id,
+      onProgress,
+    );
+  }
+}

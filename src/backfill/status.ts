@@ -1,0 +1,59 @@
+// A backfill request's life. Every arrow below is one conditional UPDATE (... WHERE status IN (from) RETURNING),
+// so two clicks, two approvers or two workers racing for the same arrow get exactly one winner.
+//
+//   planning ─► pending ─► approved ─► running ─► done | done_with_remainder | failed
+//                  │           │          │
+//                  ├► denied   └► cancelled (before the job starts)
+//                  ├► cancelled           └► cancelled (the job stops after its current chunk)
+//                  └► expired
+//   planning ─► failed (the plan could not be computed)
+
+export const STATUSES = [
+  'planning',
+  'pending',
+  'approved',
+  'denied',
+  'cancelled',
+  'expired',
+  'running',
+  'done',
+  'done_with_remainder',
+  'failed',
+] as const;
+export type BackfillStatus = (typeof STATUSES)[number];
+
+/** What each status means, for people (README, messages). */
+export const STATUS_MEANING: Record<BackfillStatus, string> = {
+  planning: 'the plan is being computed (read-only)',
+  pending: 'the plan is ready and waits for a second person to approve or deny it',
+  approved: 'approved; the job is queued',
+  denied: 'an approver said no; nothing was written',
+  cancelled: 'stopped by the requester or an approver (before the job, or after its current chunk)',
+  expired: 'nobody decided in time; request again for a fresh plan',
+  running: 'the job is writing, chunk by chunk',
+  done: 'written and verified: the gap scan finds nothing left of the plan',
+  done_with_remainder: 'written, but the gap scan still finds scorecards missing (listed with the reason)',
+  failed: 'a chunk failed on every attempt, or the plan failed; a new request resumes the remainder',
+};
+
+export type Transition = 'planned' | 'plan_failed' | 'approve' | 'deny' | 'cancel' | 'expire' | 'start' | 'finish' | 'fail';
+
+/** The statuses a transition may leave from, and where it goes. `start` from running is a resume after a crash. */
+export const TRANSITIONS: Record<Transition, { from: readonly BackfillStatus[]; to: readonly BackfillStatus[] }> = {
+  planned: { from: ['planning'], to: ['pending'] },
+  plan_failed: { from: ['planning'], to: ['failed'] },
+  approve: { from: ['pending'], to: ['approved'] },
+  deny: { from: ['pending'], to: ['denied'] },
+  cancel: { from: ['pending', 'approved', 'running'], to: ['cancelled'] },
+  expire: { from: ['pending'], to: ['expired'] },
+  start: { from: ['approved', 'running'], to: ['running'] },
+  finish: { from: ['running'], to: ['done', 'done_with_remainder'] },
+  fail: { from: ['running', 'approved'], to: ['failed'] },
+};
+
+export const TERMINAL: ReadonlySet<BackfillStatus> = new Set(['denied', 'cancelled', 'expired', 'done', 'done_with_remainder', 'failed']);
+
+export function canTransition(t: Transition, from: BackfillStatus, to: BackfillStatus): boolean {
+  const rule = TRANSITIONS[t];
+  return rule.from.includes(from) && rule.to.includes(to);
+}

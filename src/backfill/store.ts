@@ -1,0 +1,302 @@
+import type pg from 'pg';
+import type { BackfillPlan, PlanItem } from './plan.js';
+import { backfillScopeSchema, type BackfillScope } from './scope.js';
+import type { BackfillStatus } from './status.js';
+
+// The backfill tables of the ops database (migration 0002). Every status change is one conditional UPDATE with
+// its audit row in the same statement (a data-modifying CTE), so a transition and its record cannot part.
+
+const T = 'scorecard_bot.backfill_requests';
+const AUDIT = 'scorecard_bot.backfill_audit';
+
+export interface BackfillRequest {
+  id: string;
+  customer: string;
+  scope: BackfillScope;
+  requester: string;
+  channel: string;
+  threadTs: string | null;
+  status: BackfillStatus;
+  planHash: string | null;
+  plan: BackfillPlan | null;
+  writerAvailable: boolean;
+  chunkSize: number | null;
+  decidedBy: string | null;
+  cancelledBy: string | null;
+  result: unknown;
+  error: string | null;
+  createdAt: Date;
+  expiresAt: Date;
+  decidedAt: Date | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface Checkpoint {
+  chunk: number;
+  scorecards: number;
+  historicRows: number;
+  clickhouseRows: number;
+  alreadyPresent: number;
+}
+
+export interface AuditEntry {
+  id: number;
+  requestId: string;
+  at: Date;
+  actor: string;
+  action: string;
+  channel: string | null;
+  planHash: string | null;
+  detail: unknown;
+}
+
+function toRequest(r: Record<string, unknown>): BackfillRequest {
+  return {
+    id: String(r.id),
+    customer: String(r.customer),
+    scope: backfillScopeSchema.parse(r.scope),
+    requester: String(r.requester),
+    channel: String(r.channel),
+    threadTs: (r.thread_ts as string | null) ?? null,
+    status: r.status as BackfillStatus,
+    planHash: (r.plan_hash as string | null) ?? null,
+    plan: (r.plan as BackfillPlan | null) ?? null,
+    writerAvailable: Boolean(r.writer_available),
+    chunkSize: r.chunk_size === null || r.chunk_size === undefined ? null : Number(r.chunk_size),
+    decidedBy: (r.decided_by as string | null) ?? null,
+    cancelledBy: (r.cancelled_by as string | null) ?? null,
+    result: r.result ?? null,
+    error: (r.error as string | null) ?? null,
+    createdAt: r.created_at as Date,
+    expiresAt: r.expires_at as Date,
+    decidedAt: (r.decided_at as Date | null) ?? null,
+    startedAt: (r.started_at as Date | null) ?? null,
+    finishedAt: (r.finished_at as Date | null) ?? null,
+  };
+}
+
+export class BackfillStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /**
+   * Runs `UPDATE ... WHERE <guard> RETURNING *` and, when a row changed, appends its audit entry in the same
+   * statement. Returns the updated request, or null when the guard did not hold (someone else won, or never could).
+   */
+  private async transition(
+    setSql: string,
+    guardSql: string,
+    params: unknown[],
+    audit: { actor: string; action: string; detail?: unknown },
+  ): Promise<BackfillRequest | null> {
+    const n = params.length;
+    const { rows } = await this.pool.query(
+      `WITH t AS (UPDATE ${T} SET ${setSql} WHERE id = $1 AND ${guardSql} RETURNING *),
+            a AS (INSERT INTO ${AUDIT} (request_id, actor, action, channel, plan_hash, detail)
+                  SELECT id, $${n + 1}, $${n + 2}, channel, plan_hash, $${n + 3}::jsonb FROM t)
+       SELECT * FROM t`,
+      [...params, audit.actor, audit.action, audit.detail === undefined ? null : JSON.stringify(audit.detail)],
+    );
+    return rows[0] ? toRequest(rows[0] as Record<string, unknown>) : null;
+  }
+
+  async create(r: { id: string; scope: BackfillScope; requester: string; channel: string; threadTs: string | null; expiresAt: Date }): Promise<BackfillRequest> {
+    const { rows } = await this.pool.query(
+      `WITH t AS (INSERT INTO ${T} (id, customer, scope, requester, channel, thread_ts, status, expires_at)
+                  VALUES ($1, $2, $3, $4, $5, $6, 'planning', $7) RETURNING *),
+            a AS (INSERT INTO ${AUDIT} (request_id, actor, action, channel, detail)
+                  SELECT id, requester, 'requested', channel, scope FROM t)
+       SELECT * FROM t`,
+      [r.id, r.scope.customer, JSON.stringify(r.scope), r.requester, r.channel, r.threadTs, r.expiresAt],
+    );
+    return toRequest(rows[0] as Record<string, unknown>);
+  }
+
+  /** One multi-row INSERT per page of the plan. */
+  async addItems(requestId: string, items: PlanItem[]): Promise<void> {
+    if (items.length === 0) return;
+    await this.pool.query(
+      `INSERT INTO scorecard_bot.backfill_items (request_id, scorecard_id, reason, seq, submitted, scores, created_at)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[], $5::boolean[], $6::int[], $7::timestamptz[])`,
+      [
+        requestId,
+        items.map((i) => i.scorecardId),
+        items.map((i) => i.reason),
+        items.map((i) => i.seq),
+        items.map((i) => i.submitted),
+        items.map((i) => i.scores),
+        items.map((i) => i.createdAt),
+      ],
+    );
+  }
+
+  planned(id: string, plan: BackfillPlan): Promise<BackfillRequest | null> {
+    return this.transition(
+      `status = 'pending', plan_hash = $2, plan = $3::jsonb, writer_available = $4`,
+      `status = 'planning'`,
+      [id, plan.hash, JSON.stringify(plan), plan.writerConfigured],
+      { actor: 'bot', action: 'planned', detail: { scorecards: plan.toWrite.scorecards, historicRows: plan.toWrite.historicRows } },
+    );
+  }
+
+  planFailed(id: string, error: string): Promise<BackfillRequest | null> {
+    return this.transition(`status = 'failed', error = $2, finished_at = now()`, `status = 'planning'`, [id, error], {
+      actor: 'bot',
+      action: 'plan_failed',
+      detail: { error },
+    });
+  }
+
+  /** pending → approved, only with the current plan's hash, before expiry, by someone other than the requester. */
+  approve(id: string, approver: string, planHash: string): Promise<BackfillRequest | null> {
+    return this.transition(
+      `status = 'approved', decided_by = $2, decided_at = now()`,
+      `status = 'pending' AND plan_hash = $3 AND expires_at > now() AND requester <> $2 AND writer_available`,
+      [id, approver, planHash],
+      { actor: approver, action: 'approved' },
+    );
+  }
+
+  deny(id: string, approver: string, planHash: string): Promise<BackfillRequest | null> {
+    return this.transition(
+      `status = 'denied', decided_by = $2, decided_at = now(), finished_at = now()`,
+      `status = 'pending' AND plan_hash = $3 AND expires_at > now() AND requester <> $2`,
+      [id, approver, planHash],
+      { actor: approver, action: 'denied' },
+    );
+  }
+
+  /** Before the job: final at once. While running: the job sees it between chunks and stops. */
+  cancel(id: string, actor: string): Promise<BackfillRequest | null> {
+    return this.transition(
+      `status = 'cancelled', cancelled_by = $2, finished_at = CASE WHEN status = 'running' THEN NULL ELSE now() END`,
+      `status IN ('pending', 'approved', 'running')`,
+      [id, actor],
+      { actor, action: 'cancelled' },
+    );
+  }
+
+  expire(id: string): Promise<BackfillRequest | null> {
+    return this.transition(`status = 'expired', finished_at = now()`, `status = 'pending' AND expires_at <= now()`, [id], {
+      actor: 'bot',
+      action: 'expired',
+    });
+  }
+
+  /** approved → running, or running → running when a worker resumes a job another worker lost. */
+  start(id: string, worker: string, chunkSize: number): Promise<BackfillRequest | null> {
+    return this.transition(
+      `status = 'running', started_at = coalesce(started_at, now()), chunk_size = coalesce(chunk_size, $2)`,
+      `status IN ('approved', 'running')`,
+      [id, chunkSize],
+      {
+        actor: worker,
+        action: 'started',
+      },
+    );
+  }
+
+  finish(id: string, status: 'done' | 'done_with_remainder', result: unknown): Promise<BackfillRequest | null> {
+    return this.transition(`status = $2, result = $3::jsonb, finished_at = now()`, `status = 'running'`, [id, status, JSON.stringify(result)], {
+      actor: 'bot',
+      action: status,
+      detail: result,
+    });
+  }
+
+  fail(id: string, error: string, detail: unknown): Promise<BackfillRequest | null> {
+    return this.transition(`status = 'failed', error = $2, result = $3::jsonb, finished_at = now()`, `status IN ('running', 'approved')`, [id, error, JSON.stringify(detail)], {
+      actor: 'bot',
+      action: 'failed',
+      detail,
+    });
+  }
+
+  /** A cancelled job records where it stopped (the status stays cancelled). */
+  async stoppedAfterCancel(id: string, detail: unknown): Promise<void> {
+    await this.transition(`finished_at = now(), result = $2::jsonb`, `status = 'cancelled' AND finished_at IS NULL`, [id, JSON.stringify(detail)], {
+      actor: 'bot',
+      action: 'stopped',
+      detail,
+    });
+  }
+
+  async get(id: string): Promise<BackfillRequest | null> {
+    const { rows } = await this.pool.query(`SELECT * FROM ${T} WHERE id = $1`, [id]);
+    return rows[0] ? toRequest(rows[0] as Record<string, unknown>) : null;
+  }
+
+  async status(id: string): Promise<BackfillStatus | null> {
+    const { rows } = await this.pool.query<{ status: BackfillStatus }>(`SELECT status FROM ${T} WHERE id = $1`, [id]);
+    return rows[0]?.status ?? null;
+  }
+
+  async writeCount(id: string): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM scorecard_bot.backfill_items WHERE request_id = $1 AND seq IS NOT NULL`,
+      [id],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async chunkItems(id: string, fromSeq: number, toSeq: number): Promise<{ scorecardId: string; reason: string }[]> {
+    const { rows } = await this.pool.query<{ scorecard_id: string; reason: string }>(
+      `SELECT scorecard_id, reason FROM scorecard_bot.backfill_items WHERE request_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq`,
+      [id, fromSeq, toSeq],
+    );
+    return rows.map((r) => ({ scorecardId: r.scorecard_id, reason: r.reason }));
+  }
+
+  async leftAloneItems(id: string, limit = 20): Promise<{ scorecardId: string; reason: string }[]> {
+    const { rows } = await this.pool.query<{ scorecard_id: string; reason: string }>(
+      `SELECT scorecard_id, reason FROM scorecard_bot.backfill_items WHERE request_id = $1 AND seq IS NULL
+       ORDER BY created_at, scorecard_id LIMIT $2`,
+      [id, limit],
+    );
+    return rows.map((r) => ({ scorecardId: r.scorecard_id, reason: r.reason }));
+  }
+
+  async checkpoint(id: string, c: Checkpoint): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO scorecard_bot.backfill_checkpoints (request_id, chunk, scorecards, historic_rows, clickhouse_rows, already_present)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (request_id, chunk) DO NOTHING`,
+      [id, c.chunk, c.scorecards, c.historicRows, c.clickhouseRows, c.alreadyPresent],
+    );
+  }
+
+  async checkpoints(id: string): Promise<Checkpoint[]> {
+    const { rows } = await this.pool.query(
+      `SELECT chunk, scorecards, historic_rows, clickhouse_rows, already_present
+       FROM scorecard_bot.backfill_checkpoints WHERE request_id = $1 ORDER BY chunk`,
+      [id],
+    );
+    return rows.map((r: Record<string, number>) => ({
+      chunk: Number(r.chunk),
+      scorecards: Number(r.scorecards),
+      historicRows: Number(r.historic_rows),
+      clickhouseRows: Number(r.clickhouse_rows),
+      alreadyPresent: Number(r.already_present),
+    }));
+  }
+
+  async appendAudit(e: { requestId: string; actor: string; action: string; channel?: string | null; planHash?: string | null; detail?: unknown }): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ${AUDIT} (request_id, actor, action, channel, plan_hash, detail) VALUES ($1, $2, $3, $4, $5, $6::jsonb)`,
+      [e.requestId, e.actor, e.action, e.channel ?? null, e.planHash ?? null, e.detail === undefined ? null : JSON.stringify(e.detail)],
+    );
+  }
+
+  async audit(id: string): Promise<AuditEntry[]> {
+    const { rows } = await this.pool.query(`SELECT * FROM ${AUDIT} WHERE request_id = $1 ORDER BY id`, [id]);
+    return rows.map((r: Record<string, unknown>) => ({
+      id: Number(r.id),
+      requestId: String(r.request_id),
+      at: r.at as Date,
+      actor: String(r.actor),
+      action: String(r.action),
+      channel: (r.channel as string | null) ?? null,
+      planHash: (r.plan_hash as string | null) ?? null,
+      detail: r.detail ?? null,
+    }));
+  }
+}
