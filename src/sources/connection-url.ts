@@ -3,23 +3,86 @@ import { BotError } from '../shared/errors.js';
 import { maskSecrets } from '../shared/mask.js';
 import type { ConnectionConfig, CustomerConfig } from '../config/schema.js';
 
-export type RunCommand = (command: string) => Promise<string>;
+// The credential command runs without a shell: the template is split into arguments once, placeholders are
+// substituted inside each argument (a value can never become two arguments or shell syntax), and the child gets a
+// minimal environment (PATH, HOME and what the config lists; never the Slack tokens or other secrets of the bot).
 
-export const runShellCommand: RunCommand = (command) =>
+export type RunCommand = (argv: string[], env: Record<string, string>) => Promise<string>;
+
+export const runCommand: RunCommand = ([file, ...args], env) =>
   new Promise((resolve, reject) => {
-    execFile('/bin/sh', ['-c', command], { timeout: 30_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+    if (!file) {
+      reject(new Error('empty command'));
+      return;
+    }
+    execFile(file, args, { env, shell: false, timeout: 30_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       if (err) reject(Object.assign(err, { stderr: maskSecrets(String(stderr)) }));
       else resolve(stdout);
     });
   });
 
-/** Substitutes {name} {profile} {cluster}; these come from validated config, not from chat input. */
-export function expandCommand(template: string, customer: CustomerConfig): string {
-  return template
-    .replaceAll('{name}', customer.name)
-    .replaceAll('{customer}', customer.name)
-    .replaceAll('{profile}', customer.profile)
-    .replaceAll('{cluster}', customer.cluster ?? '');
+function badTemplate(problem: string): BotError {
+  return new BotError('BAD_CONFIG', `The credential command ${problem}.`, {
+    hint: 'Write it as a program and its arguments, e.g. command: "cresta-cli connstring -i --read-only {cluster} {cluster} {name}-{profile}"',
+  });
+}
+
+/** Whitespace-separated words; '...' is literal, "..." allows \" and \\, a backslash outside quotes escapes one character. */
+export function splitCommand(template: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let quote: "'" | '"' | null = null;
+  for (let i = 0; i < template.length; i++) {
+    const ch = template[i]!;
+    if (quote === "'") {
+      if (ch === "'") quote = null;
+      else word += ch;
+    } else if (quote === '"') {
+      if (ch === '"') quote = null;
+      else if (ch === '\\' && (template[i + 1] === '"' || template[i + 1] === '\\')) word += template[++i];
+      else word += ch;
+    } else if (/\s/.test(ch)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      inWord = true;
+      if (ch === "'" || ch === '"') quote = ch;
+      else if (ch === '\\' && i + 1 < template.length) word += template[++i];
+      else word += ch;
+    }
+  }
+  if (quote) throw badTemplate(`has an unterminated ${quote === '"' ? 'double' : 'single'} quote`);
+  if (inWord) words.push(word);
+  if (words.length === 0) throw badTemplate('is empty');
+  return words;
+}
+
+const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+/** Splits the template, then substitutes {name} {customer} {profile} {cluster} inside each argument. */
+export function expandArgs(template: string, customer: Pick<CustomerConfig, 'name' | 'profile' | 'cluster'>): string[] {
+  const values: Record<string, string> = { name: customer.name, customer: customer.name, profile: customer.profile, cluster: customer.cluster ?? '' };
+  for (const key of ['name', 'profile', 'cluster'] as const) {
+    const v = values[key]!;
+    // The config validates these already; checked again here because they end up on a command line.
+    if (v !== '' && !PLAIN_NAME.test(v)) {
+      throw new BotError('BAD_CONFIG', `The ${key} of customer ${customer.name.slice(0, 40)} is not a plain name, so the credential command was not run.`, {
+        hint: 'Use letters, digits, dots, dashes and underscores, e.g. profile: us-east-1',
+      });
+    }
+  }
+  return splitCommand(template).map((arg) => arg.replace(/\{(name|customer|profile|cluster)\}/g, (_m, k: string) => values[k]!));
+}
+
+/** PATH, HOME and the listed variables (NAME, or PREFIX_*); Slack variables never, whatever is listed. */
+export function childEnv(env: Record<string, string | undefined>, allowed: string[]): Record<string, string> {
+  const wanted = (name: string): boolean =>
+    name === 'PATH' || name === 'HOME' || allowed.some((a) => (a.endsWith('*') ? name.startsWith(a.slice(0, -1)) : name === a));
+  return Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && !/^SLACK_/i.test(e[0]) && wanted(e[0])),
+  );
 }
 
 /**
@@ -31,23 +94,24 @@ export class ConnectionUrlResolver {
   private readonly cache = new Map<string, { url: string; expires: number }>();
 
   constructor(
-    private readonly run: RunCommand = runShellCommand,
+    private readonly run: RunCommand = runCommand,
     private readonly now: () => number = Date.now,
+    private readonly env: Record<string, string | undefined> = process.env,
   ) {}
 
-  async resolve(conn: ConnectionConfig, customer: CustomerConfig, role: 'read' | 'write'): Promise<string> {
+  async resolve(conn: ConnectionConfig, customer: Pick<CustomerConfig, 'name' | 'profile' | 'cluster'>, role: 'read' | 'write'): Promise<string> {
     if ('url' in conn) return conn.url;
     const key = `${customer.name}/${role}`;
     const hit = this.cache.get(key);
     if (hit && hit.expires > this.now()) return hit.url;
-    const command = expandCommand(conn.command, customer);
+    const argv = expandArgs(conn.command, customer);
     let out: string;
     try {
-      out = await this.run(command);
+      out = await this.run(argv, childEnv(this.env, conn.env ?? []));
     } catch (cause) {
       throw new BotError('CREDENTIAL_COMMAND_FAILED', `The credential command for ${customer.name} failed.`, {
         cause,
-        hint: 'Run it by hand on the bot host to see why (expired login, missing tool).',
+        hint: 'Run it by hand on the bot host to see why (expired login, missing tool, a variable missing from env: [...]).',
       });
     }
     const url = out.trim().split('\n').pop()?.trim() ?? '';
@@ -58,7 +122,7 @@ export class ConnectionUrlResolver {
     return url;
   }
 
-  invalidate(customer: CustomerConfig, role: 'read' | 'write'): void {
+  invalidate(customer: Pick<CustomerConfig, 'name'>, role: 'read' | 'write'): void {
     this.cache.delete(`${customer.name}/${role}`);
   }
 }
