@@ -10,6 +10,7 @@ import { findingSentence, verdictSentence } from '../render/finding-sentences.js
 import { renderImpactTable, renderTerminalReport } from '../render/terminal-report.js';
 import type { GapReport } from './report.js';
 import { BotError, userFacing } from '../shared/errors.js';
+import { reportCliError } from '../cli/cli-errors.js';
 import { planGap, runGap, runGapAll } from './gap-service.js';
 import { parseGapInput } from './gap-input.js';
 import { missingIds } from './missing-ids.js';
@@ -26,6 +27,19 @@ export interface CliIo {
 
 /** `scorecard-bot gap`: a thin shell over the gap service. */
 export async function gapCommand(argv: string[], io: CliIo): Promise<number> {
+  // --json promises JSON on stdout, failures included: a script reads {"error": {code, message, hint}}.
+  if (!argv.includes('--json')) return gapCommandInner(argv, io);
+  try {
+    return await gapCommandInner(argv, io);
+  } catch (err) {
+    const { message, hint } = userFacing(err);
+    const code = err instanceof BotError ? err.code : 'INTERNAL';
+    io.stdout.write(JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } }, null, 2) + '\n');
+    return reportCliError(err, io.stderr);
+  }
+}
+
+async function gapCommandInner(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCliArgs(
     argv,
     {
@@ -60,8 +74,12 @@ export async function gapCommand(argv: string[], io: CliIo): Promise<number> {
       } else {
         // --summary: the impact table and each customer's findings, not every table of every customer.
         for (const r of reports) io.stdout.write((values.summary ? renderFindingsSummary(r) : renderTerminalReport(r)) + '\n');
-        io.stdout.write(renderImpactTable(reports) + '\n');
-        for (const f of failures) io.stderr.write(`${f.customer}: ${userFacing(f.error).message}\n`);
+        // An impact table of no reports ("Total (0 customers)") would read like a clean bill of health.
+        if (reports.length > 0) io.stdout.write(renderImpactTable(reports) + '\n');
+        if (reports.length === 0 && failures.length > 0) {
+          io.stderr.write(`error: ${failures.length === 1 ? 'the only customer' : `all ${failures.length} customers`} failed; no report.\n`);
+        }
+        for (const f of failures) io.stderr.write(`${failureLine(f.customer, f.error)}\n`);
       }
       return failures.length > 0 ? 1 : 0;
     }
@@ -88,6 +106,13 @@ export async function gapCommand(argv: string[], io: CliIo): Promise<number> {
 }
 
 export const gapCliUsage = USAGE;
+
+/** "acme: <message>", once: a run's own message may already start with the customer's name. */
+function failureLine(customer: string, error: unknown): string {
+  const { message, hint } = userFacing(error);
+  const line = message.startsWith(`${customer}:`) || message.startsWith(`${customer} `) ? message : `${customer}: ${message}`;
+  return hint ? `${line}\n  ${hint}` : line;
+}
 
 function renderFindingsSummary(r: GapReport): string {
   const lines = [`${r.customer}: ${verdictSentence(r)}`, ...r.findings.map((f) => `  - ${findingSentence(f)}`)];
