@@ -74,7 +74,7 @@ function labelFor(from: Date, to: Date, a: Point, b: Point): string {
   return isoDay(from) === isoDay(lastDay) ? isoDay(from) : `${isoDay(from)} – ${isoDay(lastDay)}`;
 }
 
-/** Parses a period (UTC). `now` is injected so relative periods are testable. */
+/** Parses a period (UTC). `now` is injected so relative periods, and the refusal of future ones, are testable. */
 export function parsePeriod(raw: string, now: Date = new Date()): Period {
   const input = raw.trim().toLowerCase();
   if (input.length === 0) throw badPeriod(raw, 'it is empty');
@@ -102,6 +102,12 @@ export function parsePeriod(raw: string, now: Date = new Date()): Period {
   }
   const from = a.start;
   const to = b.end;
+  // Nothing can have been written yet: scanning would come back "all 0 present", which reads as healthy.
+  if (from.getTime() > now.getTime()) {
+    throw new BotError('BAD_INPUT', `"${raw.trim()}" starts in the future (${isoDay(from)}; today is ${isoDay(now)} UTC): there is nothing to check yet.`, {
+      hint: `Periods are UTC, for example: ${PERIOD_EXAMPLES.join(', ')}.`,
+    });
+  }
   if (monthsBetween(from, to) > MAX_MONTHS) throw badPeriod(raw, `periods longer than ${MAX_MONTHS} months are refused; narrow it`);
   const grain = to.getTime() - from.getTime() === DAY_MS ? 'hour' : 'day';
   return { from, to, label: labelFor(from, to, a, b), grain };

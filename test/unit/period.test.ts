@@ -32,6 +32,10 @@ describe('parsePeriod', () => {
     ["jan-2026'; DROP TABLE director.scorecards;--", 'too long'],
     ['', 'empty'],
     ['a..b..c', 'exactly one'],
+    ['jan-2099', 'starts in the future'],
+    ['mar-2026', 'starts in the future'],
+    ['2026-02-11', 'starts in the future'],
+    ['2026-02-11..2026-02-20', 'starts in the future'],
   ])('refuses %j with a clear reason and examples', (input, why) => {
     try {
       parsePeriod(input, now);
@@ -44,6 +48,11 @@ describe('parsePeriod', () => {
       expect(e.hint).toContain('jan-2026');
       expect(e.hint).toContain('2026-01-15..2026-01-28');
     }
+  });
+
+  it('accepts a period that has started but not ended (the current month, today)', () => {
+    expect(iso(parsePeriod('feb-2026', now).from)).toBe('2026-02-01T00:00:00.000Z');
+    expect(iso(parsePeriod('2026-02-10', now).from)).toBe('2026-02-10T00:00:00.000Z');
   });
 
   it('accepts exactly 13 months', () => {
