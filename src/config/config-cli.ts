@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { parseCliArgs } from '../cli/args.js';
 import { configFrom } from '../cli/config-source.js';
 import { maskDeep } from '../shared/mask.js';
+import { ConnectionUrlResolver } from '../sources/connection-url.js';
+import { CustomerSources } from '../sources/customer-sources.js';
+import { CONTRACT_TABLES, describeProbe, probeAll } from '../sources/privilege-probe.js';
 import { configSchema } from './schema.js';
 import { gapReportSchema } from '../gap/report.js';
 import { checkResultSchema } from '../check/check-result.js';
@@ -18,7 +21,11 @@ export function reportJsonSchemas(): { gapReport: unknown; checkResult: unknown 
 
 /** `config:check` validates and prints the effective config with secrets masked; `config:schema` writes the JSON Schema. */
 export async function configCommand(sub: 'check' | 'schema', argv: string[], io: { stdout: NodeJS.WritableStream; env: NodeJS.ProcessEnv }): Promise<number> {
-  const { values } = parseCliArgs(argv, { config: { type: 'string' }, out: { type: 'string' } }, `scorecard-bot config:${sub} [--config FILE] [--out FILE]`);
+  const { values } = parseCliArgs(
+    argv,
+    { config: { type: 'string' }, out: { type: 'string' }, probe: { type: 'boolean' } },
+    sub === 'check' ? 'scorecard-bot config:check [--config FILE] [--probe]' : 'scorecard-bot config:schema [--out FILE|docs]',
+  );
   if (sub === 'schema') {
     if (values.out === 'docs') {
       const { gapReport, checkResult } = reportJsonSchemas();
@@ -35,5 +42,15 @@ export async function configCommand(sub: 'check' | 'schema', argv: string[], io:
   }
   const config = await configFrom(values.config, io.env);
   io.stdout.write(JSON.stringify(maskDeep(config), null, 2) + '\n');
-  return 0;
+  if (!values.probe) return 0;
+  // --probe: connect with each customer's read credentials and check they cannot write the contract tables.
+  const sources = new CustomerSources(config, new ConnectionUrlResolver());
+  try {
+    const results = await probeAll(sources);
+    io.stdout.write(`\nread-only check (${CONTRACT_TABLES.join(', ')}):\n`);
+    for (const r of results) io.stdout.write(`  ${describeProbe(r)}\n`);
+    return results.some((r) => r.status === 'can-write') ? 1 : 0;
+  } finally {
+    await sources.close();
+  }
 }
