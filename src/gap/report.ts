@@ -81,7 +81,8 @@ export const findingSchema = z.discriminatedUnion('kind', [
 ]);
 export type Finding = z.infer<typeof findingSchema>;
 
-export const verdictSchema = z.enum(['gap', 'no_gap', 'clickhouse_gap_only']);
+/** no_data: no in-scope scorecards in director for the period; not healthy, the customer, profile or period may be wrong. */
+export const verdictSchema = z.enum(['gap', 'no_gap', 'clickhouse_gap_only', 'no_data']);
 
 export const gapReportSchema = z.object({
   customer: z.string(),

@@ -105,6 +105,14 @@ export function verdictSentence(report: GapReport): string {
         `${subject}: no gap: all ${formatInt(submitted.total)} submitted and ${formatInt(unsubmitted.total)} unsubmitted ` +
         `scorecards are in historic${!report.clickhouse.configured ? '' : report.clickhouse.available ? ' and ClickHouse' : `; ${clickhouseUnavailable(report)}`}.`
       );
+    case 'no_data': {
+      const { calibration, nonOriginal } = report.excluded;
+      const excluded = calibration + nonOriginal;
+      const where = `${report.customer}/${report.profile} in ${report.period.label}`;
+      return excluded === 0
+        ? `No scorecards in director for ${where}: check the customer, profile and period.`
+        : `No scorecards in scope in director for ${where} (only ${formatInt(excluded)} calibration or non-original ones, excluded by design): check the customer, profile and period.`;
+    }
     case 'clickhouse_gap_only': {
       const parts: string[] = [];
       if ((submitted.clickhouseMissing ?? 0) > 0) parts.push(`${formatInt(submitted.clickhouseMissing ?? 0)} submitted`);

@@ -189,6 +189,12 @@ export function impactTable(reports: GapReport[]): TableModel {
     { total: sum((r) => r.populations.unsubmitted.total), missing: sum((r) => r.populations.unsubmitted.missing) },
   ];
   const periods = [...new Set(reports.map((r) => r.period.label))];
+  // Zeros for a customer with no scorecards at all would read as "nothing missing".
+  const empty = reports.filter((r) => r.verdict === 'no_data').map((r) => r.customer);
+  const notes = [
+    ...(periods.length > 0 ? [`Period: ${periods.join(', ')}.`] : []),
+    ...(empty.length > 0 ? [`No scorecards in director for: ${empty.join(', ')} (check the customer, profile and period).`] : []),
+  ];
   rows.push([
     `Total (${reports.length} ${reports.length === 1 ? 'customer' : 'customers'})`,
     '',
@@ -196,7 +202,7 @@ export function impactTable(reports: GapReport[]): TableModel {
   ]);
   return {
     title: 'Scale of impact',
-    note: periods.length > 0 ? `Period: ${periods.join(', ')}.` : undefined,
+    note: notes.length > 0 ? notes.join(' ') : undefined,
     columns: [L('Customer'), L('Profile'), R('Total Submitted'), R('Missing'), R('% Missing'), R('Total Unsubmitted'), R('Missing'), R('% Missing')],
     rows,
     emphasis: rows.map((_, i) => i === rows.length - 1),

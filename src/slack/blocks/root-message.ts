@@ -35,6 +35,8 @@ export const VERDICT_EMOJI: Record<GapReport['verdict'], string> = {
   gap: ':red_circle:',
   clickhouse_gap_only: ':large_orange_circle:',
   no_gap: ':large_green_circle:',
+  // Not green: nothing was found to check, which is a question, not a clean bill of health.
+  no_data: ':grey_question:',
 };
 
 function who(s: { requestedBy?: string }): string {
