@@ -3,14 +3,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServeContext, type ServeContext } from '../../src/main.js';
 import { QUEUES } from '../../src/gap/gap-job-payloads.js';
-import { runGap } from '../../src/gap/gap-service.js';
-import { parsePeriod } from '../../src/period/parse-period.js';
-import { createClickhouseTier } from '../../src/sources/clickhouse.js';
-import { CustomerSources } from '../../src/sources/customer-sources.js';
 import { createLogger } from '../../src/shared/logger.js';
 import type { Config } from '../../src/config/schema.js';
+import type { CountPair } from '../../src/demo/ground-truth.js';
 import { createDemoDatabase, REDIS_URL, type DemoDatabase } from '../support/demo-database.js';
 import { startSlackEmulator, type SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
+import { intCell, messageTables, pctCell, tableTitled } from '../support/slack-tables.js';
 import { blockActionPayload, interactionBody, postSigned, slashCommandBody } from '../support/slack-requests.js';
 
 // End to end over HTTP: signed slash commands into the real Bolt app, real BullMQ on Redis, real PostgreSQL and
@@ -60,6 +58,36 @@ const command = (text: string, extra: { user_id?: string; channel_id?: string } 
   slashCommandBody({ command: '/scorecard-gap', text, response_url: slack.responseUrl(), ...extra });
 
 const textOf = (m: StoredMessage): string => JSON.stringify(m.blocks ?? []) + (m.text ?? '');
+const fmt = (n: number): string => n.toLocaleString('en-US');
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** '2025-08' -> 'Aug 2025' */
+const monthLabel = (month: string): string => `${MONTHS[Number(month.slice(5)) - 1]} ${month.slice(0, 4)}`;
+/** 'Jan 23 03:00' -> '2026-01-23T03' (the report is for Jan 2026) */
+function hourKey(label: string): string {
+  const m = /^([A-Z][a-z]{2}) (\d{1,2}) (\d{2}):00$/.exec(label);
+  if (!m) throw new Error(`not an hour label: ${label}`);
+  return `2026-${String(MONTHS.indexOf(m[1]!) + 1).padStart(2, '0')}-${m[2]!.padStart(2, '0')}T${m[3]}`;
+}
+
+/** [total, missing, % missing] cells against the truth's [total, missing]; the % within its rounding. */
+function expectCounts(cells: string[], pair: CountPair | undefined, where: string): void {
+  const [total, missing] = pair ?? [0, 0];
+  expect([intCell(cells[0]), intCell(cells[1])], where).toEqual([total, missing]);
+  const pct = pctCell(cells[2]);
+  if (total === 0) expect(pct, where).toBeNull();
+  else expect(Math.abs((pct ?? NaN) - (100 * missing) / total), `${where} ${cells[2]}`).toBeLessThanOrEqual(0.05 + 1e-9);
+}
+
+/** The headline's "*Submitted*\n1,165 of 3,637 missing (32.0%)" field as [total, missing]. */
+function headlineCounts(m: StoredMessage, label: string): CountPair {
+  const fields = (m.blocks ?? []).flatMap((b) => ((b as { fields?: { text: string }[] }).fields ?? []).map((f) => f.text));
+  const field = fields.find((f) => f.startsWith(`*${label}*\n`));
+  const parsed = /^\*[^*]+\*\n([\d,]+) of ([\d,]+) missing \(([^)]+)\)$/.exec(field ?? '');
+  if (!parsed) throw new Error(`no ${label} field in the headline: ${JSON.stringify(fields)}`);
+  const [missing, total] = [intCell(parsed[1]), intCell(parsed[2])];
+  expect(Math.abs((pctCell(parsed[3]) ?? NaN) - (100 * missing) / total)).toBeLessThanOrEqual(0.05 + 1e-9);
+  return [total, missing];
+}
 
 async function jobCounts(): Promise<number> {
   const q = new Queue(QUEUES.report, { connection: { url: REDIS_URL }, prefix: config.redis!.prefix });
@@ -84,28 +112,61 @@ describe('/scorecard-gap over signed HTTP', () => {
     // Files arrive before the final root update.
     const replies = slack.threadReplies(CHANNEL, root.ts);
 
-    // The same numbers as the engine computes directly.
-    const direct = await runGap(
-      { sources: new CustomerSources(config), clickhouse: createClickhouseTier(config.clickhouse!), settings: config.gap, logger: createLogger({ level: 'silent' }) },
-      'rentokil',
-      parsePeriod('jan-2026'),
-    );
+    // The numbers are the demo data's ground truth, read cell by cell from what was posted.
+    const truth = demo.truth.perCustomer.rentokil!;
+    const jan = { submitted: truth.monthly.submitted['2026-01']!, unsubmitted: truth.monthly.unsubmitted['2026-01']! };
+    expect(jan.submitted).toEqual([3_637, 1_165]); // the incident's numbers at this scale
     const headline = replies[0]!;
-    const fmt = (n: number) => n.toLocaleString('en-US');
-    expect(textOf(headline)).toContain(fmt(direct.populations.submitted.total));
-    expect(textOf(headline)).toContain(fmt(direct.populations.unsubmitted.missing));
+    expect(headlineCounts(headline, 'Submitted')).toEqual(jan.submitted);
+    expect(headlineCounts(headline, 'Unsubmitted')).toEqual(jan.unsubmitted);
 
     // Findings in plain sentences, in the thread, before the tables.
     const all = replies.map(textOf).join('\n');
     expect(all).toMatch(/Jan 21|2026-01-21/);
     expect(all).toContain("Sonya's Test - Process Template CSAT");
 
-    // The daily table block holds the engine's daily numbers.
-    const tables = replies.flatMap((m) => (m.blocks ?? []).filter((b) => (b as { type: string }).type === 'table')) as { rows: { text?: string }[][] }[];
-    expect(tables.length).toBeGreaterThanOrEqual(3);
-    const cells = tables.flatMap((t) => t.rows.map((r) => r.map((c) => (c as { text?: string }).text ?? JSON.stringify(c)).join('|')));
-    const jan23 = direct.daily.find((d) => d.date === '2026-01-23')!;
-    expect(cells.some((row) => row.includes(fmt(jan23.unsubmitted.total)) && row.includes(fmt(jan23.unsubmitted.missing)))).toBe(true);
+    const tables = messageTables(replies);
+    expect(tables.map((t) => t.title)).toEqual(['Monthly', 'Daily', 'Hourly', 'Timeline']);
+
+    // Monthly: one row a month of the history, Aug 2025 to Jan 2026, each population's [total, missing, %].
+    const monthly = tableTitled(tables, 'Monthly');
+    expect(monthly.rows[0]).toEqual(['Month', 'Submitted', 'Missing', '% Missing', 'Unsubmitted', 'Missing', '% Missing']);
+    const months = ['2025-08', '2025-09', '2025-10', '2025-11', '2025-12', '2026-01'];
+    expect(monthly.rows.slice(1).map((r) => r[0])).toEqual(months.map(monthLabel));
+    for (const [i, month] of months.entries()) {
+      const row = monthly.rows[i + 1]!;
+      expectCounts(row.slice(1, 4), truth.monthly.submitted[month], `${month} submitted`);
+      expectCounts(row.slice(4, 7), truth.monthly.unsubmitted[month], `${month} unsubmitted`);
+    }
+
+    // Daily: every day of January, including the incident days Jan 15-28.
+    const daily = tableTitled(tables, 'Daily');
+    const days = Array.from({ length: 31 }, (_, i) => `2026-01-${String(i + 1).padStart(2, '0')}`);
+    expect(daily.rows.slice(1).map((r) => r[0])).toEqual(days);
+    for (const [i, day] of days.entries()) {
+      const row = daily.rows[i + 1]!;
+      expectCounts(row.slice(1, 4), truth.daily.submitted[day], `${day} submitted`);
+      expectCounts(row.slice(4, 7), truth.daily.unsubmitted[day], `${day} unsubmitted`);
+    }
+    expect(intCell(daily.rows[days.indexOf('2026-01-23') + 1]![5])).toBeGreaterThan(0);
+
+    // Hourly: the hours shown, each as the truth has it, and the batch failure's hour among them.
+    const hourly = tableTitled(tables, 'Hourly');
+    const batch = truth.events.find((e) => e.kind === 'batch_failure');
+    expect(batch?.kind).toBe('batch_failure');
+    const hours = hourly.rows.slice(1).map((r) => hourKey(r[0]!));
+    expect(hours).toContain(batch!.at.slice(0, 13));
+    for (const [i, hour] of hours.entries()) {
+      const row = hourly.rows[i + 1]!;
+      expectCounts(row.slice(1, 4), truth.hourly.submitted[hour], `${hour} submitted`);
+      expectCounts(row.slice(4, 7), truth.hourly.unsubmitted[hour], `${hour} unsubmitted`);
+    }
+
+    // Timeline: the batch failure with the truth's counts.
+    const timeline = tableTitled(tables, 'Timeline');
+    const batchRow = timeline.rows.find((r) => r[2]?.startsWith('Batch failure'));
+    if (batch?.kind !== 'batch_failure') throw new Error('no batch failure in the truth');
+    expect(batchRow?.[2]).toMatch(new RegExp(`^Batch failure: ${fmt(batch.missing)} of ${fmt(batch.total)} missing`));
 
     // A backfill button, the chart and the CSV.
     expect(all).toContain('backfill_request');
@@ -114,7 +175,7 @@ describe('/scorecard-gap over signed HTTP', () => {
     const csv = uploads.find((u) => u.filename.endsWith('.csv'));
     expect(png?.bytes?.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     const csvLines = csv!.bytes!.toString('utf8').trim().split(/\r?\n/);
-    expect(csvLines.length - 1).toBe(direct.populations.submitted.missing + direct.populations.unsubmitted.missing);
+    expect(csvLines.length - 1).toBe(jan.submitted[1] + jan.unsubmitted[1]);
 
     // Progress: the root message was edited while windows ran, each within Slack's limits.
     const progress = slack.callsTo('chat.update').filter((c) => c.args.ts === root.ts && /windows/.test(String(c.args.text)));
@@ -124,8 +185,10 @@ describe('/scorecard-gap over signed HTTP', () => {
     const ops = new pg.Client({ connectionString: demo.adminUrl });
     await ops.connect();
     try {
-      const { rows } = await ops.query('SELECT customer, requested_by, status, verdict FROM scorecard_bot.gap_runs WHERE root_ts = $1', [root.ts]);
-      expect(rows).toEqual([{ customer: 'rentokil', requested_by: 'U0ALICE', status: 'done', verdict: 'gap' }]);
+      // The run's record may be finished a moment after the root message's last edit: poll, generously.
+      const read = async () => (await ops.query('SELECT customer, requested_by, status, verdict FROM scorecard_bot.gap_runs WHERE root_ts = $1', [root.ts])).rows;
+      for (let i = 0; i < 100 && (await read())[0]?.status === 'running'; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await read()).toEqual([{ customer: 'rentokil', requested_by: 'U0ALICE', status: 'done', verdict: 'gap' }]);
     } finally {
       await ops.end();
     }
@@ -197,11 +260,23 @@ describe('/scorecard-gap all', () => {
     );
     expect(String(done.args.text)).toMatch(/Scorecards missing for 2 of 2 customers \(rentokil, nclh\)/);
     const replies = slack.threadReplies(CHANNEL, root.ts);
-    const table = replies.flatMap((m) => (m.blocks ?? []).filter((b) => (b as { type: string }).type === 'table'))[0] as { rows: { text?: string }[][] };
-    const rows = table.rows.map((r) => r.map((c) => c.text ?? '').join('|'));
-    const t = demo.truth.perCustomer.rentokil!;
-    const [total, missing] = t.monthly.submitted['2026-01'] ?? [0, 0];
-    expect(rows.some((r) => r.startsWith('rentokil') && r.includes(total.toLocaleString('en-US')) && r.includes(missing.toLocaleString('en-US')))).toBe(true);
+    const impact = tableTitled(messageTables(replies), 'Scale of impact');
+    expect(impact.rows[0]).toEqual(['Customer', 'Profile', 'Total Submitted', 'Missing', '% Missing', 'Total Unsubmitted', 'Missing', '% Missing']);
+    expect(impact.rows.slice(1).map((r) => r[0])).toEqual(['rentokil', 'nclh', 'Total (2 customers)']);
+    const sum: Record<'submitted' | 'unsubmitted', CountPair> = { submitted: [0, 0], unsubmitted: [0, 0] };
+    for (const [i, customer] of (['rentokil', 'nclh'] as const).entries()) {
+      const row = impact.rows[i + 1]!;
+      const t = demo.truth.perCustomer[customer]!;
+      expect(row[1]).toBe(demo.truth.profileId);
+      for (const [pop, at] of [['submitted', 2], ['unsubmitted', 5]] as const) {
+        const pair = t.monthly[pop]['2026-01'] ?? [0, 0];
+        expectCounts(row.slice(at, at + 3), pair, `${customer} ${pop}`);
+        sum[pop] = [sum[pop][0] + pair[0], sum[pop][1] + pair[1]];
+      }
+    }
+    const total = impact.rows[3]!;
+    expectCounts(total.slice(2, 5), sum.submitted, 'total submitted');
+    expectCounts(total.slice(5, 8), sum.unsubmitted, 'total unsubmitted');
   });
 });
 
@@ -219,10 +294,14 @@ describe('/scorecard-check over signed HTTP', () => {
     const reply = await slack.waitFor(() => slack.responses.find((r) => r.id === req.id), 15_000);
     expect(reply.body.response_type).toBe('ephemeral');
     const text = JSON.stringify(reply.body);
-    console.log(text.slice(0, 1500));
     expect(text).toContain(planted!.scorecardId);
     expect(text).toContain('backfill_scorecard');
-    expect(text).toContain('"type":"table"');
+    // The evidence table, read cell by cell, against the planted scorecard's truth.
+    const [evidence] = messageTables([reply.body as { blocks?: unknown[] }]);
+    expect(evidence?.rows[0]).toEqual(['Tier', 'State', 'Detail']);
+    const created = planted!.createdAt;
+    expect(evidence?.rows.find((r) => r[0] === 'director')?.[2]).toContain(`created ${created.slice(0, 10)} ${created.slice(11, 16)} UTC`);
+    expect(evidence?.rows.find((r) => r[0] === 'historic')?.[1]).toBe('0 rows');
   });
 
   it('posts in the channel when asked with "public"', async () => {
