@@ -233,7 +233,9 @@ describe('checkScorecard against PostgreSQL and ClickHouse', () => {
     expect(r.customer).toBe('spirit');
     expect(r.verdict).toBe('healthy');
     expect(r.searched).toEqual(['rentokil', 'spirit', 'nclh', 'down']);
-    expect(r.unreachable).toEqual([{ customer: 'down', message: 'Cannot reach the database of down/us-east-1.' }]);
+    expect(r.unreachable).toEqual([
+      { customer: 'down', message: 'Cannot reach the database of down/us-east-1: nothing is listening at 127.0.0.1:1 (connection refused).' },
+    ]);
   });
 
   it('not found in any customer, listing the unreachable one', async () => {
