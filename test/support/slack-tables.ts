@@ -113,3 +113,34 @@ export function pctCell(text: string | undefined): number | null {
   const v = Number(m[2]);
   return m[1] === '<' ? v / 2 : m[1] === '>' ? (v + 100) / 2 : v;
 }
+
+/** The pipe tables of a plain-text report (the terminal renderer's output): each block of consecutive '| … |'
+ *  lines, rule lines dropped, titled by the nearest 'Title' line underlined with dashes above it ('' if none). */
+export function textTables(text: string): ParsedTable[] {
+  const lines = text.split('\n');
+  const out: ParsedTable[] = [];
+  let title = '';
+  let inTable = false;
+  lines.forEach((line, i) => {
+    if (/^-{3,}$/.test(line) && i > 0) title = lines[i - 1] ?? '';
+    if (!line.startsWith('|')) {
+      inTable = false;
+      return;
+    }
+    if (!inTable) out.push({ title, rows: [] });
+    inTable = true;
+    out[out.length - 1]!.rows.push(...(codeBlockRows(`\`\`\`\n${line}\n\`\`\``) ?? []));
+  });
+  return out;
+}
+
+/** Throws unless [total, missing, % missing] cells show exactly `total` and `missing`, and the percentage is
+ *  missing / total within its rounding (one decimal; '–' when total is 0). */
+export function assertCountCells(cells: ReadonlyArray<string | undefined>, total: number, missing: number, where = ''): void {
+  const shown = { total: intCell(cells[0]), missing: intCell(cells[1]), pct: pctCell(cells[2]) };
+  const fail = (why: string) => {
+    throw new Error(`${where}: ${why}; cells ${JSON.stringify(cells)}, expected total ${total}, missing ${missing}`);
+  };
+  if (shown.total !== total || shown.missing !== missing) fail('wrong counts');
+  if (total === 0 ? shown.pct !== null : shown.pct === null || Math.abs(shown.pct - (100 * missing) / total) > 0.05 + 1e-9) fail('wrong percentage');
+}

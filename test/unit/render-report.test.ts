@@ -4,6 +4,11 @@ import { findingSentence, verdictSentence } from '../../src/render/finding-sente
 import { dailyTable, hourlyTable, hoursThatMatter, impactTable, monthlyTable, timelineTable } from '../../src/render/tables.js';
 import { renderImpactTable, renderTerminalReport } from '../../src/render/terminal-report.js';
 import { impactReports, longReport, noGapReport, rentokilReport, spiritReport } from './fixtures/gap-report-fixture.js';
+import { assertCountCells, tableTitled, textTables } from '../support/slack-tables.js';
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** '2025-08' -> 'Aug 2025' */
+const monthLabel = (month: string): string => `${MONTHS[Number(month.slice(5)) - 1]} ${month.slice(0, 4)}`;
 
 describe('fixtures', () => {
   it('rentokil Jan 2026 adds up to the incident report numbers', () => {
@@ -107,6 +112,38 @@ describe('terminal report', () => {
     const text = renderImpactTable(impactReports());
     expect(text).toContain('| rentokil            | us-east-1 |           3,637 |   1,165 |     32.0% |');
     await expect(text).toMatchFileSnapshot('__snapshots__/terminal-impact.txt');
+  });
+
+  it("shows the fixture's numbers, cell by cell: populations, every month and every day", () => {
+    const r = rentokilReport();
+    const tables = textTables(renderTerminalReport(r));
+    // Populations: the sums of the fixture's days, computed here (the incident's 3,637 / 1,165 / 32.0%).
+    const sum = (p: 'submitted' | 'unsubmitted') =>
+      r.daily.reduce((a, d) => ({ total: a.total + d[p].total, missing: a.missing + d[p].missing }), { total: 0, missing: 0 });
+    const populations = tables.find((t) => t.rows[0]?.[0] === 'Population');
+    expect(populations?.rows.map((row) => row[0])).toEqual(['Population', 'Submitted', 'Unsubmitted']);
+    assertCountCells(populations!.rows[1]!.slice(1, 4), 3_637, 1_165, 'submitted');
+    expect(populations!.rows[1]![3]).toBe('32.0%');
+    assertCountCells(populations!.rows[1]!.slice(1, 4), sum('submitted').total, sum('submitted').missing, 'submitted');
+    assertCountCells(populations!.rows[2]!.slice(1, 4), sum('unsubmitted').total, sum('unsubmitted').missing, 'unsubmitted');
+    expect(populations!.rows.map((row) => row[4])).toEqual(['Missing in ClickHouse', '3', '0']);
+
+    const monthly = tableTitled(tables, 'Monthly');
+    expect(monthly.rows).toHaveLength(r.monthly.length + 1);
+    for (const m of r.monthly) {
+      const row = monthly.rows.find((x) => x[0] === monthLabel(m.month));
+      assertCountCells(row?.slice(1, 4) ?? [], m.submitted.total, m.submitted.missing, `${m.month} submitted`);
+      assertCountCells(row?.slice(4, 7) ?? [], m.unsubmitted.total, m.unsubmitted.missing, `${m.month} unsubmitted`);
+    }
+    const jan = monthly.rows.find((x) => x[0] === 'Jan 2026')!;
+    assertCountCells(jan.slice(1, 4), sum('submitted').total, sum('submitted').missing, 'Jan 2026 = its days');
+
+    const daily = tableTitled(tables, 'Daily');
+    expect(daily.rows.slice(1).map((x) => x[0])).toEqual(r.daily.map((d) => d.date));
+    r.daily.forEach((d, i) => {
+      assertCountCells(daily.rows[i + 1]!.slice(1, 4), d.submitted.total, d.submitted.missing, `${d.date} submitted`);
+      assertCountCells(daily.rows[i + 1]!.slice(4, 7), d.unsubmitted.total, d.unsubmitted.missing, `${d.date} unsubmitted`);
+    });
   });
 
   it('aligns every table line to the same width', () => {
