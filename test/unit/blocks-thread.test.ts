@@ -11,6 +11,8 @@ import {
 } from '../../src/slack/blocks/gap-blocks.js';
 import { dailyTable } from '../../src/render/tables.js';
 import { longReport, noGapReport, rentokilReport, spiritReport } from './fixtures/gap-report-fixture.js';
+import { blockKitViolations } from '../support/slack-limits.js';
+import { assertCountCells, messageTables, tableTitled } from '../support/slack-tables.js';
 
 function tableOf(msg: SlackMessage | undefined): TableBlock | undefined {
   return msg?.blocks.find((b): b is TableBlock => b.type === 'table');
@@ -72,6 +74,52 @@ describe('thread messages', () => {
     expect(JSON.stringify(threadMessages(spiritReport())[0])).toContain('*ClickHouse*\\nnot configured');
   });
 
+  it("headline fields, every table cell and the backfill message show the fixture's numbers", () => {
+    const report = rentokilReport();
+    const msgs = threadMessages(report);
+    const sum = (p: 'submitted' | 'unsubmitted') =>
+      report.daily.reduce((a, d) => ({ total: a.total + d[p].total, missing: a.missing + d[p].missing }), { total: 0, missing: 0 });
+    const [s, u] = [sum('submitted'), sum('unsubmitted')];
+    expect(s).toEqual({ total: 3_637, missing: 1_165 });
+    // The headline's fields, each read on its own: "*Submitted*\n1,165 of 3,637 missing (32.0%)".
+    const fields = Object.fromEntries(
+      (msgs[0]!.blocks.find((b) => b.type === 'section' && 'fields' in b && b.fields) as { fields: { text: string }[] }).fields.map((f) => {
+        const [label, value] = f.text.split('\n');
+        return [label!.replaceAll('*', ''), value!];
+      }),
+    );
+    const field = (label: string) => /^([\d,]+) of ([\d,]+) missing \(([^)]+)\)$/.exec(fields[label] ?? '')!;
+    assertCountCells([field('Submitted')[2], field('Submitted')[1], field('Submitted')[3]], s.total, s.missing, 'headline submitted');
+    assertCountCells([field('Unsubmitted')[2], field('Unsubmitted')[1], field('Unsubmitted')[3]], u.total, u.missing, 'headline unsubmitted');
+    expect(fields['Excluded by design']).toBe(`${report.excluded.calibration} calibration, ${report.excluded.nonOriginal} non-original`);
+
+    const tables = messageTables(msgs);
+    const daily = tableTitled(tables, 'Daily');
+    report.daily.forEach((d, i) => {
+      assertCountCells(daily.rows[i + 1]!.slice(1, 4), d.submitted.total, d.submitted.missing, `${d.date} submitted`);
+      assertCountCells(daily.rows[i + 1]!.slice(4, 7), d.unsubmitted.total, d.unsubmitted.missing, `${d.date} unsubmitted`);
+    });
+    const monthly = tableTitled(tables, 'Monthly');
+    expect(monthly.rows).toHaveLength(report.monthly.length + 1);
+    [...report.monthly].sort((a, b) => a.month.localeCompare(b.month)).forEach((m, i) => {
+      assertCountCells(monthly.rows[i + 1]!.slice(1, 4), m.submitted.total, m.submitted.missing, `${m.month} submitted`);
+      assertCountCells(monthly.rows[i + 1]!.slice(4, 7), m.unsubmitted.total, m.unsubmitted.missing, `${m.month} unsubmitted`);
+    });
+    assertCountCells(monthly.rows.at(-1)!.slice(1, 4), s.total, s.missing, 'Jan 2026 = its days');
+    const hourly = tableTitled(tables, 'Hourly');
+    for (const h of report.hourly) {
+      const label = `Jan ${Number(h.hour.slice(8, 10))} ${h.hour.slice(11, 16)}`;
+      const row = hourly.rows.find((r) => r[0] === label);
+      assertCountCells(row?.slice(4, 7) ?? [], h.unsubmitted.total, h.unsubmitted.missing, `${label} unsubmitted`);
+    }
+    // Backfill: what is missing from historic (both populations) and from ClickHouse.
+    const backfill = msgs.at(-1)!;
+    const chMissing = (report.populations.submitted.clickhouseMissing ?? 0) + (report.populations.unsubmitted.clickhouseMissing ?? 0);
+    expect(backfill.text).toBe(`rentokil Jan 2026: ${(s.missing + u.missing).toLocaleString('en-US')} scorecards missing from historic and ${chMissing} scorecards missing from ClickHouse. Request a backfill?`);
+    // Every message within Slack's published limits (not only the project's own table).
+    for (const m of msgs) expect(blockKitViolations(m)).toEqual([]);
+  });
+
   it('table cells equal the report numbers', () => {
     const report = rentokilReport();
     const msgs = threadMessages(report);
@@ -115,6 +163,14 @@ describe('thread messages', () => {
     const code = msgs.flatMap((m) => m.blocks).filter((b) => b.type === 'section' && b.text?.text.startsWith('```'));
     const text = code.map((b) => (b.type === 'section' ? (b.text?.text ?? '') : '')).join('\n');
     for (const d of report.daily) expect(text).toContain(`| ${d.date} |`);
+    // Read back from the code blocks, every day's numbers are the report's.
+    const daily = tableTitled(messageTables(msgs), 'Daily');
+    expect(daily.rows.slice(1).map((r) => r[0])).toEqual(report.daily.map((d) => d.date));
+    report.daily.forEach((d, i) => {
+      assertCountCells(daily.rows[i + 1]!.slice(1, 4), d.submitted.total, d.submitted.missing, `${d.date} submitted`);
+      assertCountCells(daily.rows[i + 1]!.slice(4, 7), d.unsubmitted.total, d.unsubmitted.missing, `${d.date} unsubmitted`);
+    });
+    for (const m of msgs) expect(blockKitViolations(m)).toEqual([]);
     expect(tableMessages(dailyTable(rentokilReport()), { tableBlocks: false })).toHaveLength(1);
   });
 
