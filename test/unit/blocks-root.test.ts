@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assertWithinSlackLimits, ephemeralUsage, errorMessage, progressBar, rootMessage } from '../../src/slack/blocks/gap-blocks.js';
 import { noGapReport, rentokilReport } from './fixtures/gap-report-fixture.js';
+import { assertCountCells } from '../support/slack-tables.js';
 
 const section = (msg: { blocks: unknown[] }, i = 0): string => (msg.blocks[i] as { text: { text: string } }).text.text;
 
@@ -11,6 +12,39 @@ describe('root message', () => {
     expect(section(msg)).toBe(':mag: Investigating *rentokil*, Jan 2026… 12/31 windows\n`████████░░░░░░░░░░░░` 38%');
     expect(JSON.stringify(msg.blocks[1])).toContain('Requested by <@U0ALICE>');
     assertWithinSlackLimits(msg);
+  });
+
+  it.each([
+    [0, 184],
+    [3, 184],
+    [170, 184],
+    [184, 184],
+    [12, 31],
+    [199, 200],
+  ])('progress %i/%i: the counts, the percentage and the bar agree with the numbers', (done, total) => {
+    const msg = rootMessage({ status: 'running', customer: 'rentokil', periodLabel: 'Jan 2026', windowsDone: done, windowsTotal: total });
+    const m = /… ([\d,]+)\/([\d,]+) windows\n`([█░]+)` (\d+)%$/.exec(section(msg));
+    expect(m, section(msg)).not.toBeNull();
+    expect([Number(m![1]!.replaceAll(',', '')), Number(m![2]!.replaceAll(',', ''))]).toEqual([done, total]);
+    const pct = Number(m![4]);
+    // Whole percent, never rounded up to 100% before the last window.
+    expect(pct).toBeLessThanOrEqual((100 * done) / total);
+    expect(pct).toBeGreaterThan((100 * done) / total - 1);
+    expect(m![3]!.length).toBe(20);
+    expect(Math.abs([...m![3]!].filter((c) => c === '█').length - (20 * done) / total)).toBeLessThanOrEqual(0.5);
+  });
+
+  it("the finished root states the fixture's numbers", () => {
+    const report = rentokilReport();
+    const done = rootMessage({ status: 'done', report, requestedBy: 'U0ALICE' });
+    const sum = (p: 'submitted' | 'unsubmitted') =>
+      report.daily.reduce((a, d) => ({ total: a.total + d[p].total, missing: a.missing + d[p].missing }), { total: 0, missing: 0 });
+    const m = /([\d,]+) of ([\d,]+) submitted \(([^)]+)\) and ([\d,]+) of ([\d,]+) unsubmitted \(([^)]+)\)/.exec(section(done));
+    expect(m, section(done)).not.toBeNull();
+    assertCountCells([m![2], m![1], m![3]], sum('submitted').total, sum('submitted').missing, 'submitted');
+    assertCountCells([m![5], m![4], m![6]], sum('unsubmitted').total, sum('unsubmitted').missing, 'unsubmitted');
+    expect([m![2], m![1], m![3]]).toEqual(['3,637', '1,165', '32.0%']);
+    expect(JSON.stringify(done.blocks[1])).toContain(`${report.stats.windows} windows, ${report.stats.queries} queries`);
   });
 
   it('draws a fixed-width progress bar', () => {
