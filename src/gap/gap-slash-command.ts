@@ -53,7 +53,8 @@ export async function handleGapCommand(
     if (deps.userRuns) {
       const limit = deps.slack.maxRunsPerUser ?? 2;
       slot = await deps.userRuns.acquire(command.user_id, runId, subject, limit);
-      if (!slot) {
+      // At the limit, asking for a run already in flight still gets its link: joining starts nothing.
+      if (!slot && !(await deps.runState.get(subject))) {
         deps.logger.info({ ...who, code: 'TOO_MANY_RUNS', limit }, 'gap command refused');
         await respond(
           ephemeralNotice({

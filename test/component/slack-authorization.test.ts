@@ -45,7 +45,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (process.env.DUMP_LOG) console.log(JSON.stringify(logLines.filter((l) => (l.level as number) >= 30).slice(-8), null, 1).slice(0, 4000));
   await ctx?.close();
   await slack?.close();
   await demo?.drop();
@@ -133,6 +132,12 @@ describe('runs in flight per person', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(await reportJobs()).toBe(before.jobs + 2);
     expect(slack.messages(CHANNEL).some((m) => (m.text ?? '').includes('nclh, Dec 2025'))).toBe(false);
+    // At her limit, Carol may still join a run in flight: that starts nothing.
+    const join = `carol-join-${Date.now()}`;
+    await postSigned(url, SECRET, gap('rentokil oct-2025', { user_id: 'U0CAROL', id: join }));
+    const joined = await slack.waitFor(() => slack.responses.find((r) => r.id === join), 10_000);
+    expect(String(joined.body.text)).toMatch(/already running: follow it here https:\/\/slack\.com\/archives\/C0SECURE\/p/);
+    expect(await reportJobs()).toBe(before.jobs + 2);
     // Someone else is not affected by Carol's runs.
     await postSigned(url, SECRET, gap('nclh dec-2025', { user_id: 'U0DAVE' }));
     await slack.waitFor(() => slack.messages(CHANNEL).find((m) => (m.text ?? '').includes('nclh, Dec 2025')), 10_000);
