@@ -3,6 +3,7 @@ import { BACKFILL_ACTION_ID, checkBlocks, parseBackfillButtonValue } from '../..
 import { checkResultSchema, type CheckResult } from '../../src/check/check-result.js';
 import { renderCheckText } from '../../src/check/render-check-text.js';
 import { decide, type CheckFacts, type FoundFacts } from '../../src/check/verdict.js';
+import { messageTables, textTables } from '../support/slack-tables.js';
 
 const ID = '019bcaf4-4b65-7838-b07d-20640fe7628e';
 
@@ -273,6 +274,30 @@ describe('checkBlocks', () => {
     const button = msg.blocks.flatMap((b) => (b.type === 'actions' ? b.elements : []))[0];
     expect(button).toMatchObject({ action_id: BACKFILL_ACTION_ID });
     expect(parseBackfillButtonValue((button as { value: string }).value)).toEqual({ id: ID, customer: 'rentokil' });
+  });
+
+  it('shows the tiers\' counts in their cells, the same in Slack and in the terminal', () => {
+    // Distinct numbers for every tier, so a count in the wrong cell or off by one cannot pass.
+    const partial: FoundFacts = {
+      ...missing,
+      scores: { rows: 24, criteria: 23 },
+      historic: { rows: 11, criteria: 10, scoresWithoutHistoric: 13 },
+      clickhouse: { status: 'checked', criteria: 9, narrowed: true },
+    };
+    const r = result(partial);
+    expect(r.verdict).toBe('partial_historic');
+    const [slack] = messageTables([checkBlocks(r)]);
+    const [terminal] = textTables(renderCheckText(r));
+    for (const table of [slack!, terminal!]) {
+      const row = (tier: string) => table.rows.find((x) => x[0] === tier);
+      expect(table.rows[0]).toEqual(['Tier', 'State', 'Detail']);
+      expect(row('scores')?.slice(1)).toEqual(['24 rows', '23 criteria']);
+      expect(row('historic')?.[1]).toBe('11 rows');
+      expect(row('historic')?.[2]).toBe('10 criteria · 13 scores without a row');
+      expect(row('clickhouse')?.[1]).toBe('9 criteria');
+      expect(row('director')?.[2]).toContain('created 2026-01-17 07:56 UTC · submitted 2026-01-23 10:00 UTC');
+    }
+    expect(r.summary).toBe('13 of 24 scores have no historic row.');
   });
 
   it('no button when not repairable; one table at most; cells never empty', () => {
