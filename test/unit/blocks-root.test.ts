@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assertWithinSlackLimits, ephemeralUsage, errorMessage, progressBar, rootMessage } from '../../src/slack/blocks/gap-blocks.js';
 import { noGapReport, rentokilReport } from './fixtures/gap-report-fixture.js';
+import { blockKitViolations } from '../support/slack-limits.js';
 import { assertCountCells } from '../support/slack-tables.js';
 
 const section = (msg: { blocks: unknown[] }, i = 0): string => (msg.blocks[i] as { text: { text: string } }).text.text;
@@ -67,6 +68,21 @@ describe('root message', () => {
     expect(section(failed)).toBe(':x: Investigating *rentokil*, Jan 2026 failed (window 2026-01-12): statement timeout');
     for (const m of [queued, done, failed]) assertWithinSlackLimits(m);
     expect([queued, done, failed]).toMatchSnapshot();
+  });
+});
+
+describe("Slack's published limits", () => {
+  it('hold for every root state, a huge error and the usage reply', () => {
+    const long = 'x'.repeat(10_000);
+    const messages = [
+      rootMessage({ status: 'queued', customer: 'c'.repeat(500), periodLabel: 'Jan 2026', ahead: 3, requestedBy: 'U0ALICE' }),
+      rootMessage({ status: 'running', customer: 'rentokil', periodLabel: 'Jan 2026', windowsDone: 5, windowsTotal: 9 }),
+      rootMessage({ status: 'done', report: rentokilReport() }),
+      rootMessage({ status: 'failed', customer: 'rentokil', periodLabel: 'Jan 2026', message: long, hint: long, window: long }),
+      errorMessage({ customer: 'rentokil', window: long, message: long, hint: long }),
+      ephemeralUsage({ message: long, userMessage: long, hint: long }),
+    ];
+    for (const m of messages) expect(blockKitViolations(m)).toEqual([]);
   });
 });
 

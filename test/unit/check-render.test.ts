@@ -3,6 +3,7 @@ import { BACKFILL_ACTION_ID, checkBlocks, parseBackfillButtonValue } from '../..
 import { checkResultSchema, type CheckResult } from '../../src/check/check-result.js';
 import { renderCheckText } from '../../src/check/render-check-text.js';
 import { decide, type CheckFacts, type FoundFacts } from '../../src/check/verdict.js';
+import { blockKitViolations } from '../support/slack-limits.js';
 import { messageTables, textTables } from '../support/slack-tables.js';
 
 const ID = '019bcaf4-4b65-7838-b07d-20640fe7628e';
@@ -298,6 +299,19 @@ describe('checkBlocks', () => {
       expect(row('director')?.[2]).toContain('created 2026-01-17 07:56 UTC · submitted 2026-01-23 10:00 UTC');
     }
     expect(r.summary).toBe('13 of 24 scores have no historic row.');
+  });
+
+  it("stays within Slack's published limits with long names, titles and evidence", () => {
+    const long = 'x'.repeat(5_000);
+    const big: FoundFacts = {
+      ...missing,
+      customer: 'a'.repeat(63), // the longest customer name the config accepts
+      director: { ...missing.director, templateTitle: long, conversationId: long, templateId: long },
+      conversation: { id: long, found: false, startedAt: null, endedAt: null },
+    };
+    for (const r of [result(big), result(null), result(missing, { unreachable: Array.from({ length: 40 }, (_, i) => ({ customer: `c${i}`, message: long })) })]) {
+      expect(blockKitViolations(checkBlocks(r))).toEqual([]);
+    }
   });
 
   it('no button when not repairable; one table at most; cells never empty', () => {
