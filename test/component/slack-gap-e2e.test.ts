@@ -106,7 +106,7 @@ describe('/scorecard-gap over signed HTTP', () => {
     expect(res.status).toBe(200);
     expect(Date.now() - started).toBeLessThan(3000);
 
-    const root = await slack.waitFor(() => slack.messages(CHANNEL).find((m) => (m.text ?? '').includes('Investigating rentokil, Jan 2026')), 10_000);
+    const root = await slack.waitFor(() => slack.messages(CHANNEL).find((m) => (m.text ?? '').includes('Investigating rentokil, Jan 2026')), 30_000);
     // Done when the root message carries the verdict.
     await slack.waitFor(() => slack.callsTo('chat.update').some((c) => c.args.ts === root.ts && /Details in the thread/.test(String(c.args.text))), 60_000);
     // Files arrive before the final root update.
@@ -224,7 +224,7 @@ describe('/scorecard-gap over signed HTTP', () => {
     const first = postSigned(url, SECRET, command('nclh dec-2025..jan-2026', { channel_id: 'C0OTHER' }));
     const second = postSigned(url, SECRET, command('nclh dec-2025..jan-2026', { channel_id: 'C0OTHER' }));
     await Promise.all([first, second]);
-    await slack.waitFor(() => slack.responses.find((r) => /already running/.test(JSON.stringify(r.body))), 10_000);
+    await slack.waitFor(() => slack.responses.find((r) => /already running/.test(JSON.stringify(r.body))), 30_000);
     expect(slack.messages('C0OTHER').length - before).toBe(1);
   });
 });
@@ -241,7 +241,7 @@ describe('resilience', () => {
       const id = `redis-down-${Date.now()}`;
       const res = await postSigned(`http://127.0.0.1:${port}/slack/events`, SECRET, slashCommandBody({ command: '/scorecard-gap', text: 'rentokil jan-2026', response_url: slack.responseUrl(id) }));
       expect(res.status).toBe(200);
-      const reply = await slack.waitFor(() => slack.responses.find((r) => r.id === id), 10_000);
+      const reply = await slack.waitFor(() => slack.responses.find((r) => r.id === id), 30_000);
       expect(JSON.stringify(reply.body)).toContain('queue (Redis) is unavailable');
       expect(reply.body.response_type).toBe('ephemeral');
     } finally {
@@ -253,7 +253,7 @@ describe('resilience', () => {
 describe('/scorecard-gap all', () => {
   it('posts the impact table for every customer into one thread', async () => {
     await postSigned(url, SECRET, command('all jan-2026'));
-    const root = await slack.waitFor(() => slack.messages(CHANNEL).find((m) => /Investigating all 2 customers/.test(m.text ?? '')), 10_000);
+    const root = await slack.waitFor(() => slack.messages(CHANNEL).find((m) => /Investigating all 2 customers/.test(m.text ?? '')), 30_000);
     const done = await slack.waitFor(
       () => slack.callsTo('chat.update').find((c) => c.args.ts === root.ts && /customers/.test(String(c.args.text)) && !/Investigating/.test(String(c.args.text))),
       60_000,
@@ -291,7 +291,7 @@ describe('/scorecard-check over signed HTTP', () => {
     expect(planted).toBeTruthy();
     const req = check(planted!.scorecardId.toUpperCase());
     expect((await postSigned(url, SECRET, req.body)).status).toBe(200);
-    const reply = await slack.waitFor(() => slack.responses.find((r) => r.id === req.id), 15_000);
+    const reply = await slack.waitFor(() => slack.responses.find((r) => r.id === req.id), 30_000);
     expect(reply.body.response_type).toBe('ephemeral');
     const text = JSON.stringify(reply.body);
     expect(text).toContain(planted!.scorecardId);
@@ -308,7 +308,7 @@ describe('/scorecard-check over signed HTTP', () => {
     const healthy = demo.truth.checkCases.healthy;
     const req = check(`${healthy!.scorecardId} public`);
     await postSigned(url, SECRET, req.body);
-    const reply = await slack.waitFor(() => slack.responses.find((r) => r.id === req.id), 15_000);
+    const reply = await slack.waitFor(() => slack.responses.find((r) => r.id === req.id), 30_000);
     expect(reply.body.response_type).toBe('in_channel');
   });
 
@@ -328,7 +328,7 @@ describe('the Request backfill button', () => {
     );
     const res = await postSigned(url, SECRET, body);
     expect(res.status).toBe(200);
-    const reply = await slack.waitFor(() => slack.responses.find((r) => r.id === id), 10_000);
+    const reply = await slack.waitFor(() => slack.responses.find((r) => r.id === id), 30_000);
     expect(reply.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expect(String(reply.body.text)).toContain('no data was changed');
   });
