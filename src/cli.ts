@@ -9,6 +9,8 @@ const HELP = `scorecard-bot <command> [options]
   db:init --database-url URL    create the contract tables (dev, demo and tests only)
   demo-data --database-url URL  load the incident dataset (--clickhouse-url, --scale, --seed, --customers)
   ops:init --database-url URL   create the bot's own ops database schema (--create-database)
+  ops:migrate [--database-url URL]  apply the ops database's pending migrations (default: ops.url of --config)
+  backfill plan <customer> <period>  dry run of a backfill: read-only, prints the plan, writes nothing (--json)
   serve                         Slack listener (Socket Mode or HTTP) and job workers
   worker                        job workers only (several machines can share one queue)
   config:check                  validate the config and print it with secrets masked
@@ -30,6 +32,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./db/db-init-cli.js')).dbInitCommand(rest, io);
     case 'ops:init':
       return (await import('./ops/ops-init-cli.js')).opsInitCommand(rest, io);
+    case 'ops:migrate':
+      return (await import('./ops/ops-init-cli.js')).opsMigrateCommand(rest, io);
+    case 'backfill':
+      return (await import('./backfill/backfill-cli.js')).backfillCommand(rest, io);
     case 'serve':
     case 'worker':
       return (await import('./cli/serve.js')).serveCommand(command, rest, io);

@@ -90,7 +90,8 @@ SELECT k.id, k.created_key, k.submitted, k.excluded, k.chat,
          (SELECT count(DISTINCT h.criterion_id)::int FROM historic.scorecard_scores h
            WHERE h.customer_id = $1 AND h.profile_id = $2 AND h.scorecard_id = k.id) ELSE 0 END AS historic
 FROM (
-  SELECT d.resource_id COLLATE "C" AS id,
+  -- COLLATE "C" only where IDs are ordered: on the selected column it would keep the lookups below off their indexes.
+  SELECT d.resource_id AS id,
          to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key,
          d.created_at,
          d.submitted_at IS NOT NULL AS submitted,
@@ -108,7 +109,7 @@ FROM (
   LIMIT $8
   OFFSET 0
 ) k
-ORDER BY k.created_at, k.id`;
+ORDER BY k.created_at, k.id COLLATE "C"`;
 
 interface PageRow {
   id: string;

@@ -13,7 +13,7 @@ export const REASON_TEXT: Record<ItemReason, string> = {
   non_original: 'not an original (appeal, group calibration response): skipped by design',
   no_scores: 'no scores in director.scores: nothing to write',
   conversation_missing: 'conversation missing from app.chats: the writer fails early on these in production; listed, not written',
-  present: 'already present in historic (and ClickHouse)',
+  present: 'already present: nothing to write',
 };
 
 export function planAsData(plan: BackfillPlan, extra: { expiresAt?: Date } = {}): Record<string, unknown> {

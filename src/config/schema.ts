@@ -48,6 +48,20 @@ export const gapSettingsSchema = z
   })
   .strict();
 
+export const backfillSettingsSchema = z
+  .object({
+    expiresAfter: z
+      .string()
+      .regex(/^[1-9]\d{0,3}(m|h|d)$/, 'a duration in minutes, hours or days, e.g. "24h", "90m", "2d"')
+      .default('24h')
+      .describe('How long a backfill request waits for approval before it expires'),
+    chunkSize: z.number().int().min(1).max(10_000).default(500).describe('Scorecards per chunk (one transaction each)'),
+    chunkAttempts: z.number().int().min(1).max(10).default(3).describe('Tries per chunk before the request fails'),
+    maxRowsPerSecond: z.number().int().positive().optional().describe('Cap on historic rows written per second (default: no cap)'),
+    clickhouse: z.boolean().default(true).describe('Also insert the rows ClickHouse lacks (when clickhouse is configured)'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     customers: z
@@ -94,6 +108,7 @@ export const configSchema = z
       .strict()
       .optional(),
     gap: gapSettingsSchema.default({ statementTimeoutMs: 60_000, concurrency: 4, historyMonths: 6, windowAttempts: 3 }),
+    backfill: backfillSettingsSchema.default({ expiresAfter: '24h', chunkSize: 500, chunkAttempts: 3, clickhouse: true }),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();
@@ -102,3 +117,4 @@ export type Config = z.infer<typeof configSchema>;
 export type CustomerConfig = z.infer<typeof customerSchema>;
 export type ConnectionConfig = z.infer<typeof connection>;
 export type GapSettings = z.infer<typeof gapSettingsSchema>;
+export type BackfillSettings = z.infer<typeof backfillSettingsSchema>;

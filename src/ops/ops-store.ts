@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { runOpsMigrations } from './migrations/run.js';
 import { clientDeadlineMs, createSafePool } from '../sources/safe-pool.js';
 
 // The bot's own state (not a customer's): who asked for which run, where its thread is, how it ended.
@@ -60,8 +61,14 @@ export interface GapRunRecord {
 export class OpsStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  async migrate(): Promise<void> {
-    await this.pool.query(OPS_DDL);
+  /** Applies the versioned migrations in src/ops/migrations (OPS_DDL is migration 1), under an advisory lock. */
+  async migrate(): Promise<string[]> {
+    const client = await this.pool.connect();
+    try {
+      return await runOpsMigrations(client);
+    } finally {
+      client.release();
+    }
   }
 
   async recordRun(r: GapRunRecord): Promise<void> {
