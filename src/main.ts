@@ -3,8 +3,10 @@ import { Redis } from 'ioredis';
 import { WebClient } from '@slack/web-api';
 import type { App } from '@slack/bolt';
 import type { Config } from './config/schema.js';
+import { retryOptions } from './gap/gap-flow.js';
 import type { GapJobDeps } from './gap/gap-processors.js';
-import { RunState } from './jobs/run-state.js';
+import type { ReconcilerOptions } from './jobs/reconciler.js';
+import { RunState, type RunStateOptions } from './jobs/run-state.js';
 import { UserRuns } from './jobs/user-runs.js';
 import { startWorkers, type RunningWorkers } from './jobs/workers.js';
 import { createOpsPool, OpsStore } from './ops/ops-store.js';
@@ -15,7 +17,7 @@ import { createSlackApp, slackTransportOptions } from './slack/slack-app.js';
 import { assertChannelPolicy } from './slack/authorize.js';
 import { registerCheckCommand } from './check/check-slash-command.js';
 import { DEFAULT_CHECK_TIMEOUT_MS } from './check/check-service.js';
-import { webClientPublisher } from './slack/thread-publisher.js';
+import { SLACK_CLIENT_OPTIONS, webClientPublisher } from './slack/thread-publisher.js';
 import { createClickhouseTier, type ClickhouseTier } from './sources/clickhouse.js';
 import { ConnectionUrlResolver } from './sources/connection-url.js';
 import { CustomerSources } from './sources/customer-sources.js';
@@ -53,6 +55,9 @@ export interface ServeOptions {
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   workers?: boolean;
+  /** Reconciler timing and claim lifetimes; short in tests. */
+  reconciler?: Partial<ReconcilerOptions>;
+  runState?: RunStateOptions;
 }
 
 export interface ServeContext extends AppContext {
@@ -85,8 +90,8 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
   const stateRedis = new Redis(redisConfig.url, { maxRetriesPerRequest: 3 });
   stateRedis.on('error', () => undefined);
   const prefix = redisConfig.prefix;
-  const runState = new RunState(stateRedis, prefix);
-  const commandRunState = new RunState(commandRedis, prefix);
+  const runState = new RunState(stateRedis, prefix, opts.runState);
+  const commandRunState = new RunState(commandRedis, prefix, opts.runState);
   const userRuns = new UserRuns(commandRedis, prefix, commandRunState);
   const flow = new FlowProducer({ connection: commandRedis, prefix });
 
@@ -100,7 +105,7 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
     });
   });
 
-  const web = new WebClient(transport.token, { slackApiUrl: (transport.clientOptions as { slackApiUrl?: string } | undefined)?.slackApiUrl });
+  const web = new WebClient(transport.token, { ...SLACK_CLIENT_OPTIONS, slackApiUrl: (transport.clientOptions as { slackApiUrl?: string } | undefined)?.slackApiUrl });
   const publisher = webClientPublisher(web);
   const jobDeps: GapJobDeps = {
     sources: base.sources,
@@ -123,6 +128,7 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
             concurrency: config.gap.concurrency,
             lockDurationMs: opts.lockDurationMs ?? 30_000,
             stalledIntervalMs: opts.stalledIntervalMs ?? 30_000,
+            reconciler: opts.reconciler,
           },
           logger,
         );
@@ -138,7 +144,7 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
           userRuns,
           publisher,
           ops,
-          retry: { attempts: config.gap.windowAttempts, backoffMs: 1000 },
+          retry: retryOptions(config.gap),
           slack,
           logger,
         },

@@ -44,7 +44,10 @@ export const gapSettingsSchema = z
     statementTimeoutMs: z.number().int().positive().default(60_000),
     concurrency: z.number().int().min(1).max(64).default(4),
     historyMonths: z.number().int().min(1).max(13).default(6),
-    windowAttempts: z.number().int().min(1).max(10).default(3),
+    // Tries per window (and per report job), counting the first; with retryBackoffMs they decide how long a
+    // database outage a run survives: 5 tries at 5 s wait 5+10+20+40 = 75 s in all.
+    windowAttempts: z.number().int().min(1).max(10).default(5),
+    retryBackoffMs: z.number().int().min(10).max(600_000).default(5_000).describe('First retry delay; doubles on each later try'),
   })
   .strict();
 
@@ -107,8 +110,14 @@ export const configSchema = z
       })
       .strict()
       .optional(),
-    gap: gapSettingsSchema.default({ statementTimeoutMs: 60_000, concurrency: 4, historyMonths: 6, windowAttempts: 3 }),
+    gap: gapSettingsSchema.default({ statementTimeoutMs: 60_000, concurrency: 4, historyMonths: 6, windowAttempts: 5, retryBackoffMs: 5_000 }),
     backfill: backfillSettingsSchema.default({ expiresAfter: '24h', chunkSize: 500, chunkAttempts: 3, clickhouse: true }),
+    shutdownTimeoutMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(30_000)
+      .describe('On SIGTERM, how long running jobs get to finish before the process exits anyway'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();

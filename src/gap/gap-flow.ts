@@ -15,9 +15,31 @@ export interface JobRetryOptions {
   backoffMs: number;
 }
 
-/** Pure: the BullMQ flow of a run. Windows are children of a customer's report; customers are children of `all`. */
+/** The retry policy of windows and reports, from the config. */
+export function retryOptions(settings: Pick<GapSettings, 'windowAttempts' | 'retryBackoffMs'>): JobRetryOptions {
+  return { attempts: settings.windowAttempts, backoffMs: settings.retryBackoffMs };
+}
+
+/** How long a failing job keeps being retried: the sum of its exponential backoffs (base, 2 base, 4 base...). */
+export function retryBudgetMs(retry: JobRetryOptions): number {
+  let total = 0;
+  for (let i = 0; i < retry.attempts - 1; i++) total += retry.backoffMs * 2 ** i;
+  return total;
+}
+
+/** Finished reports (and `all` summaries) stay a week or the last 200, whichever is fewer: Redis stays bounded. */
+export const KEEP_FINISHED = { age: 7 * 86_400, count: 200 } as const;
+/** Failed windows stay a day (for a look at why); successful ones go at once: their result lives on in the parent. */
+export const KEEP_FAILED_WINDOWS = { age: 86_400, count: 1000 } as const;
+
+/**
+ * Pure: the BullMQ flow of a run. Windows are children of a customer's report; customers are children of `all`.
+ * BullMQ is the only retry layer for windows: `attempts` tries with exponential backoff from `backoffMs`.
+ */
 export function buildGapFlow(meta: RunMeta, plans: GapPlan[], all: boolean, retry: JobRetryOptions): FlowJob {
-  const windowOpts = { attempts: retry.attempts, backoff: { type: 'exponential', delay: retry.backoffMs }, failParentOnFailure: true };
+  const backoff = { type: 'exponential', delay: retry.backoffMs };
+  const windowOpts = { attempts: retry.attempts, backoff, failParentOnFailure: true, removeOnComplete: true, removeOnFail: KEEP_FAILED_WINDOWS };
+  const keep = { removeOnComplete: KEEP_FINISHED, removeOnFail: KEEP_FINISHED };
   const reportFlow = (plan: GapPlan, standalone: boolean): FlowJob => ({
     name: 'report',
     queueName: QUEUES.report,
@@ -25,7 +47,8 @@ export function buildGapFlow(meta: RunMeta, plans: GapPlan[], all: boolean, retr
     opts: {
       jobId: standalone ? meta.runId : `${meta.runId}-${plan.customer}`,
       attempts: retry.attempts,
-      backoff: { type: 'exponential', delay: retry.backoffMs },
+      backoff,
+      ...keep,
       // In an `all` run one customer's failure must not sink the others.
       ...(standalone ? {} : { ignoreDependencyOnFailure: true }),
     },
@@ -45,7 +68,7 @@ export function buildGapFlow(meta: RunMeta, plans: GapPlan[], all: boolean, retr
     name: 'all',
     queueName: QUEUES.all,
     data: allJobSchema.parse({ meta, customers: plans.map((p) => p.customer) }),
-    opts: { jobId: meta.runId, attempts: retry.attempts, backoff: { type: 'exponential', delay: retry.backoffMs } },
+    opts: { jobId: meta.runId, attempts: retry.attempts, backoff, ...keep },
     children: plans.map((p) => reportFlow(p, false)),
   };
 }
@@ -63,8 +86,13 @@ export interface StartGapDeps {
 
 export type StartOutcome = { status: 'started'; runId: string; rootTs: string } | { status: 'joined'; run: ActiveRun };
 
+/** The key of the (customer, period) claim; the reconciler rebuilds it from an ops row. */
+export function subjectKey(customer: string, fromIso: string, toIso: string): string {
+  return `${customer}|${fromIso}|${toIso}`;
+}
+
 export function runSubject(input: GapInput): string {
-  return `${input.customer}|${input.period.from.toISOString()}|${input.period.to.toISOString()}`;
+  return subjectKey(input.customer, input.period.from.toISOString(), input.period.to.toISOString());
 }
 
 /**
@@ -77,6 +105,7 @@ export async function startGapRun(deps: StartGapDeps, input: GapInput, who: { ch
   const held = await deps.runState.claim(subject, { runId, channel: '', rootTs: '' });
   if (held) return { status: 'joined', run: held };
   let posted: { channel: string; ts: string; display: string } | null = null;
+  let recorded = false;
   try {
     const customers = input.customer === 'all' ? deps.sources.customers.map((c) => c.name) : [input.customer];
     const plans = customers.map((c) => planGap(deps.sources, deps.settings, c, input.period));
@@ -108,10 +137,12 @@ export async function startGapRun(deps: StartGapDeps, input: GapInput, who: { ch
       channel: who.channel,
       rootTs,
     });
+    recorded = true;
     await deps.flow.add(buildGapFlow(meta, plans, input.customer === 'all', deps.retry));
     return { status: 'started', runId, rootTs };
   } catch (err) {
     await deps.runState.release(subject, runId).catch(() => undefined);
+    if (recorded) await deps.ops?.finishRun(runId, { status: 'failed', error: 'could not be queued' }).catch(() => undefined);
     // The root message must not say "queued" forever when nothing was queued.
     if (posted) {
       await deps.publisher

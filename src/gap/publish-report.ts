@@ -1,62 +1,94 @@
-import { missingIdsCsv } from '../render/csv.js';
 import { impactTable } from '../render/tables.js';
 import { backfillMessage, headlineMessage, findingsMessages, rootMessage, tableMessages, threadMessages } from '../slack/blocks/gap-blocks.js';
-import type { SlackMessage } from '../slack/thread-publisher.js';
+import type { SlackMessage, ThreadReply } from '../slack/thread-publisher.js';
 import type { GapJobDeps } from './gap-processors.js';
 import type { RunMeta } from './gap-job-payloads.js';
 import type { GapPlan } from './gap-service.js';
-import { missingIds } from './missing-ids.js';
+import { missingIdsCsvFile } from './missing-ids.js';
 import type { GapReport } from './report.js';
 
 
 /**
- * Posts a run's results into its thread. Each step is recorded once done, so a job re-run after a crash
- * (worker killed mid-post) resumes where it stopped instead of posting the report twice.
+ * Posts a run's results into its thread exactly once. Each post carries its step in Slack message metadata and is
+ * recorded in Redis once done; a job that may have posted before (a retry, or a re-run after its worker died
+ * between posting and recording) first looks for the step in the thread itself.
  */
-async function step(deps: GapJobDeps, meta: RunMeta, name: string, act: () => Promise<string | void>): Promise<void> {
-  if ((await deps.runState.postedStep(meta.runId, name)) !== null) return;
-  const ts = await act();
-  await deps.runState.markPosted(meta.runId, name, ts ?? 'done');
-}
+class Steps {
+  private history: Promise<ThreadReply[] | null> | null = null;
 
-async function postAll(deps: GapJobDeps, meta: RunMeta, prefix: string, messages: SlackMessage[]): Promise<void> {
-  for (const [i, msg] of messages.entries()) {
-    await step(deps, meta, `${prefix}-${i}`, () => deps.publisher.postInThread(meta.channel, meta.rootTs, msg));
+  constructor(
+    private readonly deps: GapJobDeps,
+    private readonly meta: RunMeta,
+    private readonly mayHavePosted: boolean,
+  ) {}
+
+  private async foundInThread(name: string, fileTitle?: string): Promise<string | null> {
+    if (!this.mayHavePosted) return null;
+    this.history ??= this.deps.publisher.threadReplies(this.meta.channel, this.meta.rootTs).catch((err: unknown) => {
+      // Without channels:history we cannot look; posting again beats not posting at all.
+      this.deps.logger.warn({ runId: this.meta.runId, err: err instanceof Error ? err.message : String(err) }, 'could not read the thread to avoid a duplicate post');
+      return null;
+    });
+    const replies = (await this.history) ?? [];
+    const hit = replies.find((r) => (r.tag?.runId === this.meta.runId && r.tag.step === name) || (fileTitle !== undefined && r.fileTitles.includes(fileTitle)));
+    return hit?.ts ?? null;
+  }
+
+  async run(name: string, act: () => Promise<string | void>, fileTitle?: string): Promise<void> {
+    const { runState } = this.deps;
+    if ((await runState.postedStep(this.meta.runId, name)) !== null) return;
+    const ts = (await this.foundInThread(name, fileTitle)) ?? (await act());
+    await runState.markPosted(this.meta.runId, name, ts ?? 'done');
+  }
+
+  async postAll(prefix: string, messages: SlackMessage[]): Promise<void> {
+    for (const [i, msg] of messages.entries()) {
+      const name = `${prefix}-${i}`;
+      await this.run(name, () => this.deps.publisher.postInThread(this.meta.channel, this.meta.rootTs, msg, { runId: this.meta.runId, step: name }));
+    }
   }
 }
 
-export async function publishReport(deps: GapJobDeps, meta: RunMeta, plan: GapPlan, report: GapReport): Promise<void> {
+export async function publishReport(deps: GapJobDeps, meta: RunMeta, plan: GapPlan, report: GapReport, mayHavePosted = true): Promise<void> {
+  const steps = new Steps(deps, meta, mayHavePosted);
   // The backfill button goes last, after the chart and the CSV it refers to.
   const backfill = backfillMessage(report);
   const messages = threadMessages(report);
-  await postAll(deps, meta, 'msg', backfill ? messages.slice(0, -1) : messages);
+  await steps.postAll('msg', backfill ? messages.slice(0, -1) : messages);
   const renderChart = deps.renderChart;
   if (renderChart) {
-    await step(deps, meta, 'chart', async () => {
-      const png = await renderChart(report);
-      await deps.publisher.uploadFile(meta.channel, meta.rootTs, {
-        filename: `${report.customer}-${report.period.from.slice(0, 10)}-missing-rate.png`,
-        title: `${report.customer}: daily missing rate, ${report.period.label}`,
-        content: png,
-      });
-    });
+    const title = `${report.customer}: daily missing rate, ${report.period.label}`;
+    await steps.run(
+      'chart',
+      async () => {
+        const png = await renderChart(report);
+        await deps.publisher.uploadFile(meta.channel, meta.rootTs, { filename: `${report.customer}-${report.period.from.slice(0, 10)}-missing-rate.png`, title, content: png });
+      },
+      title,
+    );
   }
   if (report.populations.submitted.missing + report.populations.unsubmitted.missing > 0) {
-    await step(deps, meta, 'csv', async () => {
-      const csv = await missingIdsCsv(missingIds(deps.sources, plan));
-      await deps.publisher.uploadFile(meta.channel, meta.rootTs, {
-        filename: `${report.customer}-${report.period.from.slice(0, 10)}-missing-scorecards.csv`,
-        title: `${report.customer}: missing scorecard IDs, ${report.period.label}`,
-        content: csv,
-      });
-    });
+    const title = `${report.customer}: missing scorecard IDs, ${report.period.label}`;
+    await steps.run(
+      'csv',
+      async () => {
+        // Streamed to a temporary file and uploaded from it: memory holds a cursor batch, not the period's IDs.
+        const csv = await missingIdsCsvFile(deps.sources, plan);
+        try {
+          await deps.publisher.uploadFile(meta.channel, meta.rootTs, { filename: `${report.customer}-${report.period.from.slice(0, 10)}-missing-scorecards.csv`, title, content: { path: csv.path } });
+        } finally {
+          await csv.remove();
+        }
+      },
+      title,
+    );
   }
-  if (backfill) await step(deps, meta, 'backfill', () => deps.publisher.postInThread(meta.channel, meta.rootTs, backfill));
+  if (backfill) await steps.run('backfill', () => deps.publisher.postInThread(meta.channel, meta.rootTs, backfill, { runId: meta.runId, step: 'backfill' }));
   await deps.publisher.updateRoot(meta.channel, meta.rootTs, rootMessage({ status: 'done', report, requestedBy: meta.requestedBy }));
 }
 
 /** `all`: the report's "Scale of Impact" table, then each affected customer's headline and findings. */
-export async function publishAllSummary(deps: GapJobDeps, meta: RunMeta, reports: GapReport[], failed: string[]): Promise<void> {
+export async function publishAllSummary(deps: GapJobDeps, meta: RunMeta, reports: GapReport[], failed: string[], mayHavePosted = true): Promise<void> {
   const messages: SlackMessage[] = [
     ...tableMessages(impactTable(reports), { tableBlocks: true, subject: `All customers, ${meta.periodLabel}` }),
     ...reports.flatMap((r) => (r.verdict === 'no_gap' ? [headlineMessage(r)] : [headlineMessage(r), ...findingsMessages(r)])),
@@ -64,7 +96,7 @@ export async function publishAllSummary(deps: GapJobDeps, meta: RunMeta, reports
   if (failed.length > 0) {
     messages.push({ text: `Could not investigate: ${failed.join(', ')} (see the messages above for why).` });
   }
-  await postAll(deps, meta, 'all', messages);
+  await new Steps(deps, meta, mayHavePosted).postAll('all', messages);
   const affected = reports.filter((r) => r.verdict !== 'no_gap').map((r) => r.customer);
   const text =
     affected.length === 0

@@ -107,4 +107,33 @@ export class OpsStore {
       verdict: (r.verdict as string | null) ?? null,
     };
   }
+
+  /** Runs not yet marked done or failed, oldest first: what the reconciler checks against the job queue. */
+  async unfinishedRuns(limit = 500): Promise<(GapRunRecord & { createdAt: string })[]> {
+    const { rows } = await this.pool.query(
+      `SELECT run_id, customer, period_label, period_from, period_to, requested_by, channel, root_ts, created_at
+       FROM scorecard_bot.gap_runs WHERE status = 'queued' ORDER BY created_at LIMIT $1`,
+      [limit],
+    );
+    return (rows as Record<string, unknown>[]).map((r) => ({
+      runId: String(r.run_id),
+      customer: String(r.customer),
+      periodLabel: String(r.period_label),
+      periodFrom: (r.period_from as Date).toISOString(),
+      periodTo: (r.period_to as Date).toISOString(),
+      requestedBy: String(r.requested_by),
+      channel: String(r.channel),
+      rootTs: String(r.root_ts),
+      createdAt: (r.created_at as Date).toISOString(),
+    }));
+  }
+
+  /** Ends a run that is still open; false when it had ended already (another process got there first). */
+  async failIfUnfinished(runId: string, error: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE scorecard_bot.gap_runs SET status = 'failed', error = $2, finished_at = now() WHERE run_id = $1 AND status = 'queued'`,
+      [runId, error],
+    );
+    return (rowCount ?? 0) > 0;
+  }
 }

@@ -6,12 +6,46 @@ export interface SlackMessage {
   blocks?: (KnownBlock | Block | Record<string, unknown>)[];
 }
 
+/** Tags a thread post with the run and step it belongs to (Slack message metadata), so a re-run can find it. */
+export interface StepTag {
+  runId: string;
+  step: string;
+}
+
+/** A reply already in a thread, as far as re-posting decisions need it. */
+export interface ThreadReply {
+  ts: string;
+  tag: StepTag | null;
+  fileTitles: string[];
+}
+
+export const STEP_EVENT_TYPE = 'scorecard_bot_step';
+
+/**
+ * The jobs' Web API client: a request gives up after 10 s and is retried twice (0.5 s, 1 s), so an unreachable
+ * Slack costs a job about half a minute at most instead of the client's default of retrying for half an hour.
+ */
+export const SLACK_CLIENT_OPTIONS = {
+  timeout: 10_000,
+  retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_000 },
+} as const;
+
 /** The port through which jobs talk to Slack; one adapter (WebClient) here, an emulator behind it in tests. */
 export interface ThreadPublisher {
   postRoot(channel: string, msg: SlackMessage): Promise<string>;
   updateRoot(channel: string, ts: string, msg: SlackMessage): Promise<void>;
-  postInThread(channel: string, threadTs: string, msg: SlackMessage): Promise<string>;
-  uploadFile(channel: string, threadTs: string, file: { filename: string; title: string; content: Buffer | string }): Promise<void>;
+  postInThread(channel: string, threadTs: string, msg: SlackMessage, tag?: StepTag): Promise<string>;
+  /** content `{ path }`: uploaded from a file on disk (the missing-ID CSV, streamed there so it never sits in the heap). */
+  uploadFile(channel: string, threadTs: string, file: { filename: string; title: string; content: Buffer | string | { path: string } }): Promise<void>;
+  /** The thread's replies with their step tags (needs channels:history / groups:history). */
+  threadReplies(channel: string, threadTs: string): Promise<ThreadReply[]>;
+}
+
+function tagOf(metadata: unknown): StepTag | null {
+  const m = metadata as { event_type?: unknown; event_payload?: { runId?: unknown; step?: unknown } } | undefined;
+  if (m?.event_type !== STEP_EVENT_TYPE) return null;
+  const { runId, step } = m.event_payload ?? {};
+  return typeof runId === 'string' && typeof step === 'string' ? { runId, step } : null;
 }
 
 export function webClientPublisher(client: WebClient): ThreadPublisher {
@@ -23,13 +57,14 @@ export function webClientPublisher(client: WebClient): ThreadPublisher {
     async updateRoot(channel, ts, msg) {
       await client.chat.update({ channel, ts, text: msg.text, blocks: msg.blocks as KnownBlock[] | undefined });
     },
-    async postInThread(channel, threadTs, msg) {
+    async postInThread(channel, threadTs, msg, tag) {
       const res = await client.chat.postMessage({
         channel,
         thread_ts: threadTs,
         text: msg.text,
         blocks: msg.blocks as KnownBlock[] | undefined,
         unfurl_links: false,
+        ...(tag ? { metadata: { event_type: STEP_EVENT_TYPE, event_payload: { runId: tag.runId, step: tag.step } } } : {}),
       });
       return String(res.ts ?? '');
     },
@@ -37,10 +72,25 @@ export function webClientPublisher(client: WebClient): ThreadPublisher {
       await client.filesUploadV2({
         channel_id: channel,
         thread_ts: threadTs,
-        file: typeof file.content === 'string' ? Buffer.from(file.content) : file.content,
+        // A string `file` is a path to the SDK (it reads the file once, at upload).
+        file: typeof file.content === 'string' ? Buffer.from(file.content) : Buffer.isBuffer(file.content) ? file.content : file.content.path,
         filename: file.filename,
         title: file.title,
       });
+    },
+    async threadReplies(channel, threadTs) {
+      const out: ThreadReply[] = [];
+      let cursor: string | undefined;
+      do {
+        const res = await client.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) });
+        for (const m of res.messages ?? []) {
+          if (m.ts === threadTs) continue;
+          const files = (m as { files?: Array<{ title?: string; name?: string }> }).files ?? [];
+          out.push({ ts: String(m.ts ?? ''), tag: tagOf((m as { metadata?: unknown }).metadata), fileTitles: files.map((f) => f.title ?? f.name ?? '') });
+        }
+        cursor = res.response_metadata?.next_cursor || undefined;
+      } while (cursor);
+      return out;
     },
   };
 }

@@ -55,6 +55,18 @@ function startWorkerProcess(configPath: string): ChildProcess {
   });
 }
 
+/** Windows whose results are in, read from the flow (finished windows are removed; their parent keeps the count). */
+async function windowsDone(prefix: string): Promise<number> {
+  const q = new Queue(QUEUES.report, { connection: { url: REDIS_URL }, prefix });
+  try {
+    const jobs = await q.getJobs(['waiting-children', 'waiting', 'active', 'completed']);
+    const counts = await Promise.all(jobs.map(async (j) => (await j.getDependenciesCount({ processed: true })).processed ?? 0));
+    return counts.reduce((a, b) => a + b, 0);
+  } finally {
+    await q.close();
+  }
+}
+
 const rootOf = (text: RegExp) => slack.waitFor(() => slack.messages(CHANNEL).find((m) => text.test(m.text ?? '')), 15_000);
 const isHeadline = (m: StoredMessage) => (m.blocks ?? []).some((b) => (b as { type: string }).type === 'header');
 
@@ -73,8 +85,7 @@ describe('a worker killed with SIGKILL mid-run', () => {
       const root = await rootOf(/Investigating rentokil, Jan 2026/);
       // Wait until the first worker is visibly mid-run (some windows done, not all), then kill it outright.
       const killedAt = await until(async () => {
-        const [key] = await redis.keys(`${config.redis!.prefix}:progress:*`);
-        const done = key ? await redis.scard(key) : 0;
+        const done = await windowsDone(config.redis!.prefix);
         return done >= 10 ? done : null;
       }, 30_000);
       first.kill('SIGKILL');
@@ -117,10 +128,7 @@ describe('SIGTERM', () => {
     try {
       await postSigned(url, SECRET, slashCommandBody({ command: '/scorecard-gap', text: 'rentokil dec-2025..jan-2026', channel_id: CHANNEL, response_url: slack.responseUrl() }));
       const root = await rootOf(/Investigating rentokil, Dec 2025/);
-      const progress = async () => {
-        const [key] = await redis.keys(`${config.redis!.prefix}:progress:*`);
-        return key ? redis.scard(key) : 0;
-      };
+      const progress = () => windowsDone(config.redis!.prefix);
       await until(async () => ((await progress()) >= 10 ? true : null), 30_000);
       const exited = new Promise<number | null>((resolve) => first.once('exit', (code) => resolve(code)));
       first.kill('SIGTERM');
@@ -132,7 +140,7 @@ describe('SIGTERM', () => {
       const waiting = await q.getJobCounts('waiting', 'active', 'completed', 'failed');
       await q.close();
       expect(waiting.failed).toBe(0);
-      expect((waiting.waiting ?? 0) + (waiting.completed ?? 0)).toBe(184);
+      expect((waiting.waiting ?? 0) + (await progress())).toBe(184);
       second = startWorkerProcess(configPath);
       await slack.waitFor(() => slack.callsTo('chat.update').some((c) => c.args.ts === root.ts && /Details in the thread/.test(String(c.args.text))), 60_000);
       expect(slack.threadReplies(CHANNEL, root.ts).filter(isHeadline)).toHaveLength(1);

@@ -22,6 +22,8 @@ export interface StoredMessage {
   files?: Array<{ id: string; title?: string }>;
   user: string;
   edited?: boolean;
+  /** Message metadata ({event_type, event_payload}) as posted; returned by conversations.replies with include_all_metadata. */
+  metadata?: unknown;
 }
 
 export interface StoredUpload {
@@ -66,6 +68,8 @@ export interface SlackEmulator {
   callsTo(method: string): RecordedCall[];
   /** The next call(s) to `method` answer {ok:false, error}. */
   failNext(method: string, error: string, opts?: FailureOptions): void;
+  /** Calls to `method` are carried out at once but answered only after `ms` (a slow Slack); 0 turns it off. */
+  delayResponses(method: string, ms: number): void;
   /** A response_url on the emulator: POSTs to it are recorded in `responses`. */
   responseUrl(id?: string): string;
   setUser(id: string, user: Record<string, unknown>): void;
@@ -158,6 +162,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   const responses: RecordedResponse[] = [];
   const rejected: SlackEmulator['rejected'] = [];
   const failures = new Map<string, Array<{ error: string } & FailureOptions>>();
+  const delays = new Map<string, number>();
   const users = new Map<string, Json>();
   const channels = new Map<string, Json>();
   const usergroups = new Map<string, string[]>();
@@ -194,6 +199,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       if (threadTs && !store.some((m) => m.channel === channel && m.ts === threadTs)) return { ok: false, error: 'thread_not_found' };
       const msg: StoredMessage = { channel, ts: nextTs(), text: str(args.text), blocks: args.blocks as unknown[] | undefined, user: botUserId };
       if (threadTs) msg.thread_ts = threadTs;
+      if (args.metadata !== undefined) msg.metadata = args.metadata;
       store.push(msg);
       return { ok: true, channel, ts: msg.ts, message: { type: 'message', user: botUserId, bot_id: botId, text: msg.text, blocks: msg.blocks, ts: msg.ts, thread_ts: msg.thread_ts } };
     },
@@ -243,6 +249,16 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
         store.push(msg);
       }
       return { ok: true, files: done };
+    },
+    'conversations.replies': (args) => {
+      const channel = str(args.channel);
+      const ts = str(args.ts);
+      const parent = store.find((m) => m.channel === channel && m.ts === ts);
+      if (!parent) return { ok: false, error: 'thread_not_found' };
+      const withMeta = args.include_all_metadata === true || args.include_all_metadata === 'true';
+      const thread = [parent, ...store.filter((m) => m.channel === channel && m.thread_ts === ts && m.ts !== ts)];
+      const messages = thread.map(({ metadata, channel: _c, ...m }) => ({ type: 'message', ...m, ...(withMeta && metadata !== undefined ? { metadata } : {}) }));
+      return { ok: true, messages, has_more: false, response_metadata: { next_cursor: '' } };
     },
     'conversations.info': (args) => {
       const id = str(args.channel) ?? '';
@@ -301,7 +317,10 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     if (!token && method !== 'api.test') return send(res, 200, { ok: false, error: 'not_authed' });
     const handler = handlers[method];
     if (!handler) return send(res, 200, { ok: false, error: 'unknown_method' });
-    return send(res, 200, handler(args));
+    const result = handler(args);
+    const delay = delays.get(method) ?? 0;
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    return send(res, 200, result);
   }
 
   const server = createServer((req, res) => {
@@ -327,6 +346,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       list.push({ error, ...opts });
       failures.set(method, list);
     },
+    delayResponses: (method, ms) => void delays.set(method, ms),
     responseUrl: (id) => `${baseUrl}/response/${id ?? `R${++responseCounter}`}`,
     setUser: (id, user) => void users.set(id, user),
     setChannel: (id, channel) => void channels.set(id, channel),

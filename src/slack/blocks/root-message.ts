@@ -18,7 +18,16 @@ interface Subject {
 
 export type RootState =
   | (Subject & { status: 'queued'; /** Runs ahead of this one, when known. */ ahead?: number })
-  | (Subject & { status: 'running'; windowsDone: number; windowsTotal: number })
+  | (Subject & {
+      status: 'running';
+      windowsDone: number;
+      windowsTotal: number;
+      /** Picked up again after a worker died mid-run. */
+      resumed?: boolean;
+      /** What a retry is waiting for, e.g. 'the database of acme, retry 2 of 5'. */
+      waiting?: string;
+    })
+  | (Subject & { status: 'lost'; reason: string })
   | { status: 'done'; report: GapReport; requestedBy?: string }
   | (Subject & { status: 'failed'; message: string; hint?: string; window?: string });
 
@@ -64,7 +73,14 @@ export function rootMessage(state: RootState): SlackMessage {
       const pct = total > 0 ? Math.floor((Math.min(done, total) / total) * 100) : 0;
       const counts = `${formatInt(done)}/${formatInt(total)} windows`;
       const text = `Investigating ${state.customer}, ${state.periodLabel}… ${counts}`;
-      const body = `:mag: Investigating ${subjectText(state)}… ${counts}\n\`${progressBar(done, total)}\` ${pct}%`;
+      const notes = [state.resumed ? 'resumed after a worker restart' : '', state.waiting ? `waiting for ${state.waiting}` : ''].filter((n) => n !== '');
+      const note = notes.length > 0 ? ` (${notes.join('; ')})` : '';
+      const body = `:mag: Investigating ${subjectText(state)}… ${counts}${escapeMrkdwn(note)}\n\`${progressBar(done, total)}\` ${pct}%`;
+      return withContext(`${text}${note}`, [mrkdwnSection(body)], [who(state)]);
+    }
+    case 'lost': {
+      const text = `Investigating ${state.customer}, ${state.periodLabel} was lost: ${state.reason}; run it again.`;
+      const body = `:warning: Investigating ${subjectText(state)} was lost: ${escapeMrkdwn(state.reason)}; run it again.`;
       return withContext(text, [mrkdwnSection(body)], [who(state)]);
     }
     case 'done': {

@@ -1,0 +1,44 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { logDetail, userFacingJobError } from '../jobs/job-error.js';
+import { errorMessage, rootMessage } from '../slack/blocks/gap-blocks.js';
+import { QUEUES, runMetaSchema } from './gap-job-payloads.js';
+import { finishRun, type WorkerDeps } from './gap-processors.js';
+
+const TIMEOUT_HINT = 'Narrow the period, or raise gap.statementTimeoutMs; then run the command again.';
+
+/**
+ * The worker's failure path (single destination for job errors): once a job has failed for good, say so in the
+ * thread (which customer and window, what to do) with the user-facing message only; the log gets one masked
+ * line. A failure that ends the run (a single-customer run, or the `all` job itself) also marks the root
+ * message, the ops row and the claim, and cancels the windows still queued. One customer failing inside an
+ * `all` run is posted but does not end it.
+ */
+export async function onJobFailedForGood(deps: WorkerDeps, job: Job, err: Error): Promise<void> {
+  const final = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+  if (!final) return;
+  const data = job.data as { meta?: unknown; plan?: { customer?: string }; window?: { from: string; to: string } };
+  const parsed = runMetaSchema.safeParse(data.meta);
+  const customer = data.plan?.customer;
+  deps.logger.error({ jobId: job.id, queue: job.queueName, runId: parsed.success ? parsed.data.runId : undefined, customer, window: data.window?.from, ...logDetail(err) }, 'job failed for good');
+  if (!parsed.success) return;
+  const meta = parsed.data;
+  const partOfAll = meta.subject.startsWith('all|');
+  const endsRun = !partOfAll || job.queueName === QUEUES.all;
+  const scope = endsRun ? 'run' : (customer ?? 'run');
+  await deps.runState.cancel(meta.runId, scope).catch(() => undefined);
+  if (!(await deps.runState.once(meta.runId, `failed-${scope}`))) return;
+
+  const shown = userFacingJobError(err);
+  const hint = shown.hint ?? (shown.code === 'QUERY_TIMEOUT' ? TIMEOUT_HINT : `Check the bot log for job ${job.id}, fix the cause, then run the command again.`);
+  const window = data.window ? data.window.from.slice(0, 10) : undefined;
+  await deps.publisher
+    .postInThread(meta.channel, meta.rootTs, errorMessage({ customer, window, message: `${shown.message} (job ${job.id})`, hint }))
+    .catch((e: unknown) => deps.logger.error({ runId: meta.runId, ...logDetail(e) }, 'could not post the failure'));
+  if (!endsRun) return;
+  await deps.runState.markEnded(meta.runId).catch(() => undefined);
+  await deps.progress.forget(meta.runId);
+  await deps.publisher
+    .updateRoot(meta.channel, meta.rootTs, rootMessage({ status: 'failed', customer: meta.display, periodLabel: meta.periodLabel, message: shown.message, hint, window, requestedBy: meta.requestedBy }))
+    .catch((e: unknown) => deps.logger.warn({ runId: meta.runId, ...logDetail(e) }, 'could not mark the root message failed'));
+  await finishRun(deps, meta, { status: 'failed', error: shown.message });
+}
