@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -79,6 +80,34 @@ describe('read-only check at start', () => {
       expect(warnings.some((w) => w.customer === 'rentokil')).toBe(false);
     } finally {
       await sources.close();
+    }
+  });
+});
+
+describe('worker start', () => {
+  it('logs the warning naming the customer, and keeps running', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sgb-probe-')), 'config.json');
+    const all = configFor();
+    // A worker needs the slack section (it posts reports), not a listener.
+    const slackSection = { mode: 'socket', botToken: 'xoxb-test', appToken: 'xapp-test', allowAllChannels: true };
+    writeFileSync(file, JSON.stringify({ ...all, customers: all.customers.filter((c) => c.name !== 'nclh'), slack: slackSection, logLevel: 'info' }));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker', '--config', file], { env: { ...process.env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!(/READ-ONLY CHECK FAILED/.test(log) && /guitar-center/.test(log)) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const lines = log.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const failed = lines.filter((l) => /READ-ONLY CHECK FAILED/.test(String(l.msg)));
+      expect(failed.map((l) => l.customer)).toEqual(['spirit']);
+      expect(lines.some((l) => l.customer === 'guitar-center' && l.level === 40)).toBe(true);
+      expect(lines.some((l) => l.msg === 'scorecard-bot worker started')).toBe(true);
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
     }
   });
 });
