@@ -8,10 +8,12 @@ import { formatDuration } from '../render/format.js';
  * with a `statement_timeout`, so a bug (or a malicious string) cannot write, and a slow query cannot run forever.
  * The credentials behind the pool are the read-only ones as well: this is the second lock, not the only one.
  */
+export type QueryFn = <R = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<R[]>;
+
 export interface ReadOnlyDb {
   readonly label: string;
-  /** Runs fn inside a read-only transaction on one connection. */
-  transaction<T>(fn: (q: <R = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<R[]>) => Promise<T>): Promise<T>;
+  /** Runs fn inside a read-only transaction on one connection; fn may run twice (once more after a dropped connection). */
+  transaction<T>(fn: (q: QueryFn) => Promise<T>): Promise<T>;
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
 }
 
@@ -26,46 +28,14 @@ export function createReadOnlyDb(pool: pg.Pool, opts: { statementTimeoutMs: numb
   const classify = (cause: unknown): SourceError | BotError => classifyPgError(cause, opts.label, opts);
   const db: ReadOnlyDb = {
     label: opts.label,
+    // A read-only transaction can be repeated safely: one connection dropped under it (server restart, failover,
+    // a terminated backend) is retried once on a fresh connection before anyone has to hear about it.
     async transaction(fn) {
-      let client: pg.PoolClient;
       try {
-        client = await pool.connect();
-      } catch (cause) {
-        throw classify(cause);
-      }
-      // pg-pool stops listening to a client while it is checked out; a connection dropped mid-transaction must
-      // be noticed (the client is thrown away, not returned) and must never become an unhandled 'error' event.
-      let lost: Error | null = null;
-      const onError = (err: Error): void => {
-        lost ??= err;
-      };
-      client.on('error', onError);
-      let broken = false;
-      try {
-        await client.query('BEGIN TRANSACTION READ ONLY');
-        // SET LOCAL cannot take a bind parameter; the value is an integer we computed, never input.
-        await client.query(`SET LOCAL statement_timeout = ${timeout}`);
-        // Many short, similar queries: JIT compilation costs more than it saves (~60 ms a window, measured), and
-        // a window's hash of historic IDs should not spill to disk at the 4 MB default.
-        await client.query("SET LOCAL jit = off; SET LOCAL work_mem = '32MB'");
-        const q = async <R>(sql: string, params: unknown[] = []): Promise<R[]> => (await client.query(sql, params)).rows as R[];
-        const result = await fn(q);
-        await client.query('COMMIT');
-        return result;
-      } catch (cause) {
-        const failure = classify(lost ?? cause);
-        // After a client-side deadline or a lost connection a ROLLBACK would queue behind the stuck statement
-        // (or fail): throw the connection away instead.
-        if (lost || (failure instanceof SourceError && failure.connectionLost)) broken = true;
-        else {
-          await client.query('ROLLBACK').catch(() => {
-            broken = true;
-          });
-        }
-        throw failure;
-      } finally {
-        client.off('error', onError);
-        client.release(broken || lost !== null);
+        return await once(fn);
+      } catch (err) {
+        if (err instanceof SourceError && err.failure === 'dropped') return once(fn);
+        throw err;
       }
     },
     query(sql, params) {
@@ -73,6 +43,50 @@ export function createReadOnlyDb(pool: pg.Pool, opts: { statementTimeoutMs: numb
     },
   };
   return db;
+
+  async function once<T>(fn: (q: QueryFn) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (cause) {
+      throw classify(cause);
+    }
+    // pg-pool stops listening to a client while it is checked out; a connection dropped mid-transaction must
+    // be noticed (the client is thrown away, not returned) and must never become an unhandled 'error' event.
+    let lost: Error | null = null;
+    const onError = (err: Error): void => {
+      lost ??= err;
+    };
+    client.on('error', onError);
+    let broken = false;
+    try {
+      await client.query('BEGIN TRANSACTION READ ONLY');
+      // SET LOCAL cannot take a bind parameter; the value is an integer we computed, never input.
+      await client.query(`SET LOCAL statement_timeout = ${timeout}`);
+      // Many short, similar queries: JIT compilation costs more than it saves (~60 ms a window, measured), and
+      // a window's hash of historic IDs should not spill to disk at the 4 MB default.
+      await client.query("SET LOCAL jit = off; SET LOCAL work_mem = '32MB'");
+      const q = async <R>(sql: string, params: unknown[] = []): Promise<R[]> => (await client.query(sql, params)).rows as R[];
+      const result = await fn(q);
+      await client.query('COMMIT');
+      return result;
+    } catch (cause) {
+      let failure = classify(cause);
+      if (lost && !(failure instanceof SourceError)) failure = classify(lost);
+      // After a client-side deadline or a lost connection a ROLLBACK would queue behind the stuck statement
+      // (or fail): throw the connection away instead.
+      if (lost || (failure instanceof SourceError && failure.connectionLost)) broken = true;
+      else {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+      }
+      throw failure;
+    } finally {
+      client.off('error', onError);
+      client.release(broken || lost !== null);
+    }
+  }
 }
 
 /** What went wrong with a customer database, for people (userMessage) and for the code that retries or reports. */

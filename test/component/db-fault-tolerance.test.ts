@@ -122,6 +122,72 @@ describe('13.1 a dropped database connection', () => {
   });
 });
 
+describe('13.1 through a real network fault', () => {
+  it('a dropped connection is retried once on a fresh one; dropped again, the query fails with "the connection was dropped"', async () => {
+    const config = demo.config();
+    const sources = new CustomerSources(config);
+    try {
+      const db = await sources.readOnly('rentokil');
+      const once = db.query<{ ok: string }>("SELECT pg_sleep(1.5)::text AS ok").then(
+        (rows) => rows,
+        (e: unknown) => e,
+      );
+      let ended = 0;
+      for (let i = 0; i < 100 && ended === 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        ended = await terminateActiveReaders();
+      }
+      expect(ended).toBe(1);
+      expect(await once).toEqual([{ ok: '' }]);
+
+      const twice = db.query('SELECT pg_sleep(20)').then(
+        () => null,
+        (e: unknown) => e,
+      );
+      for (let i = 0; i < 200 && ended < 3; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        ended += await terminateActiveReaders();
+      }
+      expect(ended).toBe(3);
+      const err = await twice;
+      expect(err).toMatchObject({ code: 'SOURCE_UNAVAILABLE' });
+      expect((err as BotError).userMessage).toMatch(/The connection to the database of rentokil\/\S+ was dropped/);
+      expect(await db.query<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await sources.close();
+    }
+  });
+
+  it('every connection dropped and new ones refused for 1.5 s mid-run: the run retries and completes with the right numbers', async () => {
+    const config = throughProxy({ windowAttempts: 5 });
+    const sources = new CustomerSources(config);
+    const unhandled: unknown[] = [];
+    const onUncaught = (err: unknown): void => void unhandled.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      let done = 0;
+      let fault: Promise<void> | null = null;
+      const report = await runGap({ sources, clickhouse: null, settings: config.gap, logger }, 'rentokil', jan, {
+        onProgress: (n) => {
+          done = n;
+          if (fault === null && done >= 20) {
+            proxy.dropAll();
+            fault = proxy.refuseFor(1_500);
+          }
+        },
+      });
+      await fault;
+      expect(fault, 'the fault happened mid-run').not.toBeNull();
+      expect(unhandled).toEqual([]);
+      expect({ total: report.populations.submitted.total, missing: report.populations.submitted.missing }).toEqual(monthTruth('submitted'));
+      expect({ total: report.populations.unsubmitted.total, missing: report.populations.unsubmitted.missing }).toEqual(monthTruth('unsubmitted'));
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      await sources.close();
+    }
+  }, 60_000);
+});
+
 function throughProxy(extraGap: Partial<Config['gap']> = {}): Config {
   const base = demo.config();
   return {
