@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ClickhouseTier } from '../sources/clickhouse.js';
 import type { ReadOnlyDb } from '../sources/read-only-db.js';
 import { mapPool } from '../shared/map-pool.js';
+import { cursorBatches } from './cursor-batches.js';
 import { presentIdsQuery } from './queries.js';
 import type { Population } from './report.js';
 
@@ -16,6 +17,8 @@ import type { Population } from './report.js';
  */
 export const CLICKHOUSE_HOURLY_ABOVE = 50_000;
 
+/** Historic's side of a window is read this many rows at a time. */
+const PRESENT_FETCH_ROWS = 10_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
@@ -117,7 +120,10 @@ function toChTime(d: Date): string {
   return d.toISOString().replace('T', ' ').replace('Z', '');
 }
 
-/** Present in historic, absent in ClickHouse, in [from, to): both sides' IDs of the window, diffed in memory. */
+/**
+ * Present in historic, absent in ClickHouse, in [from, to). Only ClickHouse's side is held (a Set of the window's
+ * IDs, read from a stream, never its whole JSON text); historic's side is read through a cursor and probed.
+ */
 export async function clickhouseMissingInWindow(
   ch: ClickhouseTier,
   db: ReadOnlyDb,
@@ -126,19 +132,19 @@ export async function clickhouseMissingInWindow(
   from: Date,
   to: Date,
 ): Promise<Record<Population, number>> {
+  const rs = await ch.client.query({
+    query: `SELECT DISTINCT scorecard_id FROM ${ch.table}
+            WHERE customer_id = {customer:String} AND profile_id = {profile:String}
+              AND scorecard_created_at >= {from:DateTime64(3, 'UTC')} AND scorecard_created_at < {to:DateTime64(3, 'UTC')}`,
+    query_params: { customer, profile, from: toChTime(from), to: toChTime(to) },
+    format: 'JSONCompactEachRow',
+  });
+  const inClickhouse = new Set<string>();
+  for await (const rows of rs.stream<[string]>()) for (const row of rows) inClickhouse.add(row.json()[0]);
   const q = presentIdsQuery(customer, profile, from, to);
-  const [present, rs] = await Promise.all([
-    db.query<{ scorecard_id: string; submitted: boolean }>(q.text, q.values),
-    ch.client.query({
-      query: `SELECT DISTINCT scorecard_id FROM ${ch.table}
-              WHERE customer_id = {customer:String} AND profile_id = {profile:String}
-                AND scorecard_created_at >= {from:DateTime64(3, 'UTC')} AND scorecard_created_at < {to:DateTime64(3, 'UTC')}`,
-      query_params: { customer, profile, from: toChTime(from), to: toChTime(to) },
-      format: 'JSONCompactEachRow',
-    }),
-  ]);
-  const inClickhouse = new Set(((await rs.json()) as [string][]).map((r) => r[0]));
   const missing: Record<Population, number> = { submitted: 0, unsubmitted: 0 };
-  for (const p of present) if (!inClickhouse.has(p.scorecard_id)) missing[p.submitted ? 'submitted' : 'unsubmitted']++;
+  for await (const batch of cursorBatches<{ scorecard_id: string; submitted: boolean }>(db, q.text, q.values, PRESENT_FETCH_ROWS)) {
+    for (const p of batch) if (!inClickhouse.has(p.scorecard_id)) missing[p.submitted ? 'submitted' : 'unsubmitted']++;
+  }
   return missing;
 }

@@ -1,6 +1,14 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { missingIdsCsvChunks } from '../render/csv.js';
 import type { CustomerSources } from '../sources/customer-sources.js';
-import { missingIdsQuery } from './queries.js';
+import { cursorBatches } from './cursor-batches.js';
 import type { GapPlan } from './gap-service.js';
+import { missingIdsQuery } from './queries.js';
 import { dayWindows } from './windows.js';
 
 export interface MissingIdRow {
@@ -10,19 +18,61 @@ export interface MissingIdRow {
   submittedAt: string | null;
 }
 
-/** Missing IDs of the period, a day at a time, so memory holds one day's IDs at most. */
+/**
+ * Rows a FETCH brings. Memory holds one batch (~1-2 MB as row objects), however many scorecards a day misses.
+ * Measured on 250k missing in one day: 1,000 a batch took 5% longer than 5,000, for the same peak RSS.
+ */
+export const MISSING_IDS_FETCH_ROWS = 5000;
+
+/**
+ * Missing IDs of the period, in created order: a day at a time (one short read-only transaction each, so no
+ * snapshot is held open across the whole period), each day read through a cursor a batch at a time.
+ */
 export async function* missingIds(sources: CustomerSources, plan: GapPlan): AsyncGenerator<MissingIdRow> {
   const db = await sources.readOnly(plan.customer);
   for (const w of dayWindows(new Date(plan.period.from), new Date(plan.period.to))) {
     const q = missingIdsQuery(plan.customer, plan.profile, new Date(w.from), new Date(w.to));
-    const rows = await db.query<{ scorecard_id: string; created_at: Date; submitted_at: Date | null }>(q.text, q.values);
-    for (const r of rows) {
-      yield {
-        scorecardId: r.scorecard_id,
-        population: r.submitted_at ? 'submitted' : 'unsubmitted',
-        createdAt: r.created_at.toISOString(),
-        submittedAt: r.submitted_at?.toISOString() ?? null,
-      };
+    type Row = { scorecard_id: string; created_at: Date; submitted_at: Date | null };
+    for await (const rows of cursorBatches<Row>(db, q.text, q.values, MISSING_IDS_FETCH_ROWS)) {
+      for (const r of rows) {
+        yield {
+          scorecardId: r.scorecard_id,
+          population: r.submitted_at ? 'submitted' : 'unsubmitted',
+          createdAt: r.created_at.toISOString(),
+          submittedAt: r.submitted_at?.toISOString() ?? null,
+        };
+      }
     }
   }
+}
+
+export interface MissingIdsFile {
+  path: string;
+  rows: number;
+  /** Removes the file and its directory; safe to call twice. */
+  remove(): Promise<void>;
+}
+
+/**
+ * The missing-ID CSV streamed to a temporary file (under os.tmpdir()), for an upload from disk: memory holds a
+ * cursor batch, never the whole CSV. The caller removes it once uploaded; on failure it is removed here.
+ */
+export async function missingIdsCsvFile(sources: CustomerSources, plan: GapPlan, dir = tmpdir()): Promise<MissingIdsFile> {
+  const folder = await mkdtemp(join(dir, 'scorecard-bot-csv-'));
+  const remove = (): Promise<void> => rm(folder, { recursive: true, force: true });
+  const path = join(folder, `${plan.customer}-missing-scorecards.csv`);
+  let rows = 0;
+  async function* counted(): AsyncGenerator<MissingIdRow> {
+    for await (const r of missingIds(sources, plan)) {
+      rows++;
+      yield r;
+    }
+  }
+  try {
+    await pipeline(Readable.from(missingIdsCsvChunks(counted())), createWriteStream(path));
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+  return { path, rows, remove };
 }
