@@ -64,6 +64,12 @@ export const LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtext('scorecard-bot/ba
 export async function writeHistoricChunk(pool: pg.Pool, customer: string, profile: string, ids: string[]): Promise<ChunkOutcome> {
   const client = await pool.connect();
   let broken = false;
+  // A connection that dies mid-chunk (server restart, terminated backend) also emits 'error' on the client; the
+  // failing query reports it, so the event needs a listener that keeps it from crashing the process.
+  const onError = (): void => {
+    broken = true;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     await client.query(LOCK_SQL, [customer, profile]);
@@ -76,6 +82,7 @@ export async function writeHistoricChunk(pool: pg.Pool, customer: string, profil
     });
     throw err;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }

@@ -175,7 +175,7 @@ export async function runBackfillJob(deps: BackfillJobDeps, requestId: string, o
       const wait = rateDelayMs(rowsThisRun, now() - t0, settings.maxRowsPerSecond);
       if (wait > 0) await sleep(wait);
     }
-    progress(snapshot(chunksDone), true);
+    if (chunksDone === done.length) progress(snapshot(chunksDone), true); // nothing was left: say so once
 
     const verified = await verify(deps, started);
     const remainder = await store.leftAloneItems(requestId);

@@ -25,6 +25,8 @@ export interface BackfillServiceDeps {
   now?: () => Date;
   newId?: () => string;
   workerId?: string;
+  /** First retry delay of a failed chunk (doubles per attempt); short in tests. */
+  chunkBackoffMs?: number;
 }
 
 export type ScopeInput = { customer: string; period: Period } | { customer: string; scorecardId: string };
@@ -119,7 +121,14 @@ export class BackfillService {
   /** Executes an approved request (or resumes a running one); progress at most once a second. */
   run(id: string, onProgress?: (p: BackfillProgress) => void): Promise<BackfillResult> {
     return runBackfillJob(
-      { store: this.deps.store, config: this.deps.config, resolver: this.deps.resolver, gap: this.deps.gap, workerId: this.deps.workerId },
+      {
+        store: this.deps.store,
+        config: this.deps.config,
+        resolver: this.deps.resolver,
+        gap: this.deps.gap,
+        workerId: this.deps.workerId,
+        chunkBackoffMs: this.deps.chunkBackoffMs,
+      },
       id,
       onProgress,
     );

@@ -19,7 +19,7 @@ export interface Harness {
   ctx: AppContext;
   opsPool: pg.Pool;
   store: BackfillStore;
-  service(opts?: { now?: () => Date; workerId?: string }): BackfillService;
+  service(opts?: { now?: () => Date; workerId?: string; chunkBackoffMs?: number }): BackfillService;
   admin: pg.Pool;
   close(): Promise<void>;
 }
