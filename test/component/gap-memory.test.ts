@@ -14,8 +14,9 @@ import { adminQuery, createDemoDatabase, type DemoDatabase } from '../support/de
 import { startSlackEmulator } from '../support/slack-emulator.js';
 
 // 8.15: memory bounded by a window, not by the gap. A large gap is planted on one day (scorecards in director,
-// none in historic) and `scorecard-bot gap … --csv` runs in a child process of its own, which reports its peak
-// RSS (getrusage). Before the cursor, the whole day's missing rows were one query result in memory.
+// none in historic) and what `scorecard-bot gap … --csv` does (the gap run, then the CSV streamed to a file) runs in
+// a child process of its own (bench/memory-bench.ts --mode gap-csv), which reports its peak RSS (getrusage).
+// Before the cursor, the whole day's missing rows were one query result in memory.
 
 const PLANTED = 400_000;
 const DAY = '2026-01-20';
