@@ -16,7 +16,11 @@ class CursorAbandoned extends Error {
 
 type Slot<R> = { rows: R[] } | { done: true } | { error: unknown };
 
-/** Batches of at most `batchSize` rows. Stopping early (break, return) rolls the transaction back and ends it. */
+/**
+ * Batches of at most `batchSize` rows. Stopping early (break, return) rolls the transaction back and ends it.
+ * The SQL must have a total ORDER BY: when the connection drops, ReadOnlyDb runs the transaction once more, and
+ * the new cursor skips (MOVE) the rows already handed over, which is exact only if the order is the same.
+ */
 export async function* cursorBatches<R>(db: ReadOnlyDb, sql: string, params: unknown[], batchSize: number): AsyncGenerator<R[]> {
   const size = Math.max(1, Math.floor(batchSize));
   let deliver!: (slot: Slot<R>) => void;
@@ -24,15 +28,18 @@ export async function* cursorBatches<R>(db: ReadOnlyDb, sql: string, params: unk
   // A holder, not a bare variable: TypeScript cannot see the callback assign it and would narrow it to null.
   const resume: { fn: () => void } = { fn: () => undefined };
   let abandoned = false;
+  let handedOver = 0;
   let finished = false;
 
   const tx = db.transaction(async (q) => {
     // The cursor's name is ours, the query text is the caller's constant SQL; values travel as bind parameters.
     await q(`DECLARE gap_rows NO SCROLL CURSOR FOR ${sql}`, params);
+    if (handedOver > 0) await q(`MOVE FORWARD ${handedOver} IN gap_rows`);
     for (;;) {
       const rows = await q<R>(`FETCH ${size} FROM gap_rows`);
       if (rows.length === 0) break;
       const asked = new Promise<void>((resolve) => (resume.fn = resolve));
+      handedOver += rows.length;
       deliver({ rows });
       await asked;
       if (abandoned) throw new CursorAbandoned();

@@ -130,6 +130,28 @@ describe('a large planted gap', () => {
     expect(row?.n).toBe(PLANTED);
   });
 
+  it('a connection dropped mid-cursor: the transaction is re-run and resumes after the rows handed over (no duplicate, none lost)', async () => {
+    const db = await sources.readOnly('spirit');
+    const ids: string[] = [];
+    let batches = 0;
+    const sql = `SELECT resource_id AS id FROM director.scorecards WHERE template_id = $1 ORDER BY resource_id`;
+    for await (const batch of cursorBatches<{ id: string }>(db, sql, ['planted'], 50_000)) {
+      ids.push(...batch.map((r) => r.id));
+      if (++batches === 2) {
+        // Between two FETCHes, the server ends the backend (as a failover or a restart would).
+        const killed = await adminQuery(
+          `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'FETCH % FROM gap_rows'`,
+          [demo.name],
+        );
+        expect(killed.rows.map((r) => r.ok)).toEqual([true]);
+      }
+    }
+    expect(batches).toBeGreaterThan(2);
+    expect(ids).toHaveLength(PLANTED);
+    expect(new Set(ids).size).toBe(PLANTED);
+    expect(ids).toEqual([...ids].sort());
+  });
+
   it('a failing FETCH surfaces as the query error', async () => {
     const db = await sources.readOnly('spirit');
     const read = async () => {
