@@ -108,8 +108,9 @@ async function childWindows(job: Job): Promise<WindowCounts[]> {
   return Object.values(values).map((v) => windowCountsSchema.parse(v));
 }
 
-/** Stops progress edits before the final root message, so a late one cannot overwrite it. */
+/** Sends the last progress edit (all windows in), then stops them, so a late one cannot overwrite the result. */
 async function endProgress(deps: WorkerDeps, meta: RunMeta): Promise<void> {
+  await deps.progress.flush(meta.runId);
   await deps.runState.markEnded(meta.runId).catch(() => undefined);
   await deps.progress.forget(meta.runId);
 }

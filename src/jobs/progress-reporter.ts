@@ -61,6 +61,28 @@ export class ProgressReporter {
     }
   }
 
+  /**
+   * Sends a pending edit of a run now, whatever the interval, and waits for it at most waitMs: the last progress
+   * a person sees before the final message shows every window in.
+   */
+  async flush(runId: string, waitMs = 2000): Promise<void> {
+    const slot = this.runs.get(runId);
+    if (!slot || this.closed) return;
+    const bounded = (p: Promise<unknown>): Promise<unknown> => Promise.race([p, new Promise((r) => setTimeout(r, waitMs).unref())]);
+    if (slot.inFlight) await bounded(slot.inFlight);
+    const target = slot.pending;
+    if (!target) return;
+    slot.pending = null;
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = null;
+    slot.lastSentAt = Date.now();
+    const sending = this.send(runId, target);
+    slot.inFlight = sending.finally(() => {
+      slot.inFlight = null;
+    });
+    await bounded(sending);
+  }
+
   /** Drops pending edits of a run (it is ending) and waits briefly for one in flight, so it cannot land last. */
   async forget(runId: string, waitMs = 2000): Promise<void> {
     const slot = this.runs.get(runId);

@@ -94,6 +94,14 @@ describe('a worker killed with SIGKILL mid-run', () => {
       await slack.waitFor(() => slack.callsTo('chat.update').some((c) => c.args.ts === root.ts && /Details in the thread/.test(String(c.args.text))), 60_000);
       const replies = slack.threadReplies(CHANNEL, root.ts);
       expect(killedAt).toBeLessThan(184);
+      // The root message said the run was resumed, and counted windows from the flow: never backwards, never
+      // twice, and all 184 in before the result.
+      const edits = slack.callsTo('chat.update').filter((c) => c.args.ts === root.ts).map((c) => String(c.args.text));
+      expect(edits.some((t) => /resumed after a worker restart/.test(t))).toBe(true);
+      const counts = edits.flatMap((t) => /(\d+)\/(\d+) windows/.exec(t) ?? []).filter((_, i) => i % 3 === 1).map(Number);
+      expect(counts.length).toBeGreaterThan(1);
+      expect(counts).toEqual([...counts].sort((a, b) => a - b));
+      expect(counts.at(-1)).toBe(184);
       expect(replies.filter(isHeadline)).toHaveLength(1);
       expect(replies.filter((m) => JSON.stringify(m.blocks ?? []).includes('backfill_request'))).toHaveLength(1);
       expect(slack.uploads.filter((u) => u.threadTs === root.ts && u.filename.endsWith('.png'))).toHaveLength(1);
