@@ -2,7 +2,7 @@
 # `npm run demo`: the main job on the built-in demo data, from a fresh machine.
 #  1. starts ClickHouse (unless CLICKHOUSE_URL is set), 2. creates the demo database and its read-only role,
 #  3. loads the incident dataset if it is absent, 4. prints `gap rentokil jan-2026` and writes its chart,
-#  5. prints the `gap all jan-2026` impact table.
+#  5. prints the `gap all jan-2026` impact table, 6. prints the dry-run backfill plan for rentokil jan-2026.
 # Needs PostgreSQL on 127.0.0.1:5432 (trust auth) or DEMO_ADMIN_URL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,3 +38,6 @@ echo "== scorecard-bot gap rentokil jan-2026" >&2
 echo
 echo "== scorecard-bot gap all jan-2026" >&2
 "${bot[@]}" gap all jan-2026 --summary
+echo
+echo "== scorecard-bot backfill plan rentokil jan-2026   (dry run: read-only, writes nothing)" >&2
+"${bot[@]}" backfill plan rentokil jan-2026

@@ -222,6 +222,41 @@ describe('requests, decisions and the job', () => {
     expect(await svc.run(again.id)).toMatchObject({ status: 'done', historicRows: 0, clickhouseRows: 0 });
   });
 
+  it('the read path the plan uses cannot write, even with the writer configured', async () => {
+    const db = await h.ctx.sources.readOnly('rentokil');
+    await expect(db.query(`INSERT INTO historic.scorecard_scores (customer_id) VALUES ('x')`)).rejects.toMatchObject({ code: 'READ_ONLY_VIOLATION' });
+    const { rows } = await h.admin.query(`SELECT count(*)::int AS n FROM historic.scorecard_scores WHERE customer_id = 'x'`);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('cancel while running stops after the current chunk; what was committed stays, nothing else is written', async () => {
+    await snapshotHistoric(h.admin, 'gc_before');
+    const slow = await harness(demo, { backfill: { chunkSize: 20, maxRowsPerSecond: 1000 } }, false);
+    const svc = slow.service();
+    const r = await svc.request({ customer: 'guitar-center', period: jan }, { requester: 'U_REQ', channel: 'C1', threadTs: null });
+    expect((await svc.approve(r.id, 'U_A', r.planHash!)).ok).toBe(true);
+    const running = svc.run(r.id);
+    const deadline = Date.now() + 60_000;
+    while ((await h.store.checkpoints(r.id)).length < 1) {
+      if (Date.now() > deadline) throw new Error('no chunk was checkpointed');
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(await svc.cancel(r.id, 'U_REQ')).toMatchObject({ ok: true, request: { status: 'cancelled', cancelledBy: 'U_REQ' } });
+    const result = await running;
+    expect(result.status).toBe('cancelled');
+    const done = await h.store.checkpoints(r.id);
+    expect(done.length).toBe(result.chunksDone);
+    expect(done.length).toBeLessThan(result.chunks);
+    const final = await h.store.get(r.id);
+    expect(final?.status).toBe('cancelled');
+    expect(final?.finishedAt).not.toBeNull();
+    expect((await h.store.audit(r.id)).map((a) => a.action)).toEqual(['requested', 'planned', 'approved', 'started', 'cancelled', 'stopped']);
+    const { rows } = await h.opsPool.query(`SELECT scorecard_id FROM scorecard_bot.backfill_items WHERE request_id = $1 AND seq < $2`, [r.id, done.length * 20]);
+    const diff = await historicDiff(h.admin, 'gc_before', rows.map((x) => x.scorecard_id));
+    expect(diff).toEqual({ added: diff.expected, expected: result.historicRows, unexpected: 0, lost: 0 });
+    await slow.close();
+  });
+
   it('two jobs on overlapping scopes at once leave no duplicate', async () => {
     await snapshotHistoric(h.admin, 'sp_before');
     const svc = h.service();
