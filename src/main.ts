@@ -10,6 +10,14 @@ import { RunState, type RunStateOptions } from './jobs/run-state.js';
 import { UserRuns } from './jobs/user-runs.js';
 import { startWorkers, type RunningWorkers } from './jobs/workers.js';
 import { createOpsPool, OpsStore } from './ops/ops-store.js';
+import { registerBackfillActions } from './backfill/backfill-actions.js';
+import { backfillSlackReporter } from './backfill/backfill-slack-progress.js';
+import { backfillQueue, enqueueBackfill, startBackfillWorker } from './backfill/processor.js';
+import { BackfillService } from './backfill/service.js';
+import { BackfillStore } from './backfill/store.js';
+import { createUsergroupResolver } from './backfill/usergroups.js';
+import { BACKFILL_ACTION_ID as CHECK_BACKFILL_ACTION_ID } from './check/check-blocks.js';
+import { BACKFILL_ACTION_ID as GAP_BACKFILL_ACTION_ID } from './slack/blocks/gap-blocks.js';
 import { chartSpec, renderChartPng } from './render/chart.js';
 import { BotError } from './shared/errors.js';
 import { createLogger, type Logger } from './shared/logger.js';
@@ -58,6 +66,8 @@ export interface ServeOptions {
   /** Reconciler timing and claim lifetimes; short in tests. */
   reconciler?: Partial<ReconcilerOptions>;
   runState?: RunStateOptions;
+  /** First retry delay of a failed backfill chunk; short in tests. */
+  backfillChunkBackoffMs?: number;
 }
 
 export interface ServeContext extends AppContext {
@@ -132,6 +142,19 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
           },
           logger,
         );
+  // Backfill: the read path plans, the job alone opens the customer's writer connection.
+  const backfillStore = new BackfillStore(opsPool);
+  const backfill = new BackfillService({
+    store: backfillStore,
+    config,
+    gap: { sources: base.sources, clickhouse: base.clickhouse, settings: config.gap, logger },
+    resolver: new ConnectionUrlResolver(),
+    chunkBackoffMs: opts.backfillChunkBackoffMs,
+  });
+  const backfillQueueSettings = { connection: workerRedis, prefix, lockDurationMs: opts.lockDurationMs, stalledIntervalMs: opts.stalledIntervalMs };
+  const reporter = backfillSlackReporter({ store: backfillStore, publisher, logger });
+  const backfillWorker = opts.workers === false ? null : startBackfillWorker(backfill, backfillQueueSettings, logger, reporter);
+  const backfillJobs = backfillQueue({ connection: commandRedis, prefix });
   const app = opts.listen
     ? createSlackApp({
         settings: slack,
@@ -148,6 +171,19 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
           slack,
           logger,
         },
+        backfill: registerBackfillActions(
+          {
+            service: backfill,
+            store: backfillStore,
+            ops,
+            publisher,
+            enqueue: (id) => enqueueBackfill(backfillJobs, id),
+            usergroups: createUsergroupResolver(web),
+            slack,
+            logger,
+          },
+          { gapRequest: GAP_BACKFILL_ACTION_ID, checkRequest: CHECK_BACKFILL_ACTION_ID },
+        ),
         extraCommands: [
           registerCheckCommand({ sources: base.sources, clickhouse: base.clickhouse, timeoutMs: DEFAULT_CHECK_TIMEOUT_MS, logger, slack }),
         ],
@@ -175,7 +211,10 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
       // Order matters for a clean drain: stop taking commands, finish running jobs, then drop connections.
       await app?.stop().catch(() => undefined);
       await workers?.close();
+      await backfillWorker?.close().catch(() => undefined);
+      await reporter.idle().catch(() => undefined);
       await flow.close().catch(() => undefined);
+      await backfillJobs.close().catch(() => undefined);
       await Promise.all([base.close(), opsPool.end()]);
       commandRedis.disconnect();
       stateRedis.disconnect();

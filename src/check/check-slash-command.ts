@@ -2,9 +2,8 @@ import type { AckFn, App, RespondArguments, RespondFn, SlashCommand } from '@sla
 import { BotError, userFacing } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { authorize, type SlackAccess } from '../slack/authorize.js';
-import { registerBackfillPending } from '../slack/backfill-pending.js';
 import { ephemeralNotice } from '../slack/blocks/error-messages.js';
-import { checkBlocks, BACKFILL_ACTION_ID } from './check-blocks.js';
+import { checkBlocks } from './check-blocks.js';
 import { checkScorecard, type CheckDeps } from './check-service.js';
 import { EXAMPLE_SCORECARD_ID, parseCheckCommandText, parseScorecardId } from './scorecard-id.js';
 
@@ -78,6 +77,6 @@ export async function handleCheckCommand(
 export function registerCheckCommand(deps: CheckCommandDeps): (app: App) => void {
   return (app) => {
     app.command('/scorecard-check', async ({ command, ack, respond }) => handleCheckCommand(deps, { command, ack, respond }));
-    registerBackfillPending(app, BACKFILL_ACTION_ID, { logger: deps.logger, slack: deps.slack }, '');
+    // Its "Backfill this scorecard" button is handled with the other backfill buttons (src/backfill/backfill-actions.ts).
   };
 }

@@ -52,8 +52,8 @@ class Steps {
 export async function publishReport(deps: GapJobDeps, meta: RunMeta, plan: GapPlan, report: GapReport, mayHavePosted = true): Promise<void> {
   const steps = new Steps(deps, meta, mayHavePosted);
   // The backfill button goes last, after the chart and the CSV it refers to.
-  const backfill = backfillMessage(report);
-  const messages = threadMessages(report);
+  const backfill = backfillMessage(report, meta.runId);
+  const messages = threadMessages(report, { runId: meta.runId });
   await steps.postAll('msg', backfill ? messages.slice(0, -1) : messages);
   const renderChart = deps.renderChart;
   if (renderChart) {

@@ -3,9 +3,7 @@ import type { Config } from '../config/schema.js';
 import { BotError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { handleGapCommand, type GapCommandDeps } from '../gap/gap-slash-command.js';
-import { BACKFILL_ACTION_ID } from './blocks/gap-blocks.js';
 import { boltLogger } from './bolt-logger.js';
-import { registerBackfillPending } from './backfill-pending.js';
 
 type SlackSettings = NonNullable<Config['slack']>;
 
@@ -13,6 +11,8 @@ export interface SlackAppDeps {
   settings: SlackSettings;
   logger: Logger;
   gap: GapCommandDeps;
+  /** Registers the backfill buttons (request, approve, deny, cancel): src/backfill/backfill-actions.ts. */
+  backfill: (app: App) => void;
   /** Registers further commands (e.g. /scorecard-check) without this file knowing them. */
   extraCommands?: ((app: App) => void)[];
 }
@@ -41,7 +41,7 @@ export function createSlackApp(deps: SlackAppDeps): App {
     await handleGapCommand(deps.gap, { command, ack, respond });
   });
 
-  registerBackfillPending(app, BACKFILL_ACTION_ID, { logger: deps.logger, slack: deps.settings }, 'The CSV in this thread lists every missing scorecard ID.');
+  deps.backfill(app);
 
   for (const register of deps.extraCommands ?? []) register(app);
 

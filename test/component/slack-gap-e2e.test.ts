@@ -319,7 +319,7 @@ describe('/scorecard-check over signed HTTP', () => {
 });
 
 describe('the Request backfill button', () => {
-  it('is acknowledged over a signed interaction and says, truthfully, that nothing was changed', async () => {
+  it('is acknowledged over a signed interaction; an old button carrying a scope instead of a run ID changes nothing', async () => {
     const id = `click-${Date.now()}`;
     const body = interactionBody(
       blockActionPayload({ actionId: 'backfill_request', value: JSON.stringify({ customer: 'rentokil' }), messageTs: '1.000001', responseUrl: slack.responseUrl(id) }),
@@ -328,6 +328,7 @@ describe('the Request backfill button', () => {
     expect(res.status).toBe(200);
     const reply = await slack.waitFor(() => slack.responses.find((r) => r.id === id), 30_000);
     expect(reply.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
-    expect(String(reply.body.text)).toContain('no data was changed');
+    expect(String(reply.body.text)).toContain('made before backfills were enabled');
+    expect(String(reply.body.text)).toContain('nothing was changed');
   });
 });

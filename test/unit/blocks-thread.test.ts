@@ -14,6 +14,8 @@ import { longReport, noGapReport, rentokilReport, spiritReport } from './fixture
 import { blockKitViolations } from '../support/slack-limits.js';
 import { assertCountCells, messageTables, tableTitled } from '../support/slack-tables.js';
 
+const RUN_ID = '6f0c1f8e-3a52-4d67-9a0e-2b7c4f1d9e01';
+
 function tableOf(msg: SlackMessage | undefined): TableBlock | undefined {
   return msg?.blocks.find((b): b is TableBlock => b.type === 'table');
 }
@@ -43,12 +45,12 @@ function buttons(msgs: SlackMessage[]): Array<{ action_id?: string; value?: stri
 
 describe('thread messages', () => {
   it('renders rentokil Jan 2026 (snapshot)', async () => {
-    const msgs = threadMessages(rentokilReport());
+    const msgs = threadMessages(rentokilReport(), { runId: RUN_ID });
     await expect(JSON.stringify(msgs, null, 2)).toMatchFileSnapshot('__snapshots__/blocks-thread-rentokil-jan-2026.json');
   });
 
   it('posts in order: headline, findings, monthly, daily, hourly, timeline, backfill', () => {
-    const msgs = threadMessages(rentokilReport());
+    const msgs = threadMessages(rentokilReport(), { runId: RUN_ID });
     expect(msgs.map((m) => m.blocks[0]?.type === 'header' ? 'headline' : ((m.blocks[0] as { text?: { text: string } }).text?.text.split('*')[1] ?? ''))).toEqual([
       'headline',
       'Findings',
@@ -76,7 +78,7 @@ describe('thread messages', () => {
 
   it("headline fields, every table cell and the backfill message show the fixture's numbers", () => {
     const report = rentokilReport();
-    const msgs = threadMessages(report);
+    const msgs = threadMessages(report, { runId: RUN_ID });
     const sum = (p: 'submitted' | 'unsubmitted') =>
       report.daily.reduce((a, d) => ({ total: a.total + d[p].total, missing: a.missing + d[p].missing }), { total: 0, missing: 0 });
     const [s, u] = [sum('submitted'), sum('unsubmitted')];
@@ -174,14 +176,19 @@ describe('thread messages', () => {
     expect(tableMessages(dailyTable(rentokilReport()), { tableBlocks: false })).toHaveLength(1);
   });
 
-  it('offers a backfill button with a short JSON value only when something is missing', () => {
+  it('offers a backfill button carrying the run ID (not the scope) only when something is missing', () => {
     const report = rentokilReport();
-    const [button] = buttons(threadMessages(report));
+    const [button] = buttons(threadMessages(report, { runId: RUN_ID }));
     expect(button?.action_id).toBe(BACKFILL_ACTION_ID);
     expect(button?.value?.length).toBeLessThan(2000);
-    expect(parseBackfillValue(button?.value ?? '')).toEqual({ customer: 'rentokil', period: { from: report.period.from, to: report.period.to } });
-    expect(buttons(threadMessages(noGapReport()))).toEqual([]);
+    expect(parseBackfillValue(button?.value ?? '')).toEqual({ runId: RUN_ID });
+    expect(button?.value).not.toContain('rentokil');
+    expect(buttons(threadMessages(noGapReport(), { runId: RUN_ID }))).toEqual([]);
+    // Without a run to point at there is nothing a click could resolve: no button.
+    expect(buttons(threadMessages(report))).toEqual([]);
     expect(() => parseBackfillValue('{"customer":1}')).toThrow();
+    // The scope-carrying value of reports posted before this change is refused, not trusted.
+    expect(() => parseBackfillValue(JSON.stringify({ customer: 'rentokil', period: { from: report.period.from, to: report.period.to } }))).toThrow();
   });
 
   it('a healthy report has no empty tables and says there are no findings', () => {

@@ -13,19 +13,16 @@ import { evenChunks, tableMessages, type TableRenderOptions } from './table-bloc
 
 export const BACKFILL_ACTION_ID = 'backfill_request';
 
-export const backfillValueSchema = z.object({
-  customer: z.string(),
-  period: z.object({ from: z.string(), to: z.string() }),
-});
+export const backfillValueSchema = z.object({ runId: z.string().min(1).max(100) }).strict();
 export type BackfillValue = z.infer<typeof backfillValueSchema>;
 
-/** The button's value: `{customer, period: {from, to}}` as JSON (well under Slack's 2,000 characters). */
-export function backfillValue(report: GapReport): string {
-  const value: BackfillValue = { customer: report.customer, period: { from: report.period.from, to: report.period.to } };
+/** The button's value: the gap run's ID (`{"runId": ...}`); the scope is looked up server-side from the run record. */
+export function backfillValue(runId: string): string {
+  const value: BackfillValue = { runId };
   return JSON.stringify(value);
 }
 
-/** Reads a clicked button's value back; throws on anything else. */
+/** Reads a clicked button's value back; throws on anything else (including the scope-carrying buttons of old reports). */
 export function parseBackfillValue(value: string): BackfillValue {
   return backfillValueSchema.parse(JSON.parse(value));
 }
@@ -89,9 +86,9 @@ function somethingMissing(report: GapReport): boolean {
   return submitted.missing + unsubmitted.missing + (submitted.clickhouseMissing ?? 0) + (unsubmitted.clickhouseMissing ?? 0) > 0;
 }
 
-/** The "Request backfill" message, or null when nothing is missing. */
-export function backfillMessage(report: GapReport): SlackMessage | null {
-  if (!somethingMissing(report)) return null;
+/** The "Request backfill" message, or null when nothing is missing or the run has no ID to carry. */
+export function backfillMessage(report: GapReport, runId?: string): SlackMessage | null {
+  if (!somethingMissing(report) || !runId) return null;
   const { submitted, unsubmitted } = report.populations;
   const historic = submitted.missing + unsubmitted.missing;
   const clickhouse = (submitted.clickhouseMissing ?? 0) + (unsubmitted.clickhouseMissing ?? 0);
@@ -108,7 +105,7 @@ export function backfillMessage(report: GapReport): SlackMessage | null {
         action_id: BACKFILL_ACTION_ID,
         text: { type: 'plain_text', text: 'Request backfill' },
         style: 'primary',
-        value: backfillValue(report),
+        value: backfillValue(runId),
         confirm: {
           title: { type: 'plain_text', text: 'Request a backfill?' },
           text: { type: 'mrkdwn', text: truncate(`Ask for a backfill of ${escapeMrkdwn(subject(report))}. Someone other than you approves it before anything is written.`, 300) },
@@ -125,13 +122,16 @@ export function backfillMessage(report: GapReport): SlackMessage | null {
   return { text: `${subject(report)}: ${parts.join(' and ')}. Request a backfill?`, blocks };
 }
 
-export interface ThreadOptions extends Pick<TableRenderOptions, 'tableBlocks'> {}
+export interface ThreadOptions extends Pick<TableRenderOptions, 'tableBlocks'> {
+  /** The gap run the report belongs to: the backfill button carries it. Without it, no button. */
+  runId?: string;
+}
 
 /** The whole thread, in posting order; every message within Slack's limits. */
 export function threadMessages(report: GapReport, opts: ThreadOptions = {}): SlackMessage[] {
   const tableOpts: TableRenderOptions = { tableBlocks: opts.tableBlocks ?? true, subject: subject(report) };
   const tables = [monthlyTable(report), dailyTable(report), hourlyTable(report), timelineTable(report)];
-  const backfill = backfillMessage(report);
+  const backfill = backfillMessage(report, opts.runId);
   return [
     headlineMessage(report),
     ...findingsMessages(report),

@@ -1,0 +1,194 @@
+import type { App, RespondFn } from '@slack/bolt';
+import type { Config } from '../config/schema.js';
+import type { OpsStore } from '../ops/ops-store.js';
+import { BotError, userFacing } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { authorize, authorizeApproval } from '../slack/authorize.js';
+import { ephemeralNotice } from '../slack/blocks/error-messages.js';
+import type { ThreadPublisher } from '../slack/thread-publisher.js';
+import { ACTION, parseDecisionValue, parseRequestId, planMessage, progressMessage } from './backfill-blocks.js';
+import { requestFromCheck, requestFromGapReport, type ClickContext } from './backfill-request.js';
+import type { BackfillService } from './service.js';
+import type { BackfillRequest, BackfillStore } from './store.js';
+import type { UsergroupResolver } from './usergroups.js';
+
+// The backfill buttons. Every rule is checked here, on the server, at click time: the channel and user gate, who
+// may decide (configured approvers, never the requester), who may cancel (the requester or an approver); then the
+// store's conditional UPDATE settles the click once. A click that changes nothing gets an ephemeral reason.
+
+type SlackSettings = NonNullable<Config['slack']>;
+
+export interface BackfillActionDeps {
+  service: BackfillService;
+  store: BackfillStore;
+  ops: Pick<OpsStore, 'getRun'>;
+  publisher: ThreadPublisher;
+  /** Enqueues the job of an approved request (jobId = request ID, so twice is once). */
+  enqueue(requestId: string): Promise<void>;
+  usergroups: UsergroupResolver;
+  slack: SlackSettings;
+  logger: Logger;
+  now?: () => Date;
+}
+
+interface ActionBody {
+  user: { id: string };
+  channel?: { id?: string };
+  container?: { channel_id?: string; message_ts?: string; is_ephemeral?: boolean; thread_ts?: string };
+  message?: { ts?: string; thread_ts?: string };
+  actions?: Array<{ value?: string; action_id?: string }>;
+}
+
+export function clickOf(body: ActionBody): ClickContext & { value: string } {
+  return {
+    user: body.user.id,
+    channel: body.channel?.id ?? body.container?.channel_id ?? '',
+    messageTs: body.message?.ts ?? body.container?.message_ts ?? null,
+    threadTs: body.message?.thread_ts ?? body.container?.thread_ts ?? null,
+    ephemeral: body.container?.is_ephemeral === true,
+    value: body.actions?.[0]?.value ?? '',
+  };
+}
+
+async function tell(respond: RespondFn, text: string, hint?: string): Promise<void> {
+  const notice = ephemeralNotice(hint ? { message: text, hint } : text);
+  await respond({ ...notice, replace_original: false });
+}
+
+async function isApprover(deps: BackfillActionDeps, user: string): Promise<{ yes: boolean; groups: string[] }> {
+  const { users, userGroups } = deps.slack.approvers;
+  if (users.includes(user)) return { yes: true, groups: [] };
+  if (userGroups.length === 0) return { yes: false, groups: [] };
+  const groups = await deps.usergroups.groupsOf(user, userGroups);
+  return { yes: groups.length > 0, groups };
+}
+
+/** A refused click is recorded too: who tried what, and why it changed nothing. */
+async function auditRefusal(deps: BackfillActionDeps, req: BackfillRequest | null, click: ClickContext, action: string, reason: string, planHash?: string): Promise<void> {
+  if (!req) return;
+  await deps.store
+    .appendAudit({ requestId: req.id, actor: click.user, action: `${action}_refused`, channel: click.channel, planHash: planHash ?? null, detail: { reason } })
+    .catch((err: unknown) => deps.logger.warn({ err, requestId: req.id }, 'could not audit a refused click'));
+}
+
+/** Replaces the clicked message (the plan or the progress message); a failed edit is logged, not fatal. */
+async function replace(deps: BackfillActionDeps, click: ClickContext, msg: { text: string; blocks: unknown[] }): Promise<void> {
+  if (!click.messageTs || click.ephemeral) return;
+  await deps.publisher.updateRoot(click.channel, click.messageTs, msg as never).catch((err: unknown) => deps.logger.warn({ err }, 'could not update the backfill message'));
+}
+
+async function decide(deps: BackfillActionDeps, action: 'approve' | 'deny', click: ClickContext & { value: string }, respond: RespondFn): Promise<void> {
+  const parsed = parseDecisionValue(click.value);
+  if (!parsed) {
+    await tell(respond, 'This button does not carry a backfill request I can read; nothing was changed.', 'Request the backfill again from the gap report.');
+    return;
+  }
+  const { requestId, planHash } = parsed;
+  const req = await deps.store.get(requestId);
+  if (!req) {
+    await tell(respond, `I have no backfill request ${requestId}; nothing was changed.`, 'Request a new one from the gap report.');
+    return;
+  }
+  try {
+    if (req.channel !== click.channel) throw new BotError('NOT_ALLOWED', 'This backfill request belongs to another channel; decide on it there.');
+    const approver = await isApprover(deps, click.user);
+    authorizeApproval(deps.slack, { channel: click.channel, approver: click.user, requester: req.requester, approverGroups: approver.groups });
+  } catch (err) {
+    const { message, hint } = userFacing(err);
+    const shown = action === 'deny' ? message.replace(/\bapprove\b/, 'deny') : message;
+    deps.logger.info({ requestId, user: click.user, action, reason: message }, 'backfill decision refused');
+    await auditRefusal(deps, req, click, action, shown, planHash);
+    await tell(respond, shown, hint);
+    return;
+  }
+  const decision = action === 'approve' ? await deps.service.approve(requestId, click.user, planHash) : await deps.service.deny(requestId, click.user, planHash);
+  if (!decision.ok) {
+    deps.logger.info({ requestId, user: click.user, action, reason: decision.reason }, 'backfill decision changed nothing');
+    await auditRefusal(deps, decision.request, click, action, decision.reason, planHash);
+    // An expired request's buttons are replaced by the record, so nobody else clicks them.
+    if (decision.reason === 'expired' && decision.request?.status === 'expired') await replace(deps, click, planMessage(decision.request));
+    await tell(respond, decision.message);
+    return;
+  }
+  const won = decision.request;
+  deps.logger.info({ requestId, user: click.user, action }, `backfill ${action === 'approve' ? 'approved' : 'denied'}`);
+  await replace(deps, click, planMessage(won));
+  if (action === 'deny') return;
+  // The one progress message of the run: posted now (with Cancel), edited by whichever worker runs the job.
+  if (won.threadTs) {
+    try {
+      const ts = await deps.publisher.postInThread(won.channel, won.threadTs, progressMessage(won, { phase: 'queued', approvedBy: click.user }));
+      await deps.store.appendAudit({ requestId, actor: 'bot', action: 'progress_posted', channel: won.channel, planHash: won.planHash, detail: { ts } });
+    } catch (err) {
+      deps.logger.warn({ err, requestId }, 'could not post the backfill progress message');
+    }
+  }
+  try {
+    await deps.enqueue(requestId);
+  } catch (err) {
+    deps.logger.error({ err, requestId }, 'approved backfill could not be queued');
+    await tell(respond, 'Approved, but the job could not be queued (the job queue is unreachable).', 'The request stays approved; ask an owner of the bot to check Redis.');
+  }
+}
+
+async function cancel(deps: BackfillActionDeps, click: ClickContext & { value: string }, respond: RespondFn, fromRun: boolean): Promise<void> {
+  const requestId = parseRequestId(click.value);
+  const req = requestId ? await deps.store.get(requestId) : null;
+  if (!req) {
+    await tell(respond, `I have no backfill request ${requestId ?? ''}; nothing was changed.`.replace('  ', ' '), 'Request a new one from the gap report.');
+    return;
+  }
+  try {
+    authorize(deps.slack, click.channel, click.user);
+    if (req.channel !== click.channel) throw new BotError('NOT_ALLOWED', 'This backfill request belongs to another channel; cancel it there.');
+    if (click.user !== req.requester && !(await isApprover(deps, click.user)).yes) {
+      throw new BotError('NOT_ALLOWED', 'Only the requester or an approver can cancel a backfill.', { hint: 'Approvers are set in slack.approvers (users or userGroups).' });
+    }
+  } catch (err) {
+    const { message, hint } = userFacing(err);
+    deps.logger.info({ requestId: req.id, user: click.user, reason: message }, 'backfill cancel refused');
+    await auditRefusal(deps, req, click, 'cancel', message);
+    await tell(respond, message, hint);
+    return;
+  }
+  const decision = await deps.service.cancel(req.id, click.user);
+  if (!decision.ok) {
+    await auditRefusal(deps, decision.request, click, 'cancel', decision.reason);
+    await tell(respond, decision.message);
+    return;
+  }
+  const won = decision.request;
+  deps.logger.info({ requestId: req.id, user: click.user, was: req.status }, 'backfill cancelled');
+  const at = deps.now?.() ?? new Date();
+  if (fromRun || req.status !== 'pending') {
+    await replace(deps, click, progressMessage(won, { phase: 'cancelling', by: click.user, progress: null }));
+  } else {
+    await replace(deps, click, planMessage(won, { at }));
+  }
+}
+
+/** Runs a handler after the ack; anything unexpected becomes an ephemeral line, the detail goes to the log. */
+function guarded(deps: BackfillActionDeps, name: string, fn: (click: ClickContext & { value: string }, respond: RespondFn) => Promise<void>) {
+  return async ({ ack, body, respond }: { ack: () => Promise<void>; body: unknown; respond: RespondFn }) => {
+    await ack();
+    const click = clickOf(body as ActionBody);
+    try {
+      await fn(click, respond);
+    } catch (err) {
+      deps.logger.error({ err, user: click.user, channel: click.channel, action: name }, 'backfill action failed');
+      const { message, hint } = userFacing(err);
+      await tell(respond, message, hint).catch(() => undefined);
+    }
+  };
+}
+
+export function registerBackfillActions(deps: BackfillActionDeps, ids: { gapRequest: string; checkRequest: string }): (app: App) => void {
+  return (app) => {
+    app.action(ids.gapRequest, guarded(deps, 'request_gap', (click, respond) => requestFromGapReport(deps, click, respond)));
+    app.action(ids.checkRequest, guarded(deps, 'request_check', (click, respond) => requestFromCheck(deps, click, respond)));
+    app.action(ACTION.approve, guarded(deps, 'approve', (click, respond) => decide(deps, 'approve', click, respond)));
+    app.action(ACTION.deny, guarded(deps, 'deny', (click, respond) => decide(deps, 'deny', click, respond)));
+    app.action(ACTION.cancel, guarded(deps, 'cancel', (click, respond) => cancel(deps, click, respond, false)));
+    app.action(ACTION.cancelRun, guarded(deps, 'cancel_run', (click, respond) => cancel(deps, click, respond, true)));
+  };
+}

@@ -1,0 +1,241 @@
+import type { ActionsBlock, Button, KnownBlock, RawTextElement, TableBlock } from '@slack/types';
+import { formatDuration, formatInt, truncate } from '../render/format.js';
+import type { SlackMessage } from '../slack/blocks/limits.js';
+import { contextLine, escapeMrkdwn, mention, mrkdwnSection } from '../slack/blocks/mrkdwn.js';
+import type { BackfillProgress, BackfillResult, PopulationCounts } from './job.js';
+import { LEFT_ALONE_REASONS, WRITE_REASONS } from './plan.js';
+import { hashPrefix } from './plan-hash.js';
+import { REASON_TEXT } from './render-plan.js';
+import type { BackfillRequest } from './store.js';
+
+// Block Kit for the backfill thread (pure: a request in, message JSON out). The plan message carries Approve /
+// Deny / Cancel while the request is pending; every decision replaces those buttons with a record of who did what,
+// when. The progress message is edited in place with a Cancel button; the result message shows before → after.
+
+export const ACTION = {
+  approve: 'backfill_approve',
+  deny: 'backfill_deny',
+  cancel: 'backfill_cancel',
+  cancelRun: 'backfill_cancel_run',
+} as const;
+
+/** Approve and Deny carry the request ID and the hash of the plan the person saw: "<id> <hash>". */
+export function decisionValue(requestId: string, planHash: string): string {
+  return `${requestId} ${planHash}`;
+}
+
+export function parseDecisionValue(value: string): { requestId: string; planHash: string } | null {
+  const m = /^(bf-[A-Za-z0-9-]{1,80}) ([0-9a-f]{64})$/.exec(value.trim());
+  return m ? { requestId: m[1]!, planHash: m[2]! } : null;
+}
+
+export function parseRequestId(value: string): string | null {
+  const v = value.trim();
+  return /^bf-[A-Za-z0-9-]{1,80}$/.test(v) ? v : null;
+}
+
+/** "14:03 UTC on 2026-12-02" */
+export function formatClock(d: Date): string {
+  const iso = d.toISOString();
+  return `${iso.slice(11, 16)} UTC on ${iso.slice(0, 10)}`;
+}
+
+const n = formatInt;
+
+function subject(req: Pick<BackfillRequest, 'scope'>): string {
+  return `${req.scope.customer}, ${req.scope.label}`;
+}
+
+function cell(text: string): RawTextElement {
+  return { type: 'raw_text', text: truncate(text === '' ? '–' : text, 200) };
+}
+
+function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): Button {
+  return { type: 'button', action_id: actionId, text: { type: 'plain_text', text }, value, ...(style ? { style } : {}) };
+}
+
+/** The line that replaces the buttons once the request is no longer pending; null while it is. */
+export function decisionRecord(req: BackfillRequest, at?: Date): string | null {
+  const when = (d: Date | null | undefined) => formatClock(d ?? at ?? new Date());
+  switch (req.status) {
+    case 'planning':
+    case 'pending':
+      return null;
+    case 'denied':
+      return `:no_entry_sign: Denied by ${mention(req.decidedBy ?? '?')} at ${when(req.decidedAt)}. Nothing was written.`;
+    case 'expired':
+      return `:hourglass: Expired at ${when(req.expiresAt)}: nobody decided in time. Request it again for a fresh plan.`;
+    case 'cancelled': {
+      const approved = req.decidedBy ? `Approved by ${mention(req.decidedBy)} at ${when(req.decidedAt)}; ` : '';
+      return `:heavy_multiplication_x: ${approved}cancelled by ${mention(req.cancelledBy ?? '?')} at ${when(req.finishedAt)}.`;
+    }
+    case 'failed':
+      if (!req.decidedBy) return `:x: The plan could not be computed: ${escapeMrkdwn(req.error ?? 'no reason given')}`;
+    // falls through: approved, then the job failed; the thread says why
+    default:
+      return `:white_check_mark: Approved by ${mention(req.decidedBy ?? '?')} at ${when(req.decidedAt)}. Requested by ${mention(req.requester)}.`;
+  }
+}
+
+/** The plan posted in the thread: counts, what is left alone and why, samples, hash, expiry, and the decision. */
+export function planMessage(req: BackfillRequest, opts: { at?: Date } = {}): SlackMessage {
+  const plan = req.plan;
+  if (!plan) return { text: `Backfill ${subject(req)}: planning`, blocks: [mrkdwnSection(`*Backfill plan* · ${escapeMrkdwn(subject(req))}: planning…`)] };
+  const s = plan.scope;
+  const blocks: KnownBlock[] = [];
+  blocks.push(
+    mrkdwnSection(
+      `:clipboard: *Backfill plan* · ${escapeMrkdwn(subject(req))} · requested by ${mention(req.requester)}\n` +
+        `Writes *${n(plan.toWrite.scorecards)}* of ${n(plan.scanned)} scorecards scanned: ` +
+        `*${n(plan.toWrite.historicRows)}* historic rows` +
+        (s.clickhouse ? `, up to ${n(plan.toWrite.clickhouseRows)} ClickHouse rows.` : '; ClickHouse is not part of this backfill.'),
+    ),
+  );
+  const reasons = WRITE_REASONS.filter((r) => plan.toWrite.byReason[r] > 0).map((r) => `• ${n(plan.toWrite.byReason[r])} ${REASON_TEXT[r]}`);
+  const missingNow =
+    `*Missing now* · historic: ${n(plan.before.historic.submitted)} submitted, ${n(plan.before.historic.unsubmitted)} unsubmitted` +
+    (s.clickhouse ? ` · ClickHouse: ${n(plan.before.clickhouse.submitted)} submitted, ${n(plan.before.clickhouse.unsubmitted)} unsubmitted` : '');
+  blocks.push(mrkdwnSection([missingNow, ...reasons].join('\n')));
+  const table: TableBlock = {
+    type: 'table',
+    column_settings: [{ is_wrapped: true }, { align: 'right' }],
+    rows: [[cell('Left alone'), cell('Scorecards')], ...LEFT_ALONE_REASONS.map((r) => [cell(REASON_TEXT[r]), cell(n(plan.leftAlone[r]))])],
+  };
+  blocks.push(table);
+  const samples = Object.entries(plan.samples)
+    .filter(([r, ids]) => r !== 'present' && (ids ?? []).length > 0)
+    .map(([r, ids]) => `${r}: ${(ids ?? []).map((id) => `\`${id}\``).join(', ')}`);
+  if (samples.length > 0) blocks.push(contextLine(`Samples · ${samples.join(' · ')}`));
+  if (!plan.writerConfigured) {
+    blocks.push(mrkdwnSection(`:warning: ${escapeMrkdwn(s.customer)} has no writer connection configured, so this plan cannot be approved.`));
+  }
+  blocks.push(
+    contextLine(
+      `Target: ${escapeMrkdwn(plan.target ?? 'none')} · plan \`${hashPrefix(plan.hash)}\` · expires ${formatClock(req.expiresAt)} · request \`${req.id}\``,
+    ),
+  );
+  const record = decisionRecord(req, opts.at);
+  if (record === null) {
+    const actions: ActionsBlock = {
+      type: 'actions',
+      block_id: `backfill_decide:${req.id}`.slice(0, 255),
+      elements: [
+        {
+          ...button('Approve', ACTION.approve, decisionValue(req.id, plan.hash), 'primary'),
+          confirm: {
+            title: { type: 'plain_text', text: 'Approve this backfill?' },
+            text: { type: 'mrkdwn', text: truncate(`Write ${n(plan.toWrite.historicRows)} historic rows for ${escapeMrkdwn(subject(req))} (plan ${hashPrefix(plan.hash)}).`, 300) },
+            confirm: { type: 'plain_text', text: 'Approve' },
+            deny: { type: 'plain_text', text: 'Back' },
+          },
+        },
+        button('Deny', ACTION.deny, decisionValue(req.id, plan.hash), 'danger'),
+        button('Cancel', ACTION.cancel, req.id),
+      ],
+    };
+    blocks.push(actions);
+  } else {
+    blocks.push(mrkdwnSection(record));
+  }
+  const state = record === null ? 'waiting for an approver' : record.replace(/^:[a-z_]+: /, '');
+  return {
+    text: truncate(`Backfill plan for ${subject(req)}: ${n(plan.toWrite.scorecards)} scorecards, ${n(plan.toWrite.historicRows)} historic rows; ${state}`, 3000),
+    blocks,
+  };
+}
+
+/** The anchor of a request that has no thread yet (a check answered ephemerally). */
+export function anchorMessage(customer: string, label: string, requester: string): SlackMessage {
+  const t = `Backfill requested by ${mention(requester)}: ${escapeMrkdwn(customer)}, ${escapeMrkdwn(label)}. The plan follows in the thread.`;
+  return { text: t, blocks: [mrkdwnSection(`:inbox_tray: ${t}`)] };
+}
+
+function eta(seconds: number | null): string {
+  return seconds === null ? 'ETA after the first chunk' : `about ${formatDuration(seconds * 1000)} left`;
+}
+
+export type ProgressState =
+  | { phase: 'queued'; approvedBy: string }
+  | { phase: 'running'; progress: BackfillProgress }
+  | { phase: 'cancelling'; by: string; progress: BackfillProgress | null }
+  | { phase: 'ended'; result: BackfillResult; cancelledBy?: string | null };
+
+/** The one progress message of a run, edited in place; Cancel while the job can still stop. */
+export function progressMessage(req: Pick<BackfillRequest, 'id' | 'scope'>, state: ProgressState): SlackMessage {
+  const head = `*Backfill* · ${escapeMrkdwn(subject(req))}`;
+  const counts = (p: { chunksDone: number; chunks: number; historicRows: number; clickhouseRows: number }) =>
+    `chunk ${n(p.chunksDone)} of ${n(p.chunks)} · ${n(p.historicRows)} historic rows written` + (req.scope.clickhouse ? ` · ${n(p.clickhouseRows)} ClickHouse rows` : '');
+  let line: string;
+  let cancellable = false;
+  switch (state.phase) {
+    case 'queued':
+      line = `:hourglass_flowing_sand: Approved by ${mention(state.approvedBy)}; queued, waiting for a worker.`;
+      cancellable = true;
+      break;
+    case 'running': {
+      const p = state.progress;
+      line = `:arrows_counterclockwise: Running: ${counts(p)} · ${n(p.rowsPerSecond)} rows/s · ${eta(p.etaSeconds)}`;
+      cancellable = true;
+      break;
+    }
+    case 'cancelling':
+      line = `:heavy_multiplication_x: Cancelled by ${mention(state.by)}: stopping after the current chunk${state.progress ? ` (${counts(state.progress)})` : ''}.`;
+      break;
+    case 'ended': {
+      const r = state.result;
+      const what = {
+        done: ':white_check_mark: Done',
+        done_with_remainder: ':large_orange_circle: Done, with a remainder',
+        failed: ':x: Failed',
+        cancelled: `:heavy_multiplication_x: Stopped${state.cancelledBy ? ` (cancelled by ${mention(state.cancelledBy)})` : ''}`,
+        not_started: ':heavy_multiplication_x: Not started',
+      }[r.status];
+      line = `${what}: ${counts(r)} · ${formatDuration(r.elapsedMs)}`;
+      break;
+    }
+  }
+  const blocks: KnownBlock[] = [mrkdwnSection(`${head}\n${line}`), contextLine(`request \`${req.id}\``)];
+  if (cancellable) {
+    blocks.push({ type: 'actions', block_id: `backfill_run:${req.id}`.slice(0, 255), elements: [button('Cancel', ACTION.cancelRun, req.id, 'danger')] });
+  }
+  return { text: truncate(`Backfill ${subject(req)}: ${line.replace(/^:[a-z_]+: /, '')}`, 3000), blocks };
+}
+
+function beforeAfter(before: PopulationCounts | null | undefined, after: PopulationCounts | null | undefined, pop: keyof PopulationCounts): string {
+  return `${n(before?.[pop] ?? 0)} → ${n(after?.[pop] ?? 0)}`;
+}
+
+/** Before and after per population and tier: "rentokil, Jan 2026, submitted: 1,165 missing → 0; ClickHouse: 2 → 0". */
+export function resultLines(req: Pick<BackfillRequest, 'scope'>, r: BackfillResult): string[] {
+  if (!r.before || !r.after) return [];
+  const { before, after } = r;
+  return (['submitted', 'unsubmitted'] as const).map((pop) => {
+    const ch = before.clickhouse || after.clickhouse ? `; ClickHouse: ${beforeAfter(before.clickhouse, after.clickhouse, pop)}` : '';
+    return `${subject(req)}, ${pop}: ${beforeAfter(before.historic, after.historic, pop).replace(' →', ' missing →')}${ch}`;
+  });
+}
+
+/** Posted in the thread when the job ends. */
+export function resultMessage(req: Pick<BackfillRequest, 'id' | 'scope'>, r: BackfillResult, cancelledBy?: string | null): SlackMessage {
+  const lines = resultLines(req, r);
+  const title = {
+    done: ':white_check_mark: *Backfill done*: the gap scan finds nothing left of the plan.',
+    done_with_remainder: ':large_orange_circle: *Backfill done, with a remainder*: the gap scan still finds scorecards missing.',
+    failed: ':x: *Backfill failed*',
+    cancelled: `:heavy_multiplication_x: *Backfill stopped*${cancelledBy ? ` (cancelled by ${mention(cancelledBy)})` : ''} after ${n(r.chunksDone)} of ${n(r.chunks)} chunks; a new request plans what is left.`,
+    not_started: ':heavy_multiplication_x: *Backfill not started*',
+  }[r.status];
+  const body: string[] = [title];
+  if (r.error) body.push(`> ${escapeMrkdwn(r.error)}`);
+  if (r.status === 'failed') body.push('A new request plans and writes the remainder; committed chunks are not written twice.');
+  body.push(...lines.map((l) => `• ${escapeMrkdwn(l)}`));
+  body.push(`Written: ${n(r.historicRows)} historic rows, ${n(r.clickhouseRows)} ClickHouse rows; ${n(r.alreadyPresent)} scorecards already present; ${n(r.rowsPerSecond)} rows/s.`);
+  const blocks: KnownBlock[] = [mrkdwnSection(body.join('\n'))];
+  if (r.remainder && r.remainder.length > 0) {
+    const list = r.remainder.map((i) => `\`${i.scorecardId}\` ${i.reason}`).join(', ');
+    blocks.push(contextLine(`Still missing, left alone by the plan: ${list}`));
+  }
+  blocks.push(contextLine(`request \`${req.id}\``));
+  const text = lines.length > 0 ? lines.join('; ') : title.replace(/[*]|:[a-z_]+: /g, '');
+  return { text: truncate(`Backfill ${r.status.replaceAll('_', ' ')}: ${text}`, 3000), blocks };
+}

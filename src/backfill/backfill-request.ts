@@ -1,0 +1,75 @@
+import type { RespondFn } from '@slack/bolt';
+import { parseBackfillButtonValue } from '../check/check-blocks.js';
+import type { Period } from '../period/parse-period.js';
+import { BotError } from '../shared/errors.js';
+import { authorize } from '../slack/authorize.js';
+import { parseBackfillValue } from '../slack/blocks/thread-messages.js';
+import type { BackfillActionDeps } from './backfill-actions.js';
+import { anchorMessage, planMessage } from './backfill-blocks.js';
+import type { ScopeInput } from './service.js';
+
+// "Request backfill" (gap report) and "Backfill this scorecard" (check): the button carries an ID, never the scope.
+// The gap report's button carries its run ID, and the scope (customer, period) is read from the run's record in the
+// ops database; the check's button carries the scorecard ID and its customer. Then the plan is computed read-only,
+// stored as a pending request, and posted in the thread with Approve / Deny / Cancel.
+
+export interface ClickContext {
+  user: string;
+  channel: string;
+  /** The clicked message (the plan or progress message for decisions). */
+  messageTs: string | null;
+  /** The thread the clicked message is in, when it is a reply. */
+  threadTs: string | null;
+  ephemeral: boolean;
+}
+
+async function say(respond: RespondFn, text: string): Promise<void> {
+  await respond({ response_type: 'ephemeral', replace_original: false, text });
+}
+
+/** Plans the request and posts it in the thread; bad input was refused before anything was stored. */
+async function plan(deps: BackfillActionDeps, click: ClickContext, respond: RespondFn, input: ScopeInput, threadTs: () => Promise<string>): Promise<void> {
+  const scope = await deps.service.scopeOf(input); // unknown customer, over 13 months, unknown scorecard: refused here
+  await say(respond, `Planning the backfill of ${scope.customer}, ${scope.label} (read-only); the plan will appear in the thread for an approver.`);
+  const thread = await threadTs();
+  const req = await deps.service.request(input, { requester: click.user, channel: click.channel, threadTs: thread });
+  const ts = await deps.publisher.postInThread(click.channel, thread, planMessage(req));
+  await deps.store.appendAudit({ requestId: req.id, actor: 'bot', action: 'plan_posted', channel: click.channel, planHash: req.planHash, detail: { ts, threadTs: thread } });
+  deps.logger.info({ requestId: req.id, user: click.user, customer: scope.customer, scope: scope.label, scorecards: req.plan?.toWrite.scorecards }, 'backfill requested');
+}
+
+export async function requestFromGapReport(deps: BackfillActionDeps, click: ClickContext & { value: string }, respond: RespondFn): Promise<void> {
+  authorize(deps.slack, click.channel, click.user);
+  let runId: string;
+  try {
+    runId = parseBackfillValue(click.value).runId;
+  } catch (cause) {
+    throw new BotError('BAD_INPUT', 'This button is from a report made before backfills were enabled, so it names no run; nothing was changed.', {
+      cause,
+      hint: 'Run the report again (e.g. /scorecard-gap rentokil jan-2026) and use its Request backfill button.',
+    });
+  }
+  const run = await deps.ops.getRun(runId);
+  // A run from another channel is treated as unknown: its button was never posted here.
+  if (!run || run.channel !== click.channel) {
+    throw new BotError('BAD_INPUT', `I have no record of the gap report ${runId.slice(0, 60)} in this channel; nothing was changed.`, {
+      hint: 'Run the report again (e.g. /scorecard-gap rentokil jan-2026) and use its Request backfill button.',
+    });
+  }
+  if (run.customer === 'all') {
+    throw new BotError('BAD_INPUT', 'A backfill covers one customer; this report covers all of them.', { hint: 'Run /scorecard-gap <customer> <period> and request the backfill from that report.' });
+  }
+  const period: Period = { from: new Date(run.periodFrom), to: new Date(run.periodTo), label: run.periodLabel, grain: 'day' };
+  await plan(deps, click, respond, { customer: run.customer, period }, async () => run.rootTs);
+}
+
+export async function requestFromCheck(deps: BackfillActionDeps, click: ClickContext & { value: string }, respond: RespondFn): Promise<void> {
+  authorize(deps.slack, click.channel, click.user);
+  const { id, customer } = parseBackfillButtonValue(click.value);
+  await plan(deps, click, respond, { customer, scorecardId: id }, async () => {
+    // A check answered in a thread or in the channel keeps its thread; an ephemeral one has none to reply in.
+    if (click.threadTs) return click.threadTs;
+    if (click.messageTs && !click.ephemeral) return click.messageTs;
+    return deps.publisher.postRoot(click.channel, anchorMessage(customer, `scorecard ${id}`, click.user));
+  });
+}

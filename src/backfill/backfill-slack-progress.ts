@@ -1,0 +1,121 @@
+import type { Logger } from '../shared/logger.js';
+import type { ThreadPublisher } from '../slack/thread-publisher.js';
+import { progressMessage, resultMessage } from './backfill-blocks.js';
+import type { BackfillProgress, BackfillResult } from './job.js';
+import type { BackfillRequest, BackfillStore } from './store.js';
+
+// The worker's side of the thread: one progress message per request, edited in place at most once a second
+// (the newest progress wins; older ones are dropped), then the result with before → after. The progress message's
+// ts is kept in the audit log ('progress_posted'), so a worker that resumes another's job edits the same message.
+
+export interface BackfillSlackReporter {
+  onProgress(requestId: string, p: BackfillProgress): void;
+  onFinished(requestId: string, r: BackfillResult): void;
+  /** Resolves when every queued Slack call has been made (tests, shutdown). */
+  idle(): Promise<void>;
+}
+
+interface RunState {
+  chain: Promise<void>;
+  req: BackfillRequest | null;
+  ts: string | null;
+  latest: BackfillProgress | null;
+  lastEditAt: number;
+}
+
+export function backfillSlackReporter(deps: {
+  store: BackfillStore;
+  publisher: ThreadPublisher;
+  logger: Logger;
+  minIntervalMs?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}): BackfillSlackReporter {
+  const minInterval = deps.minIntervalMs ?? 1000;
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const runs = new Map<string, RunState>();
+
+  function stateOf(id: string): RunState {
+    let s = runs.get(id);
+    if (!s) {
+      s = { chain: Promise.resolve(), req: null, ts: null, latest: null, lastEditAt: -Infinity };
+      runs.set(id, s);
+    }
+    return s;
+  }
+
+  function enqueue(id: string, what: string, fn: (s: RunState) => Promise<void>): void {
+    const s = stateOf(id);
+    s.chain = s.chain.then(() => fn(s)).catch((err: unknown) => deps.logger.warn({ err, requestId: id, what }, 'backfill Slack update failed'));
+  }
+
+  /** The request and its progress message: found in the audit log, or posted now. */
+  async function ensureMessage(id: string, s: RunState): Promise<BackfillRequest | null> {
+    s.req ??= await deps.store.get(id);
+    const req = s.req;
+    if (!req || !req.threadTs) return req;
+    if (s.ts === null) {
+      const posted = (await deps.store.audit(id)).filter((e) => e.action === 'progress_posted').pop();
+      const ts = (posted?.detail as { ts?: unknown } | null)?.ts;
+      if (typeof ts === 'string' && ts !== '') s.ts = ts;
+    }
+    if (s.ts === null) {
+      s.ts = await deps.publisher.postInThread(req.channel, req.threadTs, progressMessage(req, { phase: 'running', progress: s.latest ?? emptyProgress() }));
+      s.lastEditAt = now();
+      await deps.store.appendAudit({ requestId: id, actor: 'bot', action: 'progress_posted', channel: req.channel, planHash: req.planHash, detail: { ts: s.ts } });
+    }
+    return req;
+  }
+
+  return {
+    onProgress(id, p) {
+      const s = stateOf(id);
+      const scheduled = s.latest !== null;
+      s.latest = p;
+      if (scheduled) return; // an edit is already queued; it will show this newer progress
+      enqueue(id, 'progress', async (st) => {
+        const wait = st.lastEditAt + minInterval - now();
+        if (wait > 0) await sleep(wait);
+        const progress = st.latest;
+        st.latest = null;
+        if (!progress) return;
+        const req = await ensureMessage(id, st);
+        if (!req || !st.ts) return;
+        // Cancelled meanwhile: say it is stopping, and offer no Cancel button any more.
+        const status = await deps.store.status(id);
+        const fresh = status === 'cancelled' ? await deps.store.get(id) : null;
+        const msg =
+          status === 'cancelled'
+            ? progressMessage(req, { phase: 'cancelling', by: fresh?.cancelledBy ?? '?', progress })
+            : progressMessage(req, { phase: 'running', progress });
+        await deps.publisher.updateRoot(req.channel, st.ts, msg);
+        st.lastEditAt = now();
+      });
+    },
+    onFinished(id, r) {
+      enqueue(id, 'result', async (st) => {
+        st.latest = null;
+        if (r.status === 'not_started') return; // cancelled or decided before it ran: the thread already says so
+        const req = await ensureMessage(id, st);
+        if (!req) return;
+        const final = await deps.store.get(id);
+        const cancelledBy = final?.cancelledBy ?? null;
+        if (st.ts) await deps.publisher.updateRoot(req.channel, st.ts, progressMessage(req, { phase: 'ended', result: r, cancelledBy }));
+        if (req.threadTs) await deps.publisher.postInThread(req.channel, req.threadTs, resultMessage(req, r, cancelledBy));
+        runs.delete(id);
+      });
+    },
+    async idle() {
+      for (;;) {
+        const chains = [...runs.values()].map((s) => s.chain);
+        await Promise.all(chains);
+        if ([...runs.values()].every((s, i) => s.chain === chains[i])) return;
+      }
+    },
+  };
+}
+
+function emptyProgress(): BackfillProgress {
+  return { chunksDone: 0, chunks: 0, historicRows: 0, clickhouseRows: 0, rowsPerSecond: 0, etaSeconds: null };
+}

@@ -1,0 +1,435 @@
+import { Queue } from 'bullmq';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKFILL_QUEUE } from '../../src/backfill/processor.js';
+import type { Config } from '../../src/config/schema.js';
+import { createServeContext, type ServeContext } from '../../src/main.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { createDemoDatabase, REDIS_URL, type DemoDatabase } from '../support/demo-database.js';
+import { startSlackEmulator, type SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
+import { blockActionPayload, interactionBody, postSigned, slashCommandBody } from '../support/slack-requests.js';
+
+// The Slack side of the approval-gated backfill, end to end: signed slash commands and button clicks into the real
+// Bolt app, real PostgreSQL (demo data + ops database), Redis/BullMQ and ClickHouse; Slack's Web API emulated.
+// Every rule is exercised by clicking, and every "changed nothing" is checked in the ops database and the queue.
+// Expected numbers come from the demo data's ground truth.
+
+const SECRET = 'test-signing-secret';
+const CHANNEL = 'C0INCIDENT';
+const [ALICE, BOB, CAROL, GRACE] = ['U0ALICE', 'U0BOB', 'U0CAROL', 'U0GRACE'];
+const GROUP = 'S0APPROVERS';
+const CHUNK = 100;
+
+let demo: DemoDatabase;
+let slack: SlackEmulator;
+let ctx: ServeContext;
+let url: string;
+let config: Config;
+let ops: pg.Pool;
+let admin: pg.Pool;
+let queue: Queue;
+
+beforeAll(async () => {
+  demo = await createDemoDatabase({ scale: 0.002, seed: 7, customers: ['rentokil', 'spirit'], from: '2025-12-01', to: '2026-02-01' });
+  slack = await startSlackEmulator();
+  slack.setUsergroup(GROUP, [GRACE]);
+  config = demo.config({
+    slack: {
+      mode: 'http',
+      botToken: 'xoxb-test-token',
+      signingSecret: SECRET,
+      port: 0,
+      apiUrl: slack.apiUrl,
+      allowedChannels: [CHANNEL],
+      // Alice is an approver too: the two-person rule must still refuse her own request.
+      approvers: { users: [ALICE, BOB], userGroups: [GROUP] },
+    },
+    backfill: { chunkSize: CHUNK, maxRowsPerSecond: 4000 },
+  });
+  ctx = await createServeContext(config, { listen: true, logger: createLogger({ level: 'silent' }), lockDurationMs: 10_000, stalledIntervalMs: 5_000 });
+  url = `http://127.0.0.1:${await ctx.start()}/slack/events`;
+  ops = new pg.Pool({ connectionString: config.ops!.url, max: 3 });
+  admin = new pg.Pool({ connectionString: demo.adminUrl, max: 3 });
+  queue = new Queue(BACKFILL_QUEUE, { connection: { url: REDIS_URL }, prefix: config.redis!.prefix });
+}, 180_000);
+
+afterAll(async () => {
+  await queue?.close();
+  await ctx?.close();
+  await ops?.end();
+  await admin?.end();
+  await slack?.close();
+  await demo?.drop();
+});
+
+// ---- helpers ---------------------------------------------------------------------------------------------------
+
+let clicks = 0;
+const fmt = (n: number): string => n.toLocaleString('en-US');
+const textOf = (m: { text?: string; blocks?: unknown[] }): string => JSON.stringify(m.blocks ?? []) + (m.text ?? '');
+
+/** A signed button click; resolves with the response_url id its ephemeral answer arrives on. */
+async function click(actionId: string, value: string, o: { user: string; messageTs: string; threadTs?: string; ephemeral?: boolean; channel?: string }): Promise<string> {
+  const id = `click-${++clicks}`;
+  const payload = blockActionPayload({ actionId, value, user: o.user, channel: o.channel ?? CHANNEL, messageTs: o.messageTs, responseUrl: slack.responseUrl(id) });
+  if (o.threadTs) (payload.message as Record<string, unknown>).thread_ts = o.threadTs;
+  if (o.ephemeral) (payload.container as Record<string, unknown>).is_ephemeral = true;
+  const res = await postSigned(url, SECRET, interactionBody(payload));
+  expect(res.status).toBe(200);
+  return id;
+}
+
+/** The ephemeral answers to one click (the last one is the verdict). */
+async function answer(id: string, pattern: RegExp): Promise<string> {
+  const r = await slack.waitFor(() => slack.responses.find((x) => x.id === id && pattern.test(textOf(x.body as never))), 60_000);
+  expect(r.body.response_type).toBe('ephemeral');
+  expect(r.body.replace_original).toBe(false);
+  return textOf(r.body as never);
+}
+
+function buttonsOf(m: { blocks?: unknown[] }): Array<{ action_id: string; value: string }> {
+  return ((m.blocks ?? []) as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).flatMap((b) => (b.type === 'actions' ? (b.elements ?? []) : []));
+}
+
+const isPlan = (m: StoredMessage): boolean => (m.text ?? '').startsWith('Backfill plan for');
+
+/** Waits for the plan message that follows a request click; returns it with its request ID and plan hash. */
+async function newPlan(threadTs: string, seen: number): Promise<{ msg: StoredMessage; requestId: string; hash: string }> {
+  const msg = await slack.waitFor(() => slack.threadReplies(CHANNEL, threadTs).filter(isPlan)[seen], 120_000);
+  const approve = buttonsOf(msg).find((b) => b.action_id === 'backfill_approve');
+  expect(approve, 'a pending plan carries an Approve button').toBeTruthy();
+  const [requestId, hash] = approve!.value.split(' ');
+  return { msg, requestId: requestId!, hash: hash! };
+}
+
+const plansIn = (threadTs: string): number => slack.threadReplies(CHANNEL, threadTs).filter(isPlan).length;
+/** A message as it is now (after edits), wherever it is. */
+function current(ts: string): StoredMessage {
+  for (const root of slack.messages(CHANNEL)) {
+    if (root.ts === ts) return root;
+    const hit = slack.threadReplies(CHANNEL, root.ts).find((m) => m.ts === ts);
+    if (hit) return hit;
+  }
+  throw new Error(`no message ${ts}`);
+}
+
+async function status(requestId: string): Promise<string | null> {
+  const { rows } = await ops.query<{ status: string }>('SELECT status FROM scorecard_bot.backfill_requests WHERE id = $1', [requestId]);
+  return rows[0]?.status ?? null;
+}
+
+async function requestCount(): Promise<number> {
+  const { rows } = await ops.query<{ n: number }>('SELECT count(*)::int AS n FROM scorecard_bot.backfill_requests');
+  return rows[0]!.n;
+}
+
+async function auditActions(requestId: string): Promise<string[]> {
+  const { rows } = await ops.query<{ action: string }>('SELECT action FROM scorecard_bot.backfill_audit WHERE request_id = $1 ORDER BY id', [requestId]);
+  return rows.map((r) => r.action);
+}
+
+async function jobCount(): Promise<number> {
+  return Object.values(await queue.getJobCounts()).reduce((a, b) => a + b, 0);
+}
+
+async function until<T>(fn: () => Promise<T | null | undefined | false>, ms = 120_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** /scorecard-gap by alice, to the end; returns the root ts and the thread. */
+async function gapRun(text: string): Promise<{ rootTs: string; replies: StoredMessage[] }> {
+  const before = new Set(slack.messages(CHANNEL).map((m) => m.ts));
+  const res = await postSigned(url, SECRET, slashCommandBody({ command: '/scorecard-gap', text, response_url: slack.responseUrl(), user_id: ALICE, channel_id: CHANNEL }));
+  expect(res.status).toBe(200);
+  const root = await slack.waitFor(() => slack.messages(CHANNEL).find((m) => !before.has(m.ts) && /Investigating/.test(m.text ?? '')), 60_000);
+  await until(async () => (await ops.query(`SELECT 1 FROM scorecard_bot.gap_runs WHERE root_ts = $1 AND status = 'done'`, [root.ts])).rowCount);
+  return { rootTs: root.ts, replies: slack.threadReplies(CHANNEL, root.ts) };
+}
+
+function requestButton(replies: StoredMessage[]): { value: string; ts: string } {
+  const msg = replies.find((m) => buttonsOf(m).some((b) => b.action_id === 'backfill_request'));
+  if (!msg) throw new Error('no Request backfill button in the thread');
+  return { value: buttonsOf(msg).find((b) => b.action_id === 'backfill_request')!.value, ts: msg.ts };
+}
+
+/** The headline's "*Submitted*\n1,165 of 3,637 missing (32.0%)" as [missing, total]. */
+function headline(replies: StoredMessage[], label: string): [number, number] {
+  const fields = replies.flatMap((m) => ((m.blocks ?? []) as Array<{ fields?: { text: string }[] }>).flatMap((b) => (b.fields ?? []).map((f) => f.text)));
+  const m = /^\*[^*]+\*\n([\d,]+) of ([\d,]+) missing/.exec(fields.find((f) => f.startsWith(`*${label}*\n`)) ?? '');
+  if (!m) throw new Error(`no ${label} headline field`);
+  return [Number(m[1]!.replaceAll(',', '')), Number(m[2]!.replaceAll(',', ''))];
+}
+
+async function historicRows(customer: string, from: string, to: string): Promise<number> {
+  const { rows } = await admin.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM historic.scorecard_scores WHERE customer_id = $1 AND scorecard_created_at >= $2 AND scorecard_created_at < $3`,
+    [customer, from, to],
+  );
+  return rows[0]!.n;
+}
+
+const truthJan = (customer: 'rentokil' | 'spirit') => {
+  const t = demo.truth.perCustomer[customer]!;
+  const ch = (pop: string) => t.clickhouseMissing.filter((d) => d.date.startsWith('2026-01') && d.population === pop).reduce((a, d) => a + d.missing, 0);
+  return {
+    submitted: t.monthly.submitted['2026-01']!,
+    unsubmitted: t.monthly.unsubmitted['2026-01']!,
+    chSubmitted: ch('submitted'),
+    chUnsubmitted: ch('unsubmitted'),
+  };
+};
+
+// ---- tests -----------------------------------------------------------------------------------------------------
+
+describe('bad input changes nothing', () => {
+  it('an unknown request, an old button, an unknown customer, a scope over 13 months, a channel not allowed: each gets a clear ephemeral line', async () => {
+    const before = { requests: await requestCount(), posts: slack.callsTo('chat.postMessage').length, jobs: await jobCount() };
+    const insertRun = (runId: string, customer: string, from: string, to: string) =>
+      ops.query(
+        `INSERT INTO scorecard_bot.gap_runs (run_id, customer, period_label, period_from, period_to, requested_by, channel, root_ts, status)
+         VALUES ($1, $2, 'a period', $3, $4, $5, $6, '1.000001', 'done')`,
+        [runId, customer, from, to, ALICE, CHANNEL],
+      );
+    await insertRun('run-acme', 'acme', '2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z');
+    await insertRun('run-long', 'rentokil', '2024-11-01T00:00:00Z', '2026-02-01T00:00:00Z');
+
+    const cases: Array<[string, string, string, RegExp]> = [
+      ['backfill_approve', `bf-doesnotexist ${'0'.repeat(64)}`, BOB, /I have no backfill request bf-doesnotexist; nothing was changed/],
+      ['backfill_cancel', 'bf-doesnotexist', ALICE, /I have no backfill request bf-doesnotexist/],
+      ['backfill_approve', 'garbage', BOB, /does not carry a backfill request/],
+      ['backfill_request', JSON.stringify({ customer: 'rentokil', period: { from: '2026-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z' } }), ALICE, /made before backfills were enabled/],
+      ['backfill_request', JSON.stringify({ runId: 'run-nobody-made' }), ALICE, /no record of the gap report run-nobody-made/],
+      ['backfill_request', JSON.stringify({ runId: 'run-acme' }), ALICE, /I don't know a customer called .*acme/],
+      ['backfill_request', JSON.stringify({ runId: 'run-long' }), ALICE, /at most 13 months/],
+      ['backfill_scorecard', JSON.stringify({ id: demo.truth.checkCases.missingHistoric!.scorecardId, customer: 'acme' }), ALICE, /I don't know a customer called .*acme/],
+      ['backfill_scorecard', JSON.stringify({ id: 'not-a-uuid', customer: 'rentokil' }), ALICE, /scorecard/i],
+    ];
+    for (const [action, value, user, expected] of cases) {
+      const id = await click(action, value, { user, messageTs: '1.000001' });
+      await answer(id, expected);
+    }
+    const outside = await click('backfill_request', JSON.stringify({ runId: 'run-acme' }), { user: ALICE, messageTs: '1.000001', channel: 'C0RANDOM' });
+    await answer(outside, /not enabled in this channel/);
+
+    expect(await requestCount()).toBe(before.requests);
+    expect(slack.callsTo('chat.postMessage').length).toBe(before.posts);
+    expect(await jobCount()).toBe(before.jobs);
+  }, 120_000);
+});
+
+describe('"Backfill this scorecard" from a check', () => {
+  it('posts the plan in a new thread (the check was ephemeral); bob denies; a later Approve changes nothing', async () => {
+    const planted = demo.truth.checkCases.missingHistoric!;
+    expect(planted.customer).toBe('rentokil');
+    const rid = `check-${Date.now()}`;
+    await postSigned(url, SECRET, slashCommandBody({ command: '/scorecard-check', text: planted.scorecardId, response_url: slack.responseUrl(rid), user_id: ALICE, channel_id: CHANNEL }));
+    const reply = await slack.waitFor(() => slack.responses.find((r) => r.id === rid), 60_000);
+    const button = buttonsOf(reply.body as never).find((b) => b.action_id === 'backfill_scorecard');
+    expect(button).toBeTruthy();
+
+    const roots = slack.messages(CHANNEL).length;
+    const id = await click('backfill_scorecard', button!.value, { user: ALICE, messageTs: '1700000999.000001', ephemeral: true });
+    await answer(id, /Planning the backfill of rentokil, scorecard/);
+    const anchor = await slack.waitFor(() => slack.messages(CHANNEL).slice(roots).find((m) => /Backfill requested by <@U0ALICE>/.test(m.text ?? '')), 60_000);
+    const plan = await newPlan(anchor.ts, 0);
+    // One scorecard, missing from historic with all its scores: 1 to write.
+    expect(plan.msg.text).toMatch(/^Backfill plan for rentokil, scorecard [0-9a-f-]+: 1 scorecards, \d+ historic rows; waiting for an approver$/);
+    expect(textOf(plan.msg)).toContain('historic: 1 submitted, 0 unsubmitted');
+
+    const deny = await click('backfill_deny', `${plan.requestId} ${plan.hash}`, { user: BOB, messageTs: plan.msg.ts, threadTs: anchor.ts });
+    await slack.waitFor(() => /Denied by <@U0BOB> at \d\d:\d\d UTC/.test(textOf(current(plan.msg.ts))), 30_000);
+    expect(buttonsOf(current(plan.msg.ts))).toEqual([]);
+    expect(await status(plan.requestId)).toBe('denied');
+    expect(slack.responses.filter((r) => r.id === deny)).toEqual([]); // the record in the thread is the answer
+
+    const late = await click('backfill_approve', `${plan.requestId} ${plan.hash}`, { user: GRACE, messageTs: plan.msg.ts, threadTs: anchor.ts });
+    expect(await answer(late, /already denied/)).toContain('<@U0BOB>');
+    expect(await status(plan.requestId)).toBe('denied');
+    expect(await queue.getJob(plan.requestId)).toBeUndefined();
+    expect(await auditActions(plan.requestId)).toEqual(['requested', 'planned', 'plan_posted', 'denied', 'approve_refused']);
+  }, 180_000);
+});
+
+describe('the full path', () => {
+  it('alice requests from the gap report, the plan shows the truth, the rules hold, bob approves, the gap closes', async () => {
+    const jan = truthJan('rentokil');
+    expect(jan.submitted[1]).toBe(1_165);
+    const report = await gapRun('rentokil jan-2026');
+    const button = requestButton(report.replies);
+    expect(JSON.parse(button.value)).toEqual({ runId: expect.any(String) }); // an ID, not the scope
+
+    const id = await click('backfill_request', button.value, { user: ALICE, messageTs: button.ts, threadTs: report.rootTs });
+    await answer(id, /Planning the backfill of rentokil, Jan 2026/);
+    const plan = await newPlan(report.rootTs, 0);
+    const planText = textOf(plan.msg);
+    expect(planText).toContain(`historic: ${fmt(jan.submitted[1])} submitted, ${fmt(jan.unsubmitted[1])} unsubmitted`);
+    expect(planText).toContain(`ClickHouse: ${fmt(jan.chSubmitted)} submitted, ${fmt(jan.chUnsubmitted)} unsubmitted`);
+    // Every missing rentokil January scorecard has scores and a conversation (the truth): all are written.
+    expect(planText).toContain(`• ${fmt(jan.submitted[1] + jan.unsubmitted[1])} missing from historic`);
+    expect(planText).toContain(`plan \`${plan.hash.slice(0, 12)}\``);
+    expect(await status(plan.requestId)).toBe('pending');
+
+    // Alice is an approver, but it is her request.
+    const self = await click('backfill_approve', `${plan.requestId} ${plan.hash}`, { user: ALICE, messageTs: plan.msg.ts, threadTs: report.rootTs });
+    await answer(self, /cannot approve your own backfill request/);
+    // Carol is not an approver.
+    const carol = await click('backfill_approve', `${plan.requestId} ${plan.hash}`, { user: CAROL, messageTs: plan.msg.ts, threadTs: report.rootTs });
+    await answer(carol, /Only an approver can approve a backfill/);
+    const carolDeny = await click('backfill_deny', `${plan.requestId} ${plan.hash}`, { user: CAROL, messageTs: plan.msg.ts, threadTs: report.rootTs });
+    await answer(carolDeny, /Only an approver can deny a backfill/);
+    expect(await status(plan.requestId)).toBe('pending');
+    expect(await queue.getJob(plan.requestId)).toBeUndefined();
+
+    const bob = await click('backfill_approve', `${plan.requestId} ${plan.hash}`, { user: BOB, messageTs: plan.msg.ts, threadTs: report.rootTs });
+    await slack.waitFor(() => /Approved by <@U0BOB> at \d\d:\d\d UTC on \d{4}-\d\d-\d\d/.test(textOf(current(plan.msg.ts))), 30_000);
+    expect(buttonsOf(current(plan.msg.ts))).toEqual([]);
+    // Bob clicks again: settled once.
+    const again = await click('backfill_approve', `${plan.requestId} ${plan.hash}`, { user: BOB, messageTs: plan.msg.ts, threadTs: report.rootTs });
+    await answer(again, /already (approved|running|done)/);
+
+    const result = await slack.waitFor(() => slack.threadReplies(CHANNEL, report.rootTs).find((m) => /^Backfill (done|done with remainder|failed)/.test(m.text ?? '')), 180_000);
+    expect(result.text).toContain(`rentokil, Jan 2026, submitted: ${fmt(jan.submitted[1])} missing → 0; ClickHouse: ${fmt(jan.chSubmitted)} → 0`);
+    expect(result.text).toContain(`rentokil, Jan 2026, unsubmitted: ${fmt(jan.unsubmitted[1])} missing → 0`);
+    expect(result.text).toMatch(/^Backfill done:/);
+    expect(await status(plan.requestId)).toBe('done');
+    expect(slack.responses.filter((r) => r.id === bob)).toEqual([]);
+
+    // One job, and one progress message, edited in place, ending with the totals and no Cancel button.
+    expect(await jobCount()).toBe(1);
+    const progress = slack.threadReplies(CHANNEL, report.rootTs).filter((m) => /^Backfill rentokil, Jan 2026: /.test(m.text ?? ''));
+    expect(progress).toHaveLength(1);
+    await slack.waitFor(() => /^Backfill rentokil, Jan 2026: Done: chunk (\d+) of \1 /.test(current(progress[0]!.ts).text ?? ''), 30_000);
+    expect(buttonsOf(current(progress[0]!.ts))).toEqual([]);
+
+    const audit = await auditActions(plan.requestId);
+    expect(audit.slice(0, 3)).toEqual(['requested', 'planned', 'plan_posted']);
+    expect(audit.filter((a) => a === 'approved')).toHaveLength(1);
+    expect(audit.filter((a) => a === 'approve_refused')).toHaveLength(3);
+    expect(audit.filter((a) => a === 'deny_refused')).toHaveLength(1);
+    expect(audit).toContain('progress_posted');
+    expect(audit).toContain('started');
+    expect(audit.at(-1)).toBe('done');
+
+    // A fresh gap run finds nothing missing.
+    const fresh = await gapRun('rentokil jan-2026');
+    expect(fresh.rootTs).not.toBe(report.rootTs);
+    expect(headline(fresh.replies, 'Submitted')).toEqual([0, jan.submitted[0]]);
+    expect(headline(fresh.replies, 'Unsubmitted')).toEqual([0, jan.unsubmitted[0]]);
+  }, 400_000);
+});
+
+describe('spirit: stale plan, expiry, cancel mid-run, a user-group approver, concurrent approvals', () => {
+  let rootTs: string;
+  let button: { value: string; ts: string };
+  const JAN = ['2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z'] as const;
+
+  async function request(): Promise<{ msg: StoredMessage; requestId: string; hash: string }> {
+    const seen = plansIn(rootTs);
+    await click('backfill_request', button.value, { user: ALICE, messageTs: button.ts, threadTs: rootTs });
+    return newPlan(rootTs, seen);
+  }
+
+  beforeAll(async () => {
+    const report = await gapRun('spirit jan-2026');
+    rootTs = report.rootTs;
+    button = requestButton(report.replies);
+  }, 300_000);
+
+  it('a button from another plan, then a click after expiry: ephemeral reasons, nothing changes', async () => {
+    const plan = await request();
+    const jobs = await jobCount();
+    const stale = await click('backfill_approve', `${plan.requestId} ${'f'.repeat(64)}`, { user: BOB, messageTs: plan.msg.ts, threadTs: rootTs });
+    await answer(stale, /belongs to an older plan \(ffffffffffff\); the current plan is/);
+    expect(await status(plan.requestId)).toBe('pending');
+
+    // The clock: the request's expiry moves into the past (as 24 hours would).
+    await ops.query(`UPDATE scorecard_bot.backfill_requests SET expires_at = now() - interval '1 second' WHERE id = $1`, [plan.requestId]);
+    const late = await click('backfill_approve', `${plan.requestId} ${plan.hash}`, { user: BOB, messageTs: plan.msg.ts, threadTs: rootTs });
+    await answer(late, /expired before anyone decided; request it again/);
+    expect(await status(plan.requestId)).toBe('expired');
+    await slack.waitFor(() => /Expired at/.test(textOf(current(plan.msg.ts))), 30_000);
+    expect(buttonsOf(current(plan.msg.ts))).toEqual([]);
+    const cancel = await click('backfill_cancel', plan.requestId, { user: ALICE, messageTs: plan.msg.ts, threadTs: rootTs });
+    await answer(cancel, /already expired; nothing to cancel/);
+    expect(await jobCount()).toBe(jobs);
+    expect(await queue.getJob(plan.requestId)).toBeUndefined();
+  }, 180_000);
+
+  it('cancel mid-run: carol may not, alice (the requester) may; the job stops after its current chunk', async () => {
+    const jan = truthJan('spirit');
+    const toWrite = jan.submitted[1] + jan.unsubmitted[1];
+    expect(toWrite).toBeGreaterThan(CHUNK * 5); // several chunks
+    const rowsBefore = await historicRows('spirit', ...JAN);
+    const plan = await request();
+    await click('backfill_approve', `${plan.requestId} ${plan.hash}`, { user: BOB, messageTs: plan.msg.ts, threadTs: rootTs });
+    const progress = await slack.waitFor(
+      () => slack.threadReplies(CHANNEL, rootTs).find((m) => m.ts > plan.msg.ts && (m.text ?? '').startsWith('Backfill spirit, Jan 2026: ')),
+      60_000,
+    );
+    await slack.waitFor(() => /Running: chunk [1-9]\d* of /.test(current(progress.ts).text ?? ''), 120_000);
+    const cancelButton = buttonsOf(current(progress.ts)).find((b) => b.action_id === 'backfill_cancel_run');
+    expect(cancelButton?.value).toBe(plan.requestId);
+
+    const carol = await click('backfill_cancel_run', plan.requestId, { user: CAROL, messageTs: progress.ts, threadTs: rootTs });
+    await answer(carol, /Only the requester or an approver can cancel/);
+    expect(await status(plan.requestId)).toBe('running');
+
+    await click('backfill_cancel_run', plan.requestId, { user: ALICE, messageTs: progress.ts, threadTs: rootTs });
+    await until(async () => (await status(plan.requestId)) === 'cancelled');
+    const stopped = await slack.waitFor(() => slack.threadReplies(CHANNEL, rootTs).find((m) => m.ts > progress.ts && /^Backfill cancelled/.test(m.text ?? '')), 120_000);
+    const { rows } = await ops.query<{ n: number; rows: number }>(
+      'SELECT count(*)::int AS n, coalesce(sum(historic_rows), 0)::int AS rows FROM scorecard_bot.backfill_checkpoints WHERE request_id = $1',
+      [plan.requestId],
+    );
+    const chunks = Math.ceil((toWrite + jan.chSubmitted + jan.chUnsubmitted) / CHUNK);
+    expect(rows[0]!.n).toBeGreaterThan(0);
+    expect(rows[0]!.n).toBeLessThan(chunks);
+    expect(textOf(stopped)).toContain(`cancelled by <@U0ALICE>) after ${rows[0]!.n} of ${chunks} chunks`);
+    // Exactly the committed chunks' rows were written, nothing after the stop.
+    expect(await historicRows('spirit', ...JAN)).toBe(rowsBefore + rows[0]!.rows);
+    await slack.waitFor(() => /Stopped \(cancelled by <@U0ALICE>\)/.test(current(progress.ts).text ?? ''), 30_000);
+    expect(buttonsOf(current(progress.ts))).toEqual([]);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await historicRows('spirit', ...JAN)).toBe(rowsBefore + rows[0]!.rows);
+  }, 300_000);
+
+  it('a member of an approver user group may approve; the remainder is written and the result shows before → after', async () => {
+    const jan = truthJan('spirit');
+    const plan = await request();
+    await click('backfill_approve', `${plan.requestId} ${plan.hash}`, { user: GRACE, messageTs: plan.msg.ts, threadTs: rootTs });
+    await slack.waitFor(() => /Approved by <@U0GRACE>/.test(textOf(current(plan.msg.ts))), 30_000);
+    const result = await slack.waitFor(() => slack.threadReplies(CHANNEL, rootTs).find((m) => m.ts > plan.msg.ts && /^Backfill done/.test(m.text ?? '')), 240_000);
+    // Before: what the cancelled run left; after: nothing, in both populations and in ClickHouse.
+    expect(result.text).toMatch(/spirit, Jan 2026, submitted: [\d,]+ missing → 0; ClickHouse: [\d,]+ → 0/);
+    expect(result.text).toMatch(/spirit, Jan 2026, unsubmitted: [\d,]+ missing → 0; ClickHouse: [\d,]+ → 0/);
+    const usergroupCalls = slack.callsTo('usergroups.users.list');
+    expect(usergroupCalls.length).toBeGreaterThan(0);
+    expect(usergroupCalls.every((c) => c.args.usergroup === GROUP)).toBe(true);
+    expect(jan.submitted[1]).toBeGreaterThan(0);
+  }, 300_000);
+
+  it('a double click and two approvers at once give exactly one approval and one job', async () => {
+    const plan = await request();
+    const value = `${plan.requestId} ${plan.hash}`;
+    const ids = await Promise.all([
+      click('backfill_approve', value, { user: BOB, messageTs: plan.msg.ts, threadTs: rootTs }),
+      click('backfill_approve', value, { user: BOB, messageTs: plan.msg.ts, threadTs: rootTs }),
+      click('backfill_approve', value, { user: GRACE, messageTs: plan.msg.ts, threadTs: rootTs }),
+    ]);
+    // Two of the three are told it was already approved; the winner's answer is the record in the thread.
+    await until(async () => slack.responses.filter((r) => ids.includes(r.id) && /already (approved|running|done)/.test(textOf(r.body as never))).length === 2 || null, 60_000);
+    await until(async () => ['done', 'done_with_remainder'].includes((await status(plan.requestId)) ?? ''));
+    expect((await auditActions(plan.requestId)).filter((a) => a === 'approved')).toHaveLength(1);
+    expect(await queue.getJob(plan.requestId)).toBeTruthy();
+    const all = await queue.getJobs(['completed', 'failed', 'active', 'waiting', 'delayed']);
+    expect(all.filter((j) => j.id === plan.requestId)).toHaveLength(1);
+    const starts = (await auditActions(plan.requestId)).filter((a) => a === 'started');
+    expect(starts).toHaveLength(1);
+  }, 180_000);
+});
