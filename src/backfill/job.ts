@@ -177,12 +177,14 @@ export async function runBackfillJob(deps: BackfillJobDeps, requestId: string, o
     }
     if (chunksDone === done.length) progress(snapshot(chunksDone), true); // nothing was left: say so once
 
+    // The write rate and elapsed time are the job's writing; the verification scan comes after.
+    const written = summary(chunksDone);
     const verified = await verify(deps, started);
     const remainder = await store.leftAloneItems(requestId);
     const left = verified.after.historic.submitted + verified.after.historic.unsubmitted + (verified.after.clickhouse ? verified.after.clickhouse.submitted + verified.after.clickhouse.unsubmitted : 0);
     const result: BackfillResult = {
       status: left === 0 ? 'done' : 'done_with_remainder',
-      ...summary(chunksDone),
+      ...written,
       ...verified,
       ...(left === 0 ? {} : { remainder }),
     };
