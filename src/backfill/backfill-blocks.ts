@@ -236,6 +236,6 @@ export function resultMessage(req: Pick<BackfillRequest, 'id' | 'scope'>, r: Bac
     blocks.push(contextLine(`Still missing, left alone by the plan: ${list}`));
   }
   blocks.push(contextLine(`request \`${req.id}\``));
-  const text = lines.length > 0 ? lines.join('; ') : title.replace(/[*]|:[a-z_]+: /g, '');
+  const text = lines.length > 0 ? lines.join('; ') : (r.error ?? title.replace(/[*]|:[a-z_]+: /g, ''));
   return { text: truncate(`Backfill ${r.status.replaceAll('_', ' ')}: ${text}`, 3000), blocks };
 }

@@ -101,6 +101,8 @@ export function backfillSlackReporter(deps: {
         if (!req) return;
         const final = await deps.store.get(id);
         const cancelledBy = final?.cancelledBy ?? null;
+        const wait = st.lastEditAt + minInterval - now();
+        if (wait > 0) await sleep(wait); // the last edit keeps the pace too
         if (st.ts) await deps.publisher.updateRoot(req.channel, st.ts, progressMessage(req, { phase: 'ended', result: r, cancelledBy }));
         if (req.threadTs) await deps.publisher.postInThread(req.channel, req.threadTs, resultMessage(req, r, cancelledBy));
         runs.delete(id);

@@ -306,6 +306,10 @@ describe('the full path', () => {
     expect(progress).toHaveLength(1);
     await slack.waitFor(() => /^Backfill rentokil, Jan 2026: Done: chunk (\d+) of \1 /.test(current(progress[0]!.ts).text ?? ''), 30_000);
     expect(buttonsOf(current(progress[0]!.ts))).toEqual([]);
+    const edits = slack.callsTo('chat.update').filter((c) => c.args.ts === progress[0]!.ts).map((c) => c.at);
+    expect(edits.length).toBeGreaterThanOrEqual(2);
+    // At most once a second (measured where Slack receives them, so a little network jitter is allowed).
+    for (let i = 1; i < edits.length; i++) expect(edits[i]! - edits[i - 1]!).toBeGreaterThanOrEqual(900);
 
     const audit = await auditActions(plan.requestId);
     expect(audit.slice(0, 3)).toEqual(['requested', 'planned', 'plan_posted']);

@@ -158,6 +158,19 @@ describe('progress and result', () => {
     expect(blockKitViolations(msg)).toEqual([]);
     const stopped = resultMessage(request(), { ...result, status: 'cancelled', chunksDone: 4, before: undefined, after: undefined }, 'U0ALICE');
     expect(allText(stopped)).toContain('cancelled by <@U0ALICE>) after 4 of 13 chunks');
+    const failed = resultMessage(request(), {
+      ...result,
+      status: 'failed',
+      chunksDone: 6,
+      before: undefined,
+      after: undefined,
+      failedChunk: 6,
+      error: 'chunk 7 of 13 (scorecards 601–700 of the plan) failed after 3 attempt(s): connection refused (ECONNREFUSED)',
+    });
+    expect(allText(failed)).toContain('*Backfill failed*\\n> chunk 7 of 13 (scorecards 601–700 of the plan) failed after 3 attempt(s)');
+    expect(allText(failed)).toContain('A new request plans and writes the remainder');
+    expect(failed.text).toBe('Backfill failed: chunk 7 of 13 (scorecards 601–700 of the plan) failed after 3 attempt(s): connection refused (ECONNREFUSED)');
+    expect(blockKitViolations(failed)).toEqual([]);
     const noCh = resultLines(request(), { ...result, before: { ...result.before, clickhouse: null }, after: { ...result.after, clickhouse: null } });
     expect(noCh[0]).toBe('rentokil, Jan 2026, submitted: 1,165 missing → 0');
   });
