@@ -17,8 +17,6 @@ import { gapReportSchema, type GapReport } from './report.js';
 import { windowCountsSchema, type WindowCounts } from './window-counts.js';
 import { publishAllSummary, publishReport } from './publish-report.js';
 
-export { toJobError } from '../jobs/job-error.js';
-
 /** What main.ts hands the workers. */
 export interface GapJobDeps {
   sources: CustomerSources;
