@@ -1,5 +1,5 @@
 import type { ActionsBlock, Button, KnownBlock, RawTextElement, TableBlock } from '@slack/types';
-import { formatDuration, formatInt, truncate } from '../render/format.js';
+import { formatDuration, formatInt, plural, truncate } from '../render/format.js';
 import type { SlackMessage } from '../slack/blocks/limits.js';
 import { contextLine, escapeMrkdwn, mention, mrkdwnSection } from '../slack/blocks/mrkdwn.js';
 import type { BackfillProgress, BackfillResult, PopulationCounts } from './job.js';
@@ -139,7 +139,7 @@ export function planMessage(req: BackfillRequest, opts: { at?: Date } = {}): Sla
   }
   const state = record === null ? 'waiting for an approver' : record.replace(/^:[a-z_]+: /, '');
   return {
-    text: truncate(`Backfill plan for ${subject(req)}: ${n(plan.toWrite.scorecards)} scorecards, ${n(plan.toWrite.historicRows)} historic rows; ${state}`, 3000),
+    text: truncate(`Backfill plan for ${subject(req)}: ${plural(plan.toWrite.scorecards, 'scorecard')}, ${n(plan.toWrite.historicRows)} historic rows; ${state}`, 3000),
     blocks,
   };
 }

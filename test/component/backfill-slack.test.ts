@@ -45,6 +45,11 @@ beforeAll(async () => {
       approvers: { users: [ALICE, BOB], userGroups: [GROUP] },
     },
     backfill: { chunkSize: CHUNK, maxRowsPerSecond: 4000 },
+    // The demo's customers with their writer, and one more configured without a writer connection.
+    customers: [
+      ...demo.truth.customers.map((name) => ({ name, profile: demo.truth.profileId, cluster: 'us-east-1-prod', postgres: { url: demo.readOnlyUrl }, writer: { url: demo.adminUrl } })),
+      { name: 'nclh', profile: demo.truth.profileId, cluster: 'us-east-1-prod', postgres: { url: demo.readOnlyUrl } },
+    ],
   });
   ctx = await createServeContext(config, { listen: true, logger: createLogger({ level: 'silent' }), lockDurationMs: 10_000, stalledIntervalMs: 5_000 });
   url = `http://127.0.0.1:${await ctx.start()}/slack/events`;
@@ -111,6 +116,16 @@ function current(ts: string): StoredMessage {
     if (hit) return hit;
   }
   throw new Error(`no message ${ts}`);
+}
+
+/** A message in the channel to thread under (as a gap report's root would be). */
+async function postAnchor(): Promise<string> {
+  const res = await fetch(`${slack.apiUrl}chat.postMessage`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer xoxb-test-token' },
+    body: JSON.stringify({ channel: CHANNEL, text: 'a report root' }),
+  });
+  return String(((await res.json()) as { ts: string }).ts);
 }
 
 async function status(requestId: string): Promise<string | null> {
@@ -223,6 +238,26 @@ describe('bad input changes nothing', () => {
   }, 120_000);
 });
 
+describe('a customer without a writer connection', () => {
+  it('gets a plan that says so, and Approve is refused with that reason', async () => {
+    const anchor = await postAnchor();
+    await ops.query(
+      `INSERT INTO scorecard_bot.gap_runs (run_id, customer, period_label, period_from, period_to, requested_by, channel, root_ts, status)
+       VALUES ('run-nclh', 'nclh', 'Jan 2026', '2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z', $1, $2, $3, 'done')`,
+      [ALICE, CHANNEL, anchor],
+    );
+    const id = await click('backfill_request', JSON.stringify({ runId: 'run-nclh' }), { user: ALICE, messageTs: anchor, threadTs: anchor });
+    await answer(id, /Planning the backfill of nclh, Jan 2026/);
+    const plan = await newPlan(anchor, 0);
+    expect(textOf(plan.msg)).toContain('nclh has no writer connection configured, so this plan cannot be approved.');
+    const jobs = await jobCount();
+    const bob = await click('backfill_approve', `${plan.requestId} ${plan.hash}`, { user: BOB, messageTs: plan.msg.ts, threadTs: anchor });
+    await answer(bob, /nclh has no writer connection configured, so this backfill cannot be approved/);
+    expect(await status(plan.requestId)).toBe('pending');
+    expect(await jobCount()).toBe(jobs);
+  }, 120_000);
+});
+
 describe('"Backfill this scorecard" from a check', () => {
   it('posts the plan in a new thread (the check was ephemeral); bob denies; a later Approve changes nothing', async () => {
     const planted = demo.truth.checkCases.missingHistoric!;
@@ -239,7 +274,7 @@ describe('"Backfill this scorecard" from a check', () => {
     const anchor = await slack.waitFor(() => slack.messages(CHANNEL).slice(roots).find((m) => /Backfill requested by <@U0ALICE>/.test(m.text ?? '')), 60_000);
     const plan = await newPlan(anchor.ts, 0);
     // One scorecard, missing from historic with all its scores: 1 to write.
-    expect(plan.msg.text).toMatch(/^Backfill plan for rentokil, scorecard [0-9a-f-]+: 1 scorecards, \d+ historic rows; waiting for an approver$/);
+    expect(plan.msg.text).toMatch(/^Backfill plan for rentokil, scorecard [0-9a-f-]+: 1 scorecard, \d+ historic rows; waiting for an approver$/);
     expect(textOf(plan.msg)).toContain('historic: 1 submitted, 0 unsubmitted');
 
     const deny = await click('backfill_deny', `${plan.requestId} ${plan.hash}`, { user: BOB, messageTs: plan.msg.ts, threadTs: anchor.ts });
