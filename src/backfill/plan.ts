@@ -83,7 +83,10 @@ export interface PlanOptions {
 }
 
 const PAGE = `
-SELECT k.id, k.created_key, k.submitted, k.excluded, k.chat,
+SELECT k.id, k.created_key, k.submitted, k.excluded,
+       -- A scalar probe, not EXISTS: PostgreSQL would hash the whole app.chats table for an EXISTS over a page.
+       coalesce((SELECT true FROM app.chats c
+                 WHERE c.customer_id = $1 AND c.profile_id = $2 AND c.conversation_id = k.conversation_id LIMIT 1), false) AS chat,
        (SELECT count(*)::int FROM director.scores s
          WHERE s.customer = $1 AND s.profile = $2 AND s.scorecard_id = k.id) AS scores,
        CASE WHEN k.excluded IS NULL THEN
@@ -97,8 +100,7 @@ FROM (
          d.submitted_at IS NOT NULL AS submitted,
          CASE WHEN d.calibrated_scorecard_id IS NOT NULL THEN 'calibration'
               WHEN d.scorecard_type IS NOT NULL AND d.scorecard_type <> 0 THEN 'non_original' END AS excluded,
-         EXISTS (SELECT 1 FROM app.chats c
-                 WHERE c.customer_id = d.customer AND c.profile_id = d.profile AND c.conversation_id = d.conversation_id) AS chat
+         d.conversation_id
   FROM director.scorecards d
   WHERE d.customer = $1 AND d.profile = $2 AND d.created_at >= $3::timestamptz AND d.created_at < $4::timestamptz
     -- $3 is the window's start, or the last page's created_at: the index range starts there, not at midnight
