@@ -9,6 +9,7 @@ import type { BackfillService } from './service.js';
 // hands the stalled job to another worker, and that worker continues after the last committed chunk.
 
 export const BACKFILL_QUEUE = 'scorecard-backfill';
+const JOB_ATTEMPTS = 3;
 
 const payloadSchema = z.object({ requestId: z.string().min(1).max(100) });
 
@@ -25,14 +26,21 @@ export function backfillQueue(settings: BackfillQueueSettings): Queue {
 
 /** Enqueues an approved request; safe to call twice (same jobId). */
 export async function enqueueBackfill(queue: Queue, requestId: string): Promise<void> {
-  await queue.add('run', { requestId }, { jobId: requestId, attempts: 1, removeOnComplete: 1000, removeOnFail: 1000 });
+  // Attempts: an error outside a chunk (the ops database away for a moment) retries the job, which resumes
+  // after its last checkpoint; chunk failures are retried inside the job and end the request as failed.
+  await queue.add('run', { requestId }, { jobId: requestId, attempts: JOB_ATTEMPTS, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: 1000, removeOnFail: 1000 });
 }
 
 export function startBackfillWorker(
   service: BackfillService,
   settings: BackfillQueueSettings,
   logger: Logger,
-  hooks: { onProgress?: (requestId: string, p: BackfillProgress) => void; onFinished?: (requestId: string, r: BackfillResult) => void } = {},
+  hooks: {
+    onProgress?: (requestId: string, p: BackfillProgress) => void;
+    onFinished?: (requestId: string, r: BackfillResult) => void;
+    /** The job failed for good outside its chunks (the request is then marked failed with the reason). */
+    onFailed?: (requestId: string, error: string) => void;
+  } = {},
 ): Worker {
   const worker = new Worker(
     BACKFILL_QUEUE,
@@ -55,5 +63,15 @@ export function startBackfillWorker(
     },
   );
   worker.on('error', (err) => logger.error({ err, queue: BACKFILL_QUEUE }, 'backfill worker error'));
+  worker.on('failed', (job, err) => {
+    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    const parsed = payloadSchema.safeParse(job.data);
+    if (!parsed.success) return;
+    logger.error({ err, requestId: parsed.data.requestId }, 'backfill job failed for good');
+    void service
+      .failUnexpectedly(parsed.data.requestId, err)
+      .then((error) => hooks.onFailed?.(parsed.data.requestId, error))
+      .catch((e: unknown) => logger.error({ err: e }, 'could not mark the backfill failed'));
+  });
   return worker;
 }

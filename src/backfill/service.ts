@@ -118,6 +118,13 @@ export class BackfillService {
     return this.decided(await this.deps.store.cancel(id, actor), id, { action: 'cancel', actor });
   }
 
+  /** The job died outside its chunks on its last attempt: end the request as failed, with a reason people can read. */
+  async failUnexpectedly(id: string, err: unknown): Promise<string> {
+    const error = `the job stopped: ${userFacing(err).message}`;
+    await this.deps.store.fail(id, error, {});
+    return error;
+  }
+
   /** Executes an approved request (or resumes a running one); progress at most once a second. */
   run(id: string, onProgress?: (p: BackfillProgress) => void): Promise<BackfillResult> {
     return runBackfillJob(
