@@ -1,7 +1,7 @@
 import type { App, RespondFn } from '@slack/bolt';
 import type { Config } from '../config/schema.js';
 import type { OpsStore } from '../ops/ops-store.js';
-import { BotError, userFacing } from '../shared/errors.js';
+import { BotError, isPermanent, userFacing } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { authorize, authorizeApproval } from '../slack/authorize.js';
 import { ephemeralNotice } from '../slack/blocks/error-messages.js';
@@ -84,6 +84,8 @@ async function decide(deps: BackfillActionDeps, action: 'approve' | 'deny', clic
     return;
   }
   const { requestId, planHash } = parsed;
+  // The channel and user gate first: outside it, not even whether the request exists is said.
+  authorize(deps.slack, click.channel, click.user);
   const req = await deps.store.get(requestId);
   if (!req) {
     await tell(respond, `I have no backfill request ${requestId}; nothing was changed.`, 'Request a new one from the gap report.');
@@ -133,13 +135,13 @@ async function decide(deps: BackfillActionDeps, action: 'approve' | 'deny', clic
 
 async function cancel(deps: BackfillActionDeps, click: ClickContext & { value: string }, respond: RespondFn, fromRun: boolean): Promise<void> {
   const requestId = parseRequestId(click.value);
+  authorize(deps.slack, click.channel, click.user);
   const req = requestId ? await deps.store.get(requestId) : null;
   if (!req) {
     await tell(respond, `I have no backfill request ${requestId ?? ''}; nothing was changed.`.replace('  ', ' '), 'Request a new one from the gap report.');
     return;
   }
   try {
-    authorize(deps.slack, click.channel, click.user);
     if (req.channel !== click.channel) throw new BotError('NOT_ALLOWED', 'This backfill request belongs to another channel; cancel it there.');
     if (click.user !== req.requester && !(await isApprover(deps, click.user)).yes) {
       throw new BotError('NOT_ALLOWED', 'Only the requester or an approver can cancel a backfill.', { hint: 'Approvers are set in slack.approvers (users or userGroups).' });
@@ -175,7 +177,9 @@ function guarded(deps: BackfillActionDeps, name: string, fn: (click: ClickContex
     try {
       await fn(click, respond);
     } catch (err) {
-      deps.logger.error({ err, user: click.user, channel: click.channel, action: name }, 'backfill action failed');
+      // A refusal (not allowed, bad input) is routine; anything else is a fault worth the error log.
+      if (isPermanent(err)) deps.logger.info({ code: (err as BotError).code, reason: (err as BotError).userMessage, user: click.user, channel: click.channel, action: name }, 'backfill click refused');
+      else deps.logger.error({ err, user: click.user, channel: click.channel, action: name }, 'backfill action failed');
       const { message, hint } = userFacing(err);
       await tell(respond, message, hint).catch(() => undefined);
     }

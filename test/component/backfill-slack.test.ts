@@ -231,6 +231,11 @@ describe('bad input changes nothing', () => {
     }
     const outside = await click('backfill_request', JSON.stringify({ runId: 'run-acme' }), { user: ALICE, messageTs: '1.000001', channel: 'C0RANDOM' });
     await answer(outside, /not enabled in this channel/);
+    // Decisions pass the same gate before anything else (not even whether the request exists is said).
+    for (const [action, value] of [['backfill_approve', `bf-doesnotexist ${'0'.repeat(64)}`], ['backfill_deny', `bf-doesnotexist ${'0'.repeat(64)}`], ['backfill_cancel', 'bf-doesnotexist']]) {
+      const dm = await click(action!, value!, { user: BOB, messageTs: '1.000001', channel: 'D0DIRECT1' });
+      expect(await answer(dm, /direct messages/)).not.toContain('bf-doesnotexist');
+    }
 
     expect(await requestCount()).toBe(before.requests);
     expect(slack.callsTo('chat.postMessage').length).toBe(before.posts);
