@@ -44,6 +44,13 @@ export const gapSettingsSchema = z
     statementTimeoutMs: z.number().int().positive().default(60_000),
     concurrency: z.number().int().min(1).max(64).default(4),
     historyMonths: z.number().int().min(1).max(13).default(6),
+    lookbackMonths: z
+      .number()
+      .int()
+      .min(0)
+      .max(60)
+      .default(24)
+      .describe('Months a gap run may scan before its range, one at a time, to find when a loss already there on its first day began; 0 disables'),
     // Tries per window (and per report job), counting the first; with retryBackoffMs they decide how long a
     // database outage a run survives: 5 tries at 5 s wait 5+10+20+40 = 75 s in all.
     windowAttempts: z.number().int().min(1).max(10).default(5),
@@ -110,7 +117,7 @@ export const configSchema = z
       })
       .strict()
       .optional(),
-    gap: gapSettingsSchema.default({ statementTimeoutMs: 60_000, concurrency: 4, historyMonths: 6, windowAttempts: 5, retryBackoffMs: 5_000 }),
+    gap: gapSettingsSchema.default({ statementTimeoutMs: 60_000, concurrency: 4, historyMonths: 6, lookbackMonths: 24, windowAttempts: 5, retryBackoffMs: 5_000 }),
     backfill: backfillSettingsSchema.default({ expiresAfter: '24h', chunkSize: 500, chunkAttempts: 3, clickhouse: true }),
     shutdownTimeoutMs: z
       .number()

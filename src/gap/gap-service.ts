@@ -8,6 +8,8 @@ import type { Logger } from '../shared/logger.js';
 import { ItemFailedError, mapPool } from '../shared/map-pool.js';
 import { analyze, hoursThatMatter, verdictOf } from './analyze/index.js';
 import { buildReport } from './build-report.js';
+import type { EarlierScan } from './analyze/index.js';
+import { lookbackNeeded, runLookback, type LookbackProgress } from './lookback.js';
 import { clickhouseMissingDays as compareClickhouse } from './clickhouse-compare.js';
 import { clickhouseUnavailableReason } from './clickhouse-unavailable.js';
 import { mergeWindows, type MergedCounts } from './merge-windows.js';
@@ -60,7 +62,7 @@ const periodOf = (plan: GapPlan): Period => ({
   grain: plan.period.grain,
 });
 
-async function firstMissing(db: ReadOnlyDb, plan: GapPlan, merged: MergedCounts): Promise<GapSeries['firstMissing']> {
+async function firstMissing(db: ReadOnlyDb, plan: GapPlan, merged: Pick<MergedCounts, 'firstMissingHour'>): Promise<GapSeries['firstMissing']> {
   const one = async (population: Population): Promise<GapSeries['firstMissing'][Population]> => {
     const hour = merged.firstMissingHour[population];
     if (hour === null) return null;
@@ -120,8 +122,39 @@ async function withTemplates(db: ReadOnlyDb, plan: GapPlan, findings: Finding[])
   );
 }
 
+/**
+ * The look-back (./lookback.ts), only when a loss was already there on the first day scanned: the months before,
+ * with the real first missing scorecard of each population it reached back for.
+ */
+async function lookBack(
+  deps: GapDeps,
+  db: ReadOnlyDb,
+  plan: GapPlan,
+  series: GapSeries,
+  onProgress?: (p: LookbackProgress) => void,
+): Promise<{ series: GapSeries; earlier?: EarlierScan; windows: number; queries: number }> {
+  const need = lookbackNeeded(analyze(series));
+  const months = deps.settings.lookbackMonths;
+  if (need.length === 0 || months <= 0) return { series, windows: 0, queries: 0 };
+  const scan = (w: TimeWindow): Promise<WindowCounts> => scanWindow(db, plan.customer, plan.profile, w);
+  const opts = { scan, concurrency: deps.settings.concurrency, attempts: deps.settings.windowAttempts, onProgress };
+  const result = await runLookback(opts, plan.scanned.from, months, need);
+  const hours = { submitted: need.includes('submitted') ? result.firstMissingHour.submitted : null, unsubmitted: need.includes('unsubmitted') ? result.firstMissingHour.unsubmitted : null };
+  const earliest = await firstMissing(db, plan, { firstMissingHour: hours });
+  const found = (['submitted', 'unsubmitted'] as const).filter((p) => earliest[p] !== null);
+  const firstOf = { submitted: earliest.submitted ?? series.firstMissing.submitted, unsubmitted: earliest.unsubmitted ?? series.firstMissing.unsubmitted };
+  deps.logger.info({ customer: plan.customer, need, stoppedBy: result.stoppedBy, windows: result.windows }, 'gap: look-back done');
+  return { series: { ...series, firstMissing: firstOf }, earlier: result.earlier, windows: result.windows, queries: result.windows + found.length };
+}
+
 /** After the windows: merge, look up the few rows worth naming, compare ClickHouse, analyse, shape the report. */
-export async function finishGap(deps: GapDeps, plan: GapPlan, windows: WindowCounts[], startedAt: number): Promise<GapReport> {
+export async function finishGap(
+  deps: GapDeps,
+  plan: GapPlan,
+  windows: WindowCounts[],
+  startedAt: number,
+  hooks: { onLookbackProgress?: (p: LookbackProgress) => void } = {},
+): Promise<GapReport> {
   const db = await deps.sources.readOnly(plan.customer);
   const merged = mergeWindows(windows, plan.period);
   const [first, ch] = await Promise.all([firstMissing(db, plan, merged), clickhouseMissingDays(deps, db, plan, merged)]);
@@ -135,13 +168,14 @@ export async function finishGap(deps: GapDeps, plan: GapPlan, windows: WindowCou
     firstMissing: first,
     clickhouseMissingDays: chDays,
   };
-  const findings = await withTemplates(db, plan, analyze(series));
-  const queries = windows.length + 2 + (deps.clickhouse ? 1 + chDays.length : 0) + findings.filter((f) => f.kind === 'batch_failure').length;
+  const look = await lookBack(deps, db, plan, series, hooks.onLookbackProgress);
+  const findings = await withTemplates(db, plan, analyze(look.series, look.earlier));
+  const queries = windows.length + look.queries + 2 + (deps.clickhouse ? 1 + chDays.length : 0) + findings.filter((f) => f.kind === 'batch_failure').length;
   return buildReport({
     customer: plan.customer,
     profile: plan.profile,
     period: periodOf(plan),
-    series,
+    series: look.series,
     excluded: merged.excluded,
     clickhouseConfigured: deps.clickhouse !== null,
     clickhouseError: ch.error,
@@ -149,7 +183,7 @@ export async function finishGap(deps: GapDeps, plan: GapPlan, windows: WindowCou
     verdict: verdictOf(series, findings),
     hoursThatMatter: hoursThatMatter(series, findings),
     historyMonths: deps.settings.historyMonths,
-    stats: { windows: windows.length, queries, elapsedMs: Math.round(performance.now() - startedAt) },
+    stats: { windows: windows.length, queries, elapsedMs: Math.round(performance.now() - startedAt), lookbackWindows: look.windows },
     generatedAt: (deps.now ?? (() => new Date()))(),
   });
 }
@@ -159,7 +193,7 @@ export async function runGap(
   deps: GapDeps,
   customerName: string,
   period: Period,
-  hooks: { onProgress?: (done: number, total: number) => void } = {},
+  hooks: { onProgress?: (done: number, total: number) => void; onLookbackProgress?: (p: LookbackProgress) => void } = {},
 ): Promise<GapReport> {
   const startedAt = performance.now();
   const plan = planGap(deps.sources, deps.settings, customerName, period);
@@ -181,7 +215,7 @@ export async function runGap(
     }
     throw err;
   }
-  return finishGap(deps, plan, windows, startedAt);
+  return finishGap(deps, plan, windows, startedAt, { onLookbackProgress: hooks.onLookbackProgress });
 }
 
 /** `all`: every configured customer, a few at a time; a customer that fails is reported, not fatal. */

@@ -31,6 +31,30 @@ export const findingSchema = z.discriminatedUnion('kind', [
     /** First day whose missing rate is over 1%; null when no day crosses it (isolated one-offs only). */
     firstDayOver1Pct: z.string().nullable(),
     rateThatDay: rate.nullable(),
+    /** True when missing was already happening on the first day scanned and nothing earlier could be scanned
+     *  (look-back off or out of months): the loss began earlier than this. */
+    earlierThanScan: z.boolean().optional(),
+  }),
+  z.object({
+    kind: z.literal('chronic'),
+    population: populationSchema,
+    /** First and last day (with volume) of a stretch at one steady missing rate: no change point inside. */
+    since: z.string(),
+    to: z.string(),
+    /** The day of the stretch's first missing scorecard; null when the stretch reaches back to the first day
+     *  scanned and nothing earlier could be scanned (then it is "at least since `since`"). */
+    began: z.string().nullable(),
+    /** What precedes the stretch: clean days (0%), no scorecards at all (the customer's start), another level, or
+     *  days not scanned. */
+    before: z.enum(['clean', 'no_scorecards', 'other_level', 'not_scanned']),
+    /** Pooled missing rate of the stretch, and the 10th-90th percentile of its daily (or pooled-block) rates. */
+    level: rate,
+    range: z.object({ low: rate, high: rate }),
+    /** 95% Wilson lower bound of the pooled rate: what makes it "steadily non-zero". */
+    lowerBound: rate,
+    days: z.number().int(),
+    total: z.number().int(),
+    missing: z.number().int(),
   }),
   z.object({
     kind: z.literal('change_point'),
@@ -107,6 +131,12 @@ export const gapReportSchema = z.object({
   }),
   findings: z.array(findingSchema),
   verdict: verdictSchema,
-  stats: z.object({ windows: z.number().int(), queries: z.number().int(), elapsedMs: z.number() }),
+  stats: z.object({
+    windows: z.number().int(),
+    queries: z.number().int(),
+    elapsedMs: z.number(),
+    /** Extra day windows scanned before the range to find when a loss really began (0: no look-back needed). */
+    lookbackWindows: z.number().int().nonnegative().optional(),
+  }),
 });
 export type GapReport = z.infer<typeof gapReportSchema>;

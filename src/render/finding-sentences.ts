@@ -6,6 +6,8 @@ import {
   formatDateTime,
   formatHourOfDay,
   formatInt,
+  formatLevel,
+  formatMonth,
   formatPct,
   formatRatio,
   formatShortDate,
@@ -29,13 +31,42 @@ function templatesClause(templates: Extract<Finding, { kind: 'batch_failure' }>[
   return `; templates: ${shown.join(', ')}${rest > 0 ? `, and ${plural(rest, 'other')}` : ''}`;
 }
 
-export function findingSentence(f: Finding): string {
+type Chronic = Extract<Finding, { kind: 'chronic' }>;
+
+function chronicStart(f: Chronic): string {
+  const began = f.began ?? f.since;
+  switch (f.before) {
+    case 'clean':
+      return `began ${formatDate(began)}; 0% before`;
+    case 'no_scorecards':
+      return `began ${formatDate(began)}, with the customer's first ${populationNoun(f.population)} (${formatDate(f.since)})`;
+    case 'other_level':
+      return `began ${formatDate(began)}, after a different level`;
+    case 'not_scanned':
+      return `already there on ${formatDate(f.since)}, the first day scanned: it began earlier`;
+  }
+}
+
+/** @param others the report's findings: an onset beside a chronic stretch is not "isolated one-offs". */
+export function findingSentence(f: Finding, others: readonly Finding[] = []): string {
   switch (f.kind) {
+    case 'chronic': {
+      const range = `${formatLevel(f.range.low)}–${formatLevel(f.range.high)}`;
+      return (
+        `Chronic: a steady ${formatLevel(f.level)} (${range}) of ${populationNoun(f.population)} missing every day from ` +
+        `${formatDate(f.since)} to ${formatDate(f.to)} (${formatInt(f.missing)} of ${formatInt(f.total)} over ${plural(f.days, 'day')}), ` +
+        `nothing changed in between; ${chronicStart(f)}.`
+      );
+    }
     case 'onset': {
       const first = `The first missing ${f.population} scorecard was created ${formatDateTime(f.firstMissingAt)} (${f.scorecardId})`;
-      if (f.firstDayOver1Pct === null) return `${first}; no day's missing rate passed 1%: isolated one-offs only.`;
+      const earlier = f.earlierThanScan ? ' (the first day scanned: it began earlier)' : '';
+      if (f.firstDayOver1Pct === null) {
+        const chronic = others.some((o) => o.kind === 'chronic' && o.population === f.population);
+        return `${first}${earlier}; no day's missing rate passed 1%${chronic ? ', but the loss is steady (see chronic)' : ': isolated one-offs only'}.`;
+      }
       const rate = f.rateThatDay === null ? '' : ` (${formatPct(f.rateThatDay)})`;
-      return `${first}; the daily missing rate first passed 1% on ${formatDate(f.firstDayOver1Pct)}${rate}.`;
+      return `${first}${earlier}; the daily missing rate first passed 1% on ${formatDate(f.firstDayOver1Pct)}${rate}.`;
     }
     case 'change_point': {
       const verb = f.after >= f.before ? 'jumped' : 'dropped';
@@ -121,4 +152,29 @@ export function verdictSentence(report: GapReport): string {
       return `${subject}: historic is complete, but ${what} scorecards are missing from ClickHouse.`;
     }
   }
+}
+
+/**
+ * The story in a person's words, when a loss is chronic: "spirit: unsubmitted scorecards have been going missing
+ * at ~0.2% a day since Jul 2025, then ~4.2% from Nov 2025, then 12.0% in Jan 2026". null without a chronic finding.
+ */
+export function storySentence(report: GapReport): string | null {
+  const parts: string[] = [];
+  for (const population of ['submitted', 'unsubmitted'] as const) {
+    const stretches = report.findings
+      .filter((f): f is Chronic => f.kind === 'chronic' && f.population === population)
+      .sort((a, b) => a.since.localeCompare(b.since));
+    const [first, ...rest] = stretches;
+    if (!first) continue;
+    const since = first.began === null ? `since at least ${formatMonth(first.since)}` : `since ${formatMonth(first.began)}`;
+    const steps = [`${populationNoun(population)} have been going missing at ~${formatLevel(first.level)} a day ${since}`];
+    for (const c of rest) steps.push(`then ~${formatLevel(c.level)} from ${formatMonth(c.began ?? c.since)}`);
+    const last = stretches[stretches.length - 1] ?? first;
+    const { total, missing } = report.populations[population];
+    const rate = total > 0 ? missing / total : 0;
+    // The period's own rate, when it is a level of its own (twice or half the last steady one).
+    if (total > 0 && (rate >= 2 * last.level || rate <= last.level / 2)) steps.push(`then ${formatRatio(missing, total)} in ${report.period.label}`);
+    parts.push(steps.join(', '));
+  }
+  return parts.length === 0 ? null : `${report.customer}: ${parts.join('; ')}.`;
 }

@@ -25,6 +25,11 @@ export function formatPct(rate: number, decimals = 1): string {
   return `${(rate * 100).toFixed(decimals)}%`;
 }
 
+/** A steady level: '0.2%', but '0.06%' below 0.1% (one decimal would read 0.1% or 0.0%). */
+export function formatLevel(rate: number): string {
+  return formatPct(rate, rate > 0 && rate < 0.001 ? 2 : 1);
+}
+
 /** missing / total as '32.0%'; '–' when total is 0 (no scorecards: no rate). A few missing out of many reads
  *  '<0.1%', not '0.0%', and almost all reads '>99.9%', not '100.0%', so a rounded rate never hides a count. */
 export function formatRatio(missing: number, total: number, decimals = 1): string {

@@ -4,6 +4,7 @@ import {
   formatHour,
   formatHourOfDay,
   formatInt,
+  formatLevel,
   formatMonth,
   formatPct,
   formatRatio,
@@ -134,6 +135,12 @@ export function timelineTable(report: GapReport): TableModel {
   }
   for (const f of report.findings) {
     switch (f.kind) {
+      case 'chronic': {
+        const range = `${formatLevel(f.range.low)}–${formatLevel(f.range.high)}`;
+        const start = f.began === null ? `Already steady on the first day scanned` : `Steady loss begins${f.before === 'clean' ? ' (0% before)' : ''}`;
+        add(f.began ?? f.since, f.population, `${start}: ~${formatLevel(f.level)} a day (${range}) until ${formatShortDate(f.to)}, no change in between`);
+        break;
+      }
       case 'onset':
         if (f.firstDayOver1Pct !== null) {
           const rate = f.rateThatDay === null ? '' : ` (${formatPct(f.rateThatDay)})`;

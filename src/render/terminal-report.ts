@@ -1,5 +1,5 @@
 import type { GapReport } from '../gap/report.js';
-import { clickhouseUnavailable, findingSentence, verdictSentence } from './finding-sentences.js';
+import { clickhouseUnavailable, findingSentence, storySentence, verdictSentence } from './finding-sentences.js';
 import { formatDateTime, formatDuration, formatInt, formatPeriodRange, formatRatio, plural } from './format.js';
 import {
   clickhouseDaysTable,
@@ -64,11 +64,11 @@ export function renderTerminalReport(report: GapReport): string {
   const findings =
     report.findings.length === 0
       ? 'Findings\n--------\nNone.'
-      : ['Findings', '--------', ...report.findings.map((f) => `  • ${findingSentence(f)}`)].join('\n');
+      : ['Findings', '--------', ...report.findings.map((f) => `  • ${findingSentence(f, report.findings)}`)].join('\n');
   const parts = [
     `${title}\n${'='.repeat(title.length)}`,
     meta,
-    verdictSentence(report),
+    [verdictSentence(report), storySentence(report)].filter((l) => l !== null).join('\n'),
     [headlineTable(report), excludedSentence(report), clickhouseSentence(report)].join('\n'),
     findings,
     section(monthlyTable(report), 'No scorecards.'),

@@ -5,7 +5,7 @@ import { analyze, verdictOf } from '../../src/gap/analyze/index.js';
 import { findingSchema } from '../../src/gap/report.js';
 import { healthy, makeSeries } from './analyze-fixtures.js';
 
-const episodes = ['change_point', 'batch_failure', 'recurring_failure', 'recovery', 'submit_date_correlation'];
+const episodes = ['chronic', 'change_point', 'batch_failure', 'recurring_failure', 'recovery', 'submit_date_correlation'];
 
 describe('healthy series', () => {
   it('gives no findings at all and says no_gap when nothing is missing', () => {

@@ -19,7 +19,17 @@ import type { DayTally } from './view.js';
 
 export type ChangePointFinding = Extract<Finding, { kind: 'change_point' }>;
 
-interface Split {
+/** What a split must pass; CHANGE_POINT by default, the chronic segmentation passes its own (see thresholds.ts). */
+export interface SplitRules {
+  minSegmentDays: number;
+  minEffect: number;
+  /** Optional: the two rates must also differ by this factor (the larger over the smaller). */
+  minRatio?: number;
+  critical: number;
+  maxPoints: number;
+}
+
+export interface Split {
   at: number;
   statistic: number;
   before: Tally;
@@ -29,8 +39,8 @@ interface Split {
 }
 
 /** The most significant admissible split of days[lo, hi), or null when none passes the tests. */
-function bestSplit(days: readonly DayTally[], lo: number, hi: number): Split | null {
-  const min = CHANGE_POINT.minSegmentDays;
+function bestSplit(days: readonly DayTally[], lo: number, hi: number, rules: SplitRules): Split | null {
+  const min = rules.minSegmentDays;
   if (hi - lo < 2 * min) return null;
   const whole = pool(days.slice(lo, hi));
   const wholeLogLik = binomialLogLik(whole);
@@ -40,7 +50,11 @@ function bestSplit(days: readonly DayTally[], lo: number, hi: number): Split | n
     const right = days.slice(k, hi);
     const before = pool(left);
     const after = pool(right);
-    if (Math.abs(rateOf(after) - rateOf(before)) < CHANGE_POINT.minEffect) continue;
+    if (Math.abs(rateOf(after) - rateOf(before)) < rules.minEffect) continue;
+    if (rules.minRatio !== undefined) {
+      const [lo2, hi2] = [Math.min(rateOf(before), rateOf(after)), Math.max(rateOf(before), rateOf(after))];
+      if (hi2 < rules.minRatio * lo2) continue;
+    }
     const lr = 2 * (binomialLogLik(before) + binomialLogLik(after) - wholeLogLik);
     const chi2 = pearsonChi2(left, rateOf(before)) + pearsonChi2(right, rateOf(after));
     const dispersion = Math.max(1, chi2 / (hi - lo - 2));
@@ -49,17 +63,17 @@ function bestSplit(days: readonly DayTally[], lo: number, hi: number): Split | n
       best = { at: k, statistic, before, after, daysBefore: k - lo, daysAfter: hi - k };
     }
   }
-  return best !== null && best.statistic >= CHANGE_POINT.critical ? best : null;
+  return best !== null && best.statistic >= rules.critical ? best : null;
 }
 
-/** @param days daily tallies (days with volume only, sorted) of the stretch to examine. */
-export function findChangePoints(population: Population, days: readonly DayTally[]): ChangePointFinding[] {
+/** Best-first binary segmentation: the split indexes (sorted) of the significant changes of days. */
+export function segmentDays(days: readonly DayTally[], rules: SplitRules = CHANGE_POINT): Split[] {
   const segments: [number, number][] = [[0, days.length]];
   const found: Split[] = [];
-  while (found.length < CHANGE_POINT.maxPoints) {
+  while (found.length < rules.maxPoints) {
     let pick: { index: number; split: Split } | null = null;
     segments.forEach(([lo, hi], index) => {
-      const split = bestSplit(days, lo, hi);
+      const split = bestSplit(days, lo, hi, rules);
       if (split && (pick === null || split.statistic > pick.split.statistic)) pick = { index, split };
     });
     if (pick === null) break;
@@ -68,15 +82,18 @@ export function findChangePoints(population: Population, days: readonly DayTally
     segments.splice(index, 1, [lo, split.at], [split.at, hi]);
     found.push(split);
   }
-  return found
-    .sort((a, b) => a.at - b.at)
-    .map((s) => ({
-      kind: 'change_point' as const,
-      population,
-      at: days[s.at]?.date ?? '',
-      before: rateOf(s.before),
-      after: rateOf(s.after),
-      daysBefore: s.daysBefore,
-      daysAfter: s.daysAfter,
-    }));
+  return found.sort((a, b) => a.at - b.at);
+}
+
+/** @param days daily tallies (days with volume only, sorted) of the stretch to examine. */
+export function findChangePoints(population: Population, days: readonly DayTally[]): ChangePointFinding[] {
+  return segmentDays(days, CHANGE_POINT).map((s) => ({
+    kind: 'change_point' as const,
+    population,
+    at: days[s.at]?.date ?? '',
+    before: rateOf(s.before),
+    after: rateOf(s.after),
+    daysBefore: s.daysBefore,
+    daysAfter: s.daysAfter,
+  }));
 }

@@ -3,24 +3,33 @@
 // Per population the detectors run in dependency order: recurring failures first (so their hours are not taken for
 // isolated batches), then batch failures; the hours both explain are removed from the daily series before looking
 // for a recovery and then for change points before that recovery, so one event is reported once, as what it is.
-// Onset uses the raw daily series of the whole scanned range. The output order is stable: by kind (onset,
-// change_point, batch_failure, recurring_failure, recovery, submit_date_correlation, clickhouse_gap), then
+// Onset uses the raw daily series of the whole scanned range, and chronic the residual one (both with the months
+// a look-back scanned before it, when one ran). The output order is stable: by kind (chronic, onset, change_point, batch_failure, recurring_failure, recovery, submit_date_correlation, clickhouse_gap), then
 // population (submitted, unsubmitted), then time.
 import type { Finding, Population } from '../report.js';
-import type { GapSeries } from '../series.js';
+import type { GapSeries, HourCell } from '../series.js';
 import { findBatchFailures, typicalHourTotal } from './batch-failure.js';
 import { findChangePoints } from './change-point.js';
+import { findChronic } from './chronic.js';
 import { findClickhouseGap } from './clickhouse-gap.js';
 import { findOnset } from './onset.js';
 import { findRecovery } from './recovery.js';
 import { findRecurringFailures } from './recurring-failure.js';
 import { findSubmitDateCorrelation } from './submit-date-correlation.js';
-import { dailyOf, periodCells, periodDates, POPULATIONS } from './view.js';
+import { dailyOf, dateOf, periodCells, periodDates, POPULATIONS } from './view.js';
 
 export { hoursThatMatter } from './hours-that-matter.js';
 export { verdictOf, type Verdict } from './verdict.js';
 
+/** Months scanned before the scanned range to find when a loss began (see ../lookback.ts); cells are sorted. */
+export interface EarlierScan {
+  from: string;
+  hourly: Record<Population, HourCell[]>;
+}
+
+// A chronic stretch comes first: it is what the other findings of its population happen on top of.
 const KIND_ORDER: readonly Finding['kind'][] = [
+  'chronic',
   'onset',
   'change_point',
   'batch_failure',
@@ -30,7 +39,7 @@ const KIND_ORDER: readonly Finding['kind'][] = [
   'clickhouse_gap',
 ];
 
-function analyzePopulation(series: GapSeries, population: Population): Finding[] {
+function analyzePopulation(series: GapSeries, population: Population, earlier?: EarlierScan): Finding[] {
   const cells = periodCells(series, population);
   const recurring = findRecurringFailures(population, cells, periodDates(series.period));
   const batches = findBatchFailures(population, cells, typicalHourTotal(series.hourly[population]), recurring);
@@ -41,9 +50,15 @@ function analyzePopulation(series: GapSeries, population: Population): Finding[]
   const recovery = findRecovery(population, residual);
   const beforeRecovery = recovery ? residual.filter((d) => d.date < recovery.at) : residual;
   const missingInPeriod = cells.reduce((s, c) => s + c.missing, 0);
-  const onset = findOnset(population, series.firstMissing[population], dailyOf(series.hourly[population]), missingInPeriod);
+  const scanStart = dateOf(earlier?.from ?? series.scanned.from);
+  const allCells = [...(earlier?.hourly[population] ?? []), ...series.hourly[population]];
+  const onset = findOnset(population, series.firstMissing[population], dailyOf(allCells), missingInPeriod, scanStart);
+  // Like onset, only about a period that has missing of its own; the stretch itself may lie before the period.
+  const chronicDays = dailyOf(allCells, explained).filter((d) => recovery === null || d.date < recovery.at);
+  const chronic = missingInPeriod > 0 ? findChronic(population, chronicDays, { scanStart }) : [];
   const clickhouse = findClickhouseGap(series, population);
   return [
+    ...chronic,
     ...(onset ? [onset] : []),
     ...findChangePoints(population, beforeRecovery),
     ...batches,
@@ -53,8 +68,8 @@ function analyzePopulation(series: GapSeries, population: Population): Finding[]
   ];
 }
 
-export function analyze(series: GapSeries): Finding[] {
-  const perPopulation = POPULATIONS.map((p) => analyzePopulation(series, p));
+export function analyze(series: GapSeries, earlier?: EarlierScan): Finding[] {
+  const perPopulation = POPULATIONS.map((p) => analyzePopulation(series, p, earlier));
   // Only about the period's own missing submitted scorecards: a healthy period gets no findings.
   const submittedMissing = periodCells(series, 'submitted').some((c) => c.missing > 0);
   const submitDate = submittedMissing ? findSubmitDateCorrelation(series) : null;

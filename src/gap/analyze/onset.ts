@@ -12,15 +12,20 @@ export type OnsetFinding = Extract<Finding, { kind: 'onset' }>;
  * @param scannedDaily the population's daily counts over the whole scanned range (history included: the onset
  *   may well predate the period asked for).
  * @param missingInPeriod emitted only when the period itself has missing scorecards (a healthy period gets nothing).
+ * @param scanStart the first day scanned ('YYYY-MM-DD', look-back included): a first missing or first bad day on it
+ *   means the loss began earlier than the scan could see (`earlierThanScan`).
  */
 export function findOnset(
   population: Population,
   first: GapSeries['firstMissing'][Population],
   scannedDaily: readonly DayTally[],
   missingInPeriod: number,
+  scanStart?: string,
 ): OnsetFinding | null {
   if (first === null || missingInPeriod <= 0) return null;
   const firstBad = scannedDaily.find((d) => d.date >= dateOf(first.createdAt) && isBad(d)) ?? null;
+  // Missing on the very first day scanned (look-back off or out of months): the loss began before what we saw.
+  const earlierThanScan = scanStart !== undefined && (dateOf(first.createdAt) === scanStart || firstBad?.date === scanStart);
   return {
     kind: 'onset',
     population,
@@ -28,5 +33,6 @@ export function findOnset(
     scorecardId: first.scorecardId,
     firstDayOver1Pct: firstBad?.date ?? null,
     rateThatDay: firstBad ? rateOf(firstBad) : null,
+    ...(earlierThanScan ? { earlierThanScan: true } : {}),
   };
 }

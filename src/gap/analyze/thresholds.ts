@@ -74,3 +74,37 @@ export const SUBMIT_DATE = {
   /** Share of the missing created before that day that were submitted on or after it. */
   minShare: 0.8,
 } as const;
+
+/** A chronic loss: a long stretch at a steady, non-zero missing rate (spirit's 0.1-0.3% from July 2025). */
+export const CHRONIC = {
+  /** Long: four weeks of days with volume. Shorter steady stretches are episodes the other detectors describe. */
+  minDays: 28,
+  /** Non-zero: the pooled stretch's 95% Wilson lower bound must exceed 0.05%. The investigator called 0.1% a
+   *  month an issue; the healthy background (the demo's 0.01% noise) must never reach it, even pooled over
+   *  millions (its bound is then ~0.01%, five times lower). */
+  minLowerBound: 0.0005,
+  /** Steady, not a few old one-offs: cut the stretch in this many parts of equal volume; missing must show up in
+   *  every one (nclh's two one-offs of Aug 2025 sit in one part of Aug-Dec, spirit's 0.2% in all of them). */
+  parts: 4,
+  /** The segmentation that cuts a series into steady stretches. Different from CHANGE_POINT's, which looks
+   *  for an episode inside the period: here 0.1% vs 0.3% is the same chronic background (the investigator's
+   *  "~0.2-0.3%"), while 0.2% -> 4.7% (spirit's November) is a new level. A new level must differ by at least
+   *  `minEffect` absolute AND by a factor of `minRatio`; each stretch needs a week of days. */
+  segmentation: {
+    minSegmentDays: 7,
+    minEffect: 0.005,
+    minRatio: 2,
+    /** Same significance as CHANGE_POINT (p = 1e-4 after over-dispersion scaling). */
+    critical: 15.1,
+    maxPoints: 8,
+  },
+  /** The range shown next to the level: days are pooled into consecutive blocks each expected to hold this many
+   *  missing at the stretch's level (one day is one block at high volume), and the 10th-90th percentile of the
+   *  block rates is shown. Five expected keeps a block's own Poisson noise near +-45%, so at full volume the range
+   *  is the day-to-day scatter a person sees, and at low volume it does not pretend to a precision it lacks. */
+  rangeBlockExpected: 5,
+  /** Days with nothing missing at the head of a stretch are "0% before" only if the level would have put this
+   *  many missing on them (P(none) = e^-3 = 5%); fewer are just how a low-volume level looks. */
+  cleanLeadExpected: 3,
+  rangePercentiles: [0.1, 0.9],
+} as const;

@@ -1,7 +1,7 @@
 import type { ActionsBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { z } from 'zod';
 import type { GapReport } from '../../gap/report.js';
-import { findingSentence, verdictSentence } from '../../render/finding-sentences.js';
+import { findingSentence, storySentence, verdictSentence } from '../../render/finding-sentences.js';
 import { formatDateTime, formatDuration, formatInt, formatPeriodRange, formatRatio, plural, truncate } from '../../render/format.js';
 import { dailyTable, hourlyTable, monthlyTable, timelineTable } from '../../render/tables.js';
 import { SLACK_LIMITS, type SlackMessage } from './limits.js';
@@ -53,6 +53,7 @@ export function headlineMessage(report: GapReport): SlackMessage {
     ],
   };
   const title = truncate(`${report.customer} · ${report.period.label} · ${report.profile}`, SLACK_LIMITS.headerText);
+  const story = storySentence(report);
   const meta =
     `${formatPeriodRange(report.period)} (UTC) · ${plural(report.stats.windows, 'window')} · ` +
     `${plural(report.stats.queries, 'query', 'queries')} · ${formatDuration(report.stats.elapsedMs)} · generated ${formatDateTime(report.generatedAt)}`;
@@ -61,6 +62,7 @@ export function headlineMessage(report: GapReport): SlackMessage {
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: title, emoji: false } },
       mrkdwnSection(escapeMrkdwn(verdictSentence(report))),
+      ...(story === null ? [] : [mrkdwnSection(escapeMrkdwn(story))]),
       fields,
       contextLine(`Missing = in director, absent from historic. ${meta}`),
     ],
@@ -69,7 +71,7 @@ export function headlineMessage(report: GapReport): SlackMessage {
 
 /** Findings as sentences: as many sections (≤3,000 chars) and messages (≤50 blocks) as it takes. */
 export function findingsMessages(report: GapReport): SlackMessage[] {
-  const lines = report.findings.map((f) => `• ${escapeMrkdwn(findingSentence(f))}`);
+  const lines = report.findings.map((f) => `• ${escapeMrkdwn(findingSentence(f, report.findings))}`);
   if (lines.length === 0) {
     return [{ text: `${subject(report)}: no findings`, blocks: [mrkdwnSection('*Findings*\nNone: nothing stands out in this period.')] }];
   }
