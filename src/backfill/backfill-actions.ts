@@ -162,10 +162,13 @@ async function cancel(deps: BackfillActionDeps, click: ClickContext & { value: s
   const won = decision.request;
   deps.logger.info({ requestId: req.id, user: click.user, was: req.status }, 'backfill cancelled');
   const at = deps.now?.() ?? new Date();
-  if (fromRun || req.status !== 'pending') {
-    await replace(deps, click, progressMessage(won, { phase: 'cancelling', by: click.user, progress: null }));
-  } else {
+  if (!fromRun && req.status === 'pending') {
     await replace(deps, click, planMessage(won, { at }));
+  } else if (won.finishedAt !== null) {
+    // finished at once: the job had not started (a running job finishes after its current chunk)
+    await replace(deps, click, progressMessage(won, { phase: 'cancelled_before_start', by: click.user }));
+  } else {
+    await replace(deps, click, progressMessage(won, { phase: 'cancelling', by: click.user, progress: null }));
   }
 }
 

@@ -158,6 +158,7 @@ export type ProgressState =
   | { phase: 'queued'; approvedBy: string }
   | { phase: 'running'; progress: BackfillProgress }
   | { phase: 'cancelling'; by: string; progress: BackfillProgress | null }
+  | { phase: 'cancelled_before_start'; by: string }
   | { phase: 'ended'; result: BackfillResult; cancelledBy?: string | null };
 
 /** The one progress message of a run, edited in place; Cancel while the job can still stop. */
@@ -180,6 +181,9 @@ export function progressMessage(req: Pick<BackfillRequest, 'id' | 'scope'>, stat
     }
     case 'cancelling':
       line = `:heavy_multiplication_x: Cancelled by ${mention(state.by)}: stopping after the current chunk${state.progress ? ` (${counts(state.progress)})` : ''}.`;
+      break;
+    case 'cancelled_before_start':
+      line = `:heavy_multiplication_x: Cancelled by ${mention(state.by)} before the job started: nothing was written.`;
       break;
     case 'ended': {
       const r = state.result;

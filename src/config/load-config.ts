@@ -41,7 +41,8 @@ function formatIssue(issue: z.core.$ZodIssue): string {
   const head = [...issue.path].reverse().find((p) => typeof p === 'string');
   const example = typeof head === 'string' && EXAMPLES[head] ? `  (example: ${EXAMPLES[head]})` : '';
   let message = issue.message;
-  if (issue.code === 'invalid_union') message = 'must be either { url: ... } or { command: ... }';
+  // A discriminated union (changes[].type) carries its own message; the plain union is a connection.
+  if (issue.code === 'invalid_union' && !('discriminator' in issue)) message = 'must be either { url: ... } or { command: ... }';
   if (issue.code === 'unrecognized_keys') message = `unknown key(s): ${issue.keys.join(', ')}`;
   return `  - ${path || '(top level)'}: ${message}${example}`;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { changesConfigSchema } from '../changes/config-schema.js';
 
 // The one configuration file (YAML) with ${ENV} references for secrets. These keys are a contract: scripts and
 // deployments rely on them, so the shape only grows.
@@ -119,6 +120,7 @@ export const configSchema = z
       .optional(),
     gap: gapSettingsSchema.default({ statementTimeoutMs: 60_000, concurrency: 4, historyMonths: 6, lookbackMonths: 24, windowAttempts: 5, retryBackoffMs: 5_000 }),
     backfill: backfillSettingsSchema.default({ expiresAfter: '24h', chunkSize: 500, chunkAttempts: 3, clickhouse: true }),
+    changes: changesConfigSchema.optional(),
     shutdownTimeoutMs: z
       .number()
       .int()

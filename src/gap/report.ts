@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { changeEventSchema, changeSourceStatusSchema, nearbyChangeSchema } from '../changes/event.js';
 
 // The GapReport is the JSON contract of `scorecard-bot gap --json` and the single input of every renderer
 // (terminal, Block Kit, CSV, chart). Keep it plain data.
@@ -129,8 +130,13 @@ export const gapReportSchema = z.object({
     /** Per-day historic vs ClickHouse distinct counts, only for days that differ. */
     days: z.array(z.object({ date: z.string(), population: populationSchema, missing: z.number().int() })),
   }),
-  findings: z.array(findingSchema),
+  /** Each finding, with the changes around its times when change sources are configured (nearest first). */
+  findings: z.array(findingSchema.and(z.object({ nearbyChanges: z.array(nearbyChangeSchema).optional() }))),
   verdict: verdictSchema,
+  /** Deployments, flags and incidents around the period (config `changes:`); absent when none is configured. */
+  changes: z.array(changeEventSchema).optional(),
+  /** Each change source and whether it could be read; an unavailable one never fails the report. */
+  changeSources: z.array(changeSourceStatusSchema).optional(),
   stats: z.object({
     windows: z.number().int(),
     queries: z.number().int(),

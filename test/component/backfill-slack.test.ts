@@ -477,3 +477,43 @@ describe('spirit: stale plan, expiry, cancel mid-run, a user-group approver, con
     expect(starts).toHaveLength(1);
   }, 180_000);
 });
+
+describe('cancel before the job starts', () => {
+  it('an approved request cancelled while queued ends at once, and says nothing was written', async () => {
+    // A second app on its own queue with no worker, so the approved job stays queued.
+    const prefix = `${config.redis!.prefix}-noworker`;
+    const idle = await createServeContext({ ...config, redis: { ...config.redis!, prefix } }, { listen: true, workers: false, logger: createLogger({ level: 'silent' }) });
+    const idleQueue = new Queue(BACKFILL_QUEUE, { connection: { url: REDIS_URL }, prefix });
+    try {
+      const idleUrl = `http://127.0.0.1:${await idle.start()}/slack/events`;
+      const anchor = await postAnchor();
+      await ops.query(
+        `INSERT INTO scorecard_bot.gap_runs (run_id, customer, period_label, period_from, period_to, requested_by, channel, root_ts, status)
+         VALUES ('run-queued', 'rentokil', 'Dec 2025', '2025-12-01T00:00:00Z', '2026-01-01T00:00:00Z', $1, $2, $3, 'done')`,
+        [ALICE, CHANNEL, anchor],
+      );
+      const send = async (actionId: string, value: string, user: string, messageTs: string) => {
+        const payload = blockActionPayload({ actionId, value, user, channel: CHANNEL, messageTs, responseUrl: slack.responseUrl(`idle-${++clicks}`) });
+        (payload.message as Record<string, unknown>).thread_ts = anchor;
+        expect((await postSigned(idleUrl, SECRET, interactionBody(payload))).status).toBe(200);
+      };
+      await send('backfill_request', JSON.stringify({ runId: 'run-queued' }), ALICE, anchor);
+      const plan = await newPlan(anchor, 0);
+      await send('backfill_approve', `${plan.requestId} ${plan.hash}`, BOB, plan.msg.ts);
+      const progress = await slack.waitFor(() => slack.threadReplies(CHANNEL, anchor).find((m) => /queued, waiting for a worker/.test(m.text ?? '')), 30_000);
+      expect(await idleQueue.getJob(plan.requestId)).toBeTruthy();
+      expect(await status(plan.requestId)).toBe('approved');
+      await send('backfill_cancel_run', plan.requestId, ALICE, progress.ts);
+      await slack.waitFor(() => /Cancelled by <@U0ALICE> before the job started: nothing was written/.test(current(progress.ts).text ?? ''), 30_000);
+      expect(buttonsOf(current(progress.ts))).toEqual([]);
+      expect(await status(plan.requestId)).toBe('cancelled');
+      const audit = await auditActions(plan.requestId);
+      expect(audit.slice(-1)).toEqual(['cancelled']);
+      expect(audit).not.toContain('started');
+    } finally {
+      await idleQueue.obliterate({ force: true }).catch(() => undefined);
+      await idleQueue.close();
+      await idle.close();
+    }
+  }, 120_000);
+});
