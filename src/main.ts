@@ -29,6 +29,7 @@ import { SLACK_CLIENT_OPTIONS, webClientPublisher } from './slack/thread-publish
 import { createClickhouseTier, type ClickhouseTier } from './sources/clickhouse.js';
 import { ConnectionUrlResolver } from './sources/connection-url.js';
 import { CustomerSources } from './sources/customer-sources.js';
+import { createChangesLoader, type ChangesLoader } from './changes/loader.js';
 
 // The one place that turns config into live clients. Everything else receives what it needs as arguments.
 
@@ -37,6 +38,8 @@ export interface AppContext {
   logger: Logger;
   sources: CustomerSources;
   clickhouse: ClickhouseTier | null;
+  /** The configured change sources (config `changes:`), or undefined when there are none. */
+  changes?: ChangesLoader;
   close(): Promise<void>;
 }
 
@@ -44,11 +47,13 @@ export function createContext(config: Config, opts: { logger?: Logger } = {}): A
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
   const sources = new CustomerSources(config, new ConnectionUrlResolver());
   const clickhouse = config.clickhouse ? createClickhouseTier(config.clickhouse) : null;
+  const changes = config.changes?.length ? createChangesLoader(config.changes, { logger }) : undefined;
   return {
     config,
     logger,
     sources,
     clickhouse,
+    changes,
     async close() {
       await Promise.all([sources.close(), clickhouse?.client.close()]);
     },
@@ -126,6 +131,7 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
     runState,
     ops,
     renderChart: (report) => renderChartPng(chartSpec(report)),
+    changes: base.changes,
   };
   const workers =
     opts.workers === false

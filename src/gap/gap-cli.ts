@@ -13,6 +13,8 @@ import { BotError, userFacing } from '../shared/errors.js';
 import { reportCliError } from '../cli/cli-errors.js';
 import { planGap, runGap, runGapAll } from './gap-service.js';
 import { parseGapInput } from './gap-input.js';
+import { findingChangeLines } from '../changes/change-lines.js';
+import { changeLineText, releaseCorrelationText } from '../changes/render-terminal.js';
 import { missingIds } from './missing-ids.js';
 
 const USAGE =
@@ -66,7 +68,7 @@ async function gapCommandInner(argv: string[], io: CliIo): Promise<number> {
     if (done === total) io.stderr.write('\n');
   };
   try {
-    const deps = { sources: ctx.sources, clickhouse: ctx.clickhouse, settings: config.gap, logger: ctx.logger };
+    const deps = { sources: ctx.sources, clickhouse: ctx.clickhouse, settings: config.gap, logger: ctx.logger, changes: ctx.changes };
     if (input.customer === 'all') {
       const { reports, failures } = await runGapAll(deps, input.period);
       if (values.json) {
@@ -76,6 +78,8 @@ async function gapCommandInner(argv: string[], io: CliIo): Promise<number> {
         for (const r of reports) io.stdout.write((values.summary ? renderFindingsSummary(r) : renderTerminalReport(r)) + '\n');
         // An impact table of no reports ("Total (0 customers)") would read like a clean bill of health.
         if (reports.length > 0) io.stdout.write(renderImpactTable(reports) + '\n');
+        const correlation = reports.length > 0 ? releaseCorrelationText(reports) : null;
+        if (correlation) io.stdout.write(correlation + '\n');
         if (reports.length === 0 && failures.length > 0) {
           io.stderr.write(`error: ${failures.length === 1 ? 'the only customer' : `all ${failures.length} customers`} failed; no report.\n`);
         }
@@ -115,6 +119,10 @@ function failureLine(customer: string, error: unknown): string {
 }
 
 function renderFindingsSummary(r: GapReport): string {
-  const lines = [`${r.customer}: ${verdictSentence(r)}`, ...r.findings.map((f) => `  - ${findingSentence(f)}`)];
+  // Under each finding, the changes next to it (only those with one: the summary stays short).
+  const lines = [
+    `${r.customer}: ${verdictSentence(r)}`,
+    ...r.findings.flatMap((f) => [`  - ${findingSentence(f)}`, ...findingChangeLines(f).filter((l) => l.lead).map((l) => changeLineText(l, '      '))]),
+  ];
   return lines.join('\n');
 }

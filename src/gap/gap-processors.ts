@@ -27,6 +27,8 @@ export interface GapJobDeps {
   runState: RunState;
   ops: OpsStore | null;
   renderChart: ((report: GapReport) => Promise<Buffer>) | null;
+  /** Change sources for "What changed around then" (issue 12); absent: no such section. */
+  changes?: import('../changes/loader.js').ChangesLoader;
 }
 
 /** Plus what the workers add: the flow's queues (to count progress) and the fire-and-forget progress edits. */

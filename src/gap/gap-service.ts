@@ -10,6 +10,8 @@ import { analyze, hoursThatMatter, verdictOf } from './analyze/index.js';
 import { buildReport } from './build-report.js';
 import type { EarlierScan } from './analyze/index.js';
 import { lookbackNeeded, runLookback, type LookbackProgress } from './lookback.js';
+import { attachChanges } from '../changes/attach.js';
+import type { ChangesLoader } from '../changes/loader.js';
 import { clickhouseMissingDays as compareClickhouse } from './clickhouse-compare.js';
 import { clickhouseUnavailableReason } from './clickhouse-unavailable.js';
 import { mergeWindows, type MergedCounts } from './merge-windows.js';
@@ -27,6 +29,8 @@ export interface GapDeps {
   now?: () => Date;
   /** Scorecards a day above which ClickHouse is compared per hour (default CLICKHOUSE_HOURLY_ABOVE). */
   clickhouseHourlyAbove?: number;
+  /** Reads the configured change sources (config `changes:`); absent: the report has no "what changed" section. */
+  changes?: ChangesLoader;
 }
 
 /** What a gap run will do: which customer, which windows. The unit a job flow fans out. */
@@ -171,7 +175,7 @@ export async function finishGap(
   const look = await lookBack(deps, db, plan, series, hooks.onLookbackProgress);
   const findings = await withTemplates(db, plan, analyze(look.series, look.earlier));
   const queries = windows.length + look.queries + 2 + (deps.clickhouse ? 1 + chDays.length : 0) + findings.filter((f) => f.kind === 'batch_failure').length;
-  return buildReport({
+  const report = buildReport({
     customer: plan.customer,
     profile: plan.profile,
     period: periodOf(plan),
@@ -186,6 +190,7 @@ export async function finishGap(
     stats: { windows: windows.length, queries, elapsedMs: Math.round(performance.now() - startedAt), lookbackWindows: look.windows },
     generatedAt: (deps.now ?? (() => new Date()))(),
   });
+  return attachChanges(report, deps.changes);
 }
 
 /** The whole run in-process (CLI, tests, bench): windows concurrently up to the limit, each retried alone. */

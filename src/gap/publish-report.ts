@@ -5,6 +5,7 @@ import type { GapJobDeps } from './gap-processors.js';
 import type { RunMeta } from './gap-job-payloads.js';
 import type { GapPlan } from './gap-service.js';
 import { missingIdsCsvFile } from './missing-ids.js';
+import { changesMessages, releaseCorrelationMessages } from '../changes/render-slack.js';
 import type { GapReport } from './report.js';
 
 
@@ -91,7 +92,8 @@ export async function publishReport(deps: GapJobDeps, meta: RunMeta, plan: GapPl
 export async function publishAllSummary(deps: GapJobDeps, meta: RunMeta, reports: GapReport[], failed: string[], mayHavePosted = true): Promise<void> {
   const messages: SlackMessage[] = [
     ...tableMessages(impactTable(reports), { tableBlocks: true, subject: `All customers, ${meta.periodLabel}` }),
-    ...reports.flatMap((r) => (r.verdict === 'no_gap' ? [headlineMessage(r)] : [headlineMessage(r), ...findingsMessages(r)])),
+    ...releaseCorrelationMessages(reports, `All customers, ${meta.periodLabel}`),
+    ...reports.flatMap((r) => (r.verdict === 'no_gap' ? [headlineMessage(r)] : [headlineMessage(r), ...findingsMessages(r), ...changesMessages(r, { timeline: false, compact: true })])),
   ];
   if (failed.length > 0) {
     messages.push({ text: `Could not investigate: ${failed.join(', ')} (see the messages above for why).` });

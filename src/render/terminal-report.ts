@@ -12,6 +12,7 @@ import {
   type TableModel,
 } from './tables.js';
 import { textTable } from './text-table.js';
+import { changesTerminalParts } from '../changes/render-terminal.js';
 
 // The report for a terminal (`scorecard-bot gap`): plain text, no colour codes, tables aligned like the incident
 // report's. Pure: report in, string out.
@@ -71,6 +72,7 @@ export function renderTerminalReport(report: GapReport): string {
     [verdictSentence(report), storySentence(report)].filter((l) => l !== null).join('\n'),
     [headlineTable(report), excludedSentence(report), clickhouseSentence(report)].join('\n'),
     findings,
+    ...changesTerminalParts(report),
     section(monthlyTable(report), 'No scorecards.'),
     section(dailyTable(report), 'No scorecards.'),
     section(dailyBySubmittedTable(report), 'No submitted scorecards.'),

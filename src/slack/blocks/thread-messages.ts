@@ -7,6 +7,7 @@ import { dailyTable, hourlyTable, monthlyTable, timelineTable } from '../../rend
 import { SLACK_LIMITS, type SlackMessage } from './limits.js';
 import { contextLine, escapeMrkdwn, mrkdwnSection, packLines } from './mrkdwn.js';
 import { evenChunks, tableMessages, type TableRenderOptions } from './table-blocks.js';
+import { changesMessages } from '../../changes/render-slack.js';
 
 // The thread under the root message, in order: headline, findings, monthly, daily, hourly, timeline, and a
 // backfill button when something is missing. Each element is one chat.postMessage.
@@ -137,6 +138,7 @@ export function threadMessages(report: GapReport, opts: ThreadOptions = {}): Sla
   return [
     headlineMessage(report),
     ...findingsMessages(report),
+    ...changesMessages(report, tableOpts),
     ...tables.filter((t) => t.rows.length > 0).flatMap((t) => tableMessages(t, tableOpts)),
     ...(backfill ? [backfill] : []),
   ];

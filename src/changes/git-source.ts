@@ -1,0 +1,153 @@
+import { stat } from 'node:fs/promises';
+import type { GitChangeSourceConfig } from './config-schema.js';
+import { durationMs } from './config-schema.js';
+import type { ChangeEvent } from './event.js';
+import { catFiles, GitError, runGit } from './git-exec.js';
+import { globPathspec, globToRegExp } from './glob.js';
+import type { ChangeWindow, SourceResult } from './source.js';
+
+// A deployments (GitOps) repository as a change source: one `git log` over the window, limited by path globs
+// (pathspecs, so git does the filtering), then the subject regex, then `extract` rules read from the changed files
+// as of each commit with one `git cat-file --batch`. The commit time is the committer date, in UTC.
+
+interface Commit {
+  sha: string;
+  at: string;
+  subject: string;
+  files: string[];
+}
+
+const RS = '\x1e';
+const US = '\x1f';
+
+export function parseGitLog(text: string): Commit[] {
+  return text
+    .split(RS)
+    .filter((r) => r.trim() !== '')
+    .map((record) => {
+      const [head = '', ...rest] = record.split('\n');
+      const [sha = '', date = '', subject = ''] = head.split(US);
+      return { sha, at: new Date(date).toISOString(), subject, files: rest.map((l) => l.trim()).filter((l) => l !== '') };
+    });
+}
+
+/** `git fetch` at most every `fetchEvery`, remembered per clone for the life of the process. */
+export class FetchClock {
+  private readonly last = new Map<string, number>();
+  due(key: string, everyMs: number, now: number): boolean {
+    const t = this.last.get(key);
+    return t === undefined || now - t >= everyMs;
+  }
+  mark(key: string, now: number): void {
+    this.last.set(key, now);
+  }
+}
+
+export interface GitSourceContext {
+  signal?: AbortSignal;
+  fetchClock?: FetchClock;
+  now?: () => number;
+}
+
+async function assertRepository(path: string, signal?: AbortSignal): Promise<void> {
+  const st = await stat(path).catch(() => null);
+  if (!st) throw new Error(`the repository path ${path} does not exist`);
+  if (!st.isDirectory()) throw new Error(`${path} is not a directory`);
+  try {
+    await runGit(path, ['rev-parse', '--git-dir'], { signal });
+  } catch (err) {
+    if (err instanceof GitError) throw new Error(`${path} is not a git repository`);
+    throw err;
+  }
+}
+
+async function maybeFetch(cfg: GitChangeSourceConfig, ctx: GitSourceContext): Promise<string | undefined> {
+  if (!cfg.fetchEvery || !ctx.fetchClock) return undefined;
+  const now = (ctx.now ?? Date.now)();
+  if (!ctx.fetchClock.due(cfg.path, durationMs(cfg.fetchEvery), now)) return undefined;
+  const remotes = (await runGit(cfg.path, ['remote'], { signal: ctx.signal })).trim();
+  if (remotes === '') return undefined;
+  ctx.fetchClock.mark(cfg.path, now);
+  try {
+    await runGit(cfg.path, ['fetch', '--quiet', '--no-write-fetch-head', '--prune'], { signal: ctx.signal });
+    return undefined;
+  } catch {
+    return 'git fetch failed; read the clone as of its last fetch';
+  }
+}
+
+function substitute(template: string, values: Record<string, string>): string {
+  return template.replace(/\{([A-Za-z][A-Za-z0-9_-]*)\}/g, (whole, key: string) => values[key] ?? whole);
+}
+
+function extractValues(cfg: GitChangeSourceConfig, commit: Commit, blobs: Map<string, string | null>): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const rule of cfg.extract) {
+    const re = new RegExp(rule.pattern);
+    const fileRe = rule.file ? globToRegExp(rule.file) : null;
+    for (const file of commit.files) {
+      if (fileRe && !fileRe.test(file)) continue;
+      const text = blobs.get(`${commit.sha}:${file}`);
+      if (!text) continue;
+      const line = text.split('\n').map((l) => re.exec(l)).find((m) => m && m[1] !== undefined);
+      if (line?.[1] !== undefined) {
+        values[rule.name] = line[1];
+        break;
+      }
+    }
+  }
+  return values;
+}
+
+function titleOf(cfg: GitChangeSourceConfig, commit: Commit, extracted: Record<string, string>): string {
+  const values = { subject: commit.subject, sha: commit.sha, short: commit.sha.slice(0, 10), ...extracted };
+  const title = substitute(cfg.title, values);
+  // The default title is the subject: name the extracted values after it unless the subject already says them.
+  const names = Object.keys(extracted);
+  if (names.some((n) => cfg.title.includes(`{${n}}`))) return title;
+  const extra = names.filter((n) => !title.includes(extracted[n] ?? '')).map((n) => `${n} ${extracted[n]}`);
+  return extra.length ? `${title} (${extra.join(', ')})` : title;
+}
+
+export async function readGitSource(cfg: GitChangeSourceConfig, window: ChangeWindow, ctx: GitSourceContext = {}): Promise<SourceResult> {
+  await assertRepository(cfg.path, ctx.signal);
+  const warning = await maybeFetch(cfg, ctx);
+  const args = [
+    'log',
+    `--since=${window.from}`,
+    `--until=${window.to}`,
+    `--format=${RS}%H${US}%cI${US}%s`,
+    '--name-only',
+    '--no-renames',
+    '--end-of-options',
+    cfg.ref,
+    '--',
+    ...cfg.paths.map(globPathspec),
+  ];
+  let commits: Commit[];
+  try {
+    commits = parseGitLog(await runGit(cfg.path, args, { signal: ctx.signal }));
+  } catch (err) {
+    if (err instanceof GitError && /unknown revision|bad revision|ambiguous argument/.test(err.stderr)) {
+      throw new Error(`${cfg.path} has no ${cfg.ref} (an empty repository, or set "ref")`);
+    }
+    throw err;
+  }
+  const from = Date.parse(window.from);
+  const to = Date.parse(window.to);
+  const subject = cfg.subject ? new RegExp(cfg.subject) : null;
+  const kept = commits.filter((c) => {
+    const t = Date.parse(c.at);
+    return t >= from && t < to && (!subject || subject.test(c.subject));
+  });
+  const specs = cfg.extract.length === 0 ? [] : kept.flatMap((c) => c.files.map((f) => `${c.sha}:${f}`));
+  const blobs = await catFiles(cfg.path, specs, { signal: ctx.signal });
+  const events: ChangeEvent[] = kept.map((c) => ({
+    at: c.at,
+    title: titleOf(cfg, c, extractValues(cfg, c, blobs)),
+    kind: cfg.kind,
+    link: cfg.link ? substitute(cfg.link, { sha: c.sha, short: c.sha.slice(0, 10) }) : null,
+    source: cfg.name,
+  }));
+  return { events, warning };
+}
