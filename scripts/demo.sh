@@ -2,7 +2,7 @@
 # `npm run demo`: the main job on the built-in demo data, from a fresh machine.
 #  1. starts ClickHouse (unless CLICKHOUSE_URL is set), 2. creates the demo database and its read-only role,
 #  3. loads the incident dataset if it is absent, 4. prints `gap rentokil jan-2026` and writes its chart,
-#  5. prints the `gap all jan-2026` impact table, 6. prints the dry-run backfill plan for rentokil jan-2026.
+#  5. prints the `gap all jan-2026` impact table and the releases around each first missing scorecard, 6. prints the dry-run backfill plan for rentokil jan-2026.
 # Needs PostgreSQL on 127.0.0.1:5432 (trust auth) or DEMO_ADMIN_URL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +30,9 @@ echo "== database $db, ClickHouse $CLICKHOUSE_URL" >&2
 "${bot[@]}" db:init --database-url "$admin/$db" --create-database --readonly-role scorecard_bot_ro --clickhouse-url "$CLICKHOUSE_URL" >&2
 "${bot[@]}" ops:init --database-url "${OPS_DATABASE_URL:-$admin/scorecard_ops}" --create-database >&2
 "${bot[@]}" demo-data --database-url "$admin/$db" --clickhouse-url "$CLICKHOUSE_URL" --scale "$scale" --submitted-scale 1 --if-absent >&2
+
+# The deployments repository "What changed around then" reads (config/demo.yml changes:), rebuilt each time.
+node --import tsx src/demo/deployments-repo.ts .cache/demo-deployments >&2
 
 mkdir -p out
 echo >&2
