@@ -159,6 +159,7 @@ export type ProgressState =
   | { phase: 'running'; progress: BackfillProgress }
   | { phase: 'cancelling'; by: string; progress: BackfillProgress | null }
   | { phase: 'cancelled_before_start'; by: string }
+  | { phase: 'failed'; error: string }
   | { phase: 'ended'; result: BackfillResult; cancelledBy?: string | null };
 
 /** The one progress message of a run, edited in place; Cancel while the job can still stop. */
@@ -184,6 +185,9 @@ export function progressMessage(req: Pick<BackfillRequest, 'id' | 'scope'>, stat
       break;
     case 'cancelled_before_start':
       line = `:heavy_multiplication_x: Cancelled by ${mention(state.by)} before the job started: nothing was written.`;
+      break;
+    case 'failed':
+      line = `:x: Failed: ${escapeMrkdwn(state.error)}`;
       break;
     case 'ended': {
       const r = state.result;
@@ -242,4 +246,10 @@ export function resultMessage(req: Pick<BackfillRequest, 'id' | 'scope'>, r: Bac
   blocks.push(contextLine(`request \`${req.id}\``));
   const text = lines.length > 0 ? lines.join('; ') : (r.error ?? title.replace(/[*]|:[a-z_]+: /g, ''));
   return { text: truncate(`Backfill ${r.status.replaceAll('_', ' ')}: ${text}`, 3000), blocks };
+}
+
+/** Posted when the job failed for good outside its chunks (e.g. the ops database was unreachable on every try). */
+export function failureMessage(req: Pick<BackfillRequest, 'id' | 'scope'>, error: string): SlackMessage {
+  const body = `:x: *Backfill failed*: ${escapeMrkdwn(subject(req))}\n> ${escapeMrkdwn(error)}\nCommitted chunks stay written and are never written twice; a new request plans and writes the remainder.`;
+  return { text: truncate(`Backfill failed: ${error}`, 3000), blocks: [mrkdwnSection(body), contextLine(`request \`${req.id}\``)] };
 }

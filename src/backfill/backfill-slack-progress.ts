@@ -1,6 +1,6 @@
 import type { Logger } from '../shared/logger.js';
 import type { ThreadPublisher } from '../slack/thread-publisher.js';
-import { progressMessage, resultMessage } from './backfill-blocks.js';
+import { failureMessage, progressMessage, resultMessage } from './backfill-blocks.js';
 import type { BackfillProgress, BackfillResult } from './job.js';
 import type { BackfillRequest, BackfillStore } from './store.js';
 
@@ -11,6 +11,8 @@ import type { BackfillRequest, BackfillStore } from './store.js';
 export interface BackfillSlackReporter {
   onProgress(requestId: string, p: BackfillProgress): void;
   onFinished(requestId: string, r: BackfillResult): void;
+  /** The job failed for good outside its chunks; the request is already marked failed with `error`. */
+  onFailed(requestId: string, error: string): void;
   /** Resolves when every queued Slack call has been made (tests, shutdown). */
   idle(): Promise<void>;
 }
@@ -105,6 +107,16 @@ export function backfillSlackReporter(deps: {
         if (wait > 0) await sleep(wait); // the last edit keeps the pace too
         if (st.ts) await deps.publisher.updateRoot(req.channel, st.ts, progressMessage(req, { phase: 'ended', result: r, cancelledBy }));
         if (req.threadTs) await deps.publisher.postInThread(req.channel, req.threadTs, resultMessage(req, r, cancelledBy));
+        runs.delete(id);
+      });
+    },
+    onFailed(id, error) {
+      enqueue(id, 'failed', async (st) => {
+        st.latest = null;
+        const req = await ensureMessage(id, st);
+        if (!req) return;
+        if (st.ts) await deps.publisher.updateRoot(req.channel, st.ts, progressMessage(req, { phase: 'failed', error }));
+        if (req.threadTs) await deps.publisher.postInThread(req.channel, req.threadTs, failureMessage(req, error));
         runs.delete(id);
       });
     },

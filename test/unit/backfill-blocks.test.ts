@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ACTION,
   decisionRecord,
+  failureMessage,
   parseDecisionValue,
   parseRequestId,
   planMessage,
@@ -171,6 +172,11 @@ describe('progress and result', () => {
     expect(allText(failed)).toContain('A new request plans and writes the remainder');
     expect(failed.text).toBe('Backfill failed: chunk 7 of 13 (scorecards 601–700 of the plan) failed after 3 attempt(s): connection refused (ECONNREFUSED)');
     expect(blockKitViolations(failed)).toEqual([]);
+    const crashed = failureMessage(request(), 'the ops database did not answer (connection refused)');
+    expect(crashed.text).toBe('Backfill failed: the ops database did not answer (connection refused)');
+    expect(allText(crashed)).toContain('a new request plans and writes the remainder');
+    expect(progressMessage(request(), { phase: 'failed', error: 'x < y' }).text).toBe('Backfill rentokil, Jan 2026: Failed: x &lt; y');
+    expect(buttonsOf(progressMessage(request(), { phase: 'failed', error: 'x' }))).toEqual([]);
     const noCh = resultLines(request(), { ...result, before: { ...result.before, clickhouse: null }, after: { ...result.after, clickhouse: null } });
     expect(noCh[0]).toBe('rentokil, Jan 2026, submitted: 1,165 missing → 0');
   });
