@@ -90,7 +90,7 @@ export function nearbyChanges(finding: { kind: string }, events: readonly Change
       const t = Date.parse(e.at);
       if (t < win.from || t >= win.to) continue;
       hits.push({
-        change: { ...e, anchor: a.field, offsetMinutes: Math.round((t - a.from) / 60_000) },
+        change: { ...e, anchor: a.field, offsetMinutes: Math.trunc((t - a.from) / 60_000) || 0 },
         distance: distance(a, t),
         before: t < a.from,
       });
@@ -115,7 +115,7 @@ export function changeWindowFor(
     return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + delta, 1);
   };
   let from = month(report.period.from, -1);
-  let to = Math.max(month(report.period.to, 1), Date.parse(report.period.to) + 31 * DAY);
+  let to = month(report.period.to, 1);
   const anchors = report.findings.flatMap(findingAnchors);
   for (const fm of Object.values(report.firstMissing ?? {})) {
     const a = fm ? anchorOf('createdAt', 'start', fm.createdAt) : null;
