@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { changesConfigSchema } from '../changes/config-schema.js';
+import { observabilitySchema } from '../observability/observability-config.js';
+import { watchProblems, watchSchema } from '../watch/watch-config.js';
 
 // The one configuration file (YAML) with ${ENV} references for secrets. These keys are a contract: scripts and
 // deployments rely on them, so the shape only grows.
@@ -121,6 +123,8 @@ export const configSchema = z
     gap: gapSettingsSchema.default({ statementTimeoutMs: 60_000, concurrency: 4, historyMonths: 6, lookbackMonths: 24, windowAttempts: 5, retryBackoffMs: 5_000 }),
     backfill: backfillSettingsSchema.default({ expiresAfter: '24h', chunkSize: 500, chunkAttempts: 3, clickhouse: true }),
     changes: changesConfigSchema.optional(),
+    watch: watchSchema.describe('Scheduled audits that alert when a gap opens, worsens or closes (see README, Watchdog)'),
+    observability: observabilitySchema.optional().describe('The /metrics, /healthz and /readyz server of serve and worker; absent: not started'),
     shutdownTimeoutMs: z
       .number()
       .int()
@@ -129,7 +133,14 @@ export const configSchema = z
       .describe('On SIGTERM, how long running jobs get to finish before the process exits anyway'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
-  .strict();
+  .strict()
+  // Runs even when other keys are wrong, so watch's cross-field problems are listed with every other problem.
+  .superRefine(
+    (raw, ctx) => {
+      for (const issue of watchProblems(raw)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    },
+    { when: () => true },
+  );
 
 export type Config = z.infer<typeof configSchema>;
 export type CustomerConfig = z.infer<typeof customerSchema>;

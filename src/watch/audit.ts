@@ -1,0 +1,183 @@
+import { runGap, type GapDeps } from '../gap/gap-service.js';
+import type { GapReport } from '../gap/report.js';
+import type { OpsStore } from '../ops/ops-store.js';
+import type { BotMetrics } from '../observability/metrics.js';
+import { userFacing } from '../shared/errors.js';
+import type { ThreadPublisher } from '../slack/thread-publisher.js';
+import { alertConditions, inQuietHours, isWorse, rateLevel, splitByAllowance, type AlertCondition } from './alert-rules.js';
+import { alertMessage, followUpMessage, hourlyMissing, resolutionMessage, summaryMessage, type AlertView } from './alert-blocks.js';
+import type { AlertStore, StoredAlert } from './alert-store.js';
+import { lookbackPeriod } from './lookback.js';
+import type { WatchAudit } from './watch-config.js';
+
+// One scheduled audit: a normal gap run per customer (the same windows, retries and read-only path as
+// /scorecard-gap, in-process), then the alert decisions. It posts nothing unless there is something to say: a new
+// problem (announced once), a worse one (in its thread), or a closed one (a resolution in its thread).
+
+export interface AuditDeps {
+  gap: GapDeps;
+  store: AlertStore;
+  publisher: ThreadPublisher;
+  /** Records a gap run per announced alert so its Request backfill button works like the gap report's. */
+  ops: Pick<OpsStore, 'recordRun' | 'finishRun'> | null;
+  metrics: BotMetrics | null;
+  now: () => Date;
+}
+
+export interface CustomerOutcome {
+  customer: string;
+  durationMs: number;
+  opened: number;
+  followUps: number;
+  resolved: number;
+  error: string | null;
+}
+
+export interface AuditOutcome {
+  audit: string;
+  durationMs: number;
+  customers: CustomerOutcome[];
+  announced: number;
+  summarised: number;
+}
+
+export function reportValue(customer: string, lookback: string): string {
+  return JSON.stringify({ customer, lookback });
+}
+
+function viewOf(a: StoredAlert | (AlertCondition & { audit?: string }), audit: string, periodLabel: string): AlertView {
+  return { customer: a.customer, population: a.population, kind: a.kind, start: a.start, missing: a.missing, total: a.total, sentence: a.sentence, audit, periodLabel };
+}
+
+function setGauges(metrics: BotMetrics | null, report: GapReport): void {
+  if (!metrics) return;
+  for (const population of ['submitted', 'unsubmitted'] as const) {
+    const p = report.populations[population];
+    const labels = { customer: report.customer, profile: report.profile, population };
+    metrics.missing.set({ ...labels, tier: 'historic' }, p.missing);
+    metrics.total.set({ ...labels, tier: 'historic' }, p.total);
+    if (p.clickhouseMissing !== null) metrics.missing.set({ ...labels, tier: 'clickhouse' }, p.clickhouseMissing);
+  }
+}
+
+interface Pending {
+  alert: StoredAlert;
+  chart: number[];
+  periodLabel: string;
+  period: { from: string; to: string; label: string };
+}
+
+async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: string, quiet: boolean, pending: Pending[]): Promise<CustomerOutcome> {
+  const started = performance.now();
+  const period = lookbackPeriod(audit.lookback, deps.now());
+  const log = deps.gap.logger;
+  const outcome: CustomerOutcome = { customer, durationMs: 0, opened: 0, followUps: 0, resolved: 0, error: null };
+  let report: GapReport;
+  try {
+    report = await runGap(deps.gap, customer, period);
+  } catch (err) {
+    outcome.durationMs = Math.round(performance.now() - started);
+    outcome.error = userFacing(err).message;
+    log.warn({ err, audit: audit.name, customer }, 'watch: audit of a customer failed');
+    deps.metrics?.auditFailures.inc({ audit: audit.name, customer });
+    const profile = deps.gap.sources.customers.find((c) => c.name === customer)?.profile ?? '';
+    await deps.store
+      .recordAudit({ audit: audit.name, customer, profile, finishedAt: deps.now(), durationMs: outcome.durationMs, periodLabel: period.label, verdict: null, populations: null, error: outcome.error })
+      .catch(() => undefined);
+    return outcome;
+  }
+  setGauges(deps.metrics, report);
+  const conditions = alertConditions(report, audit.thresholds);
+  const open = await deps.store.openAlerts(audit.name, customer);
+  const byPrint = new Map(open.map((a) => [a.fingerprint, a]));
+  const live = new Set<string>();
+  for (const c of conditions) {
+    live.add(c.fingerprint);
+    const existing = byPrint.get(c.fingerprint);
+    if (!existing) {
+      const opened = await deps.store.open(audit.name, audit.channel, c);
+      if (opened) {
+        outcome.opened++;
+        pending.push({ alert: opened, chart: hourlyMissing(report, c.population), periodLabel: report.period.label, period: report.period });
+      }
+      continue;
+    }
+    await deps.store.seen(existing.id, c);
+    const told = { missing: existing.toldMissing, level: existing.toldLevel };
+    if (!quiet && existing.threadTs && isWorse(c, told) && (await deps.store.told(existing.id, c.missing, rateLevel(c.rate), told))) {
+      await deps.publisher.postInThread(audit.channel, existing.threadTs, followUpMessage(viewOf(c, audit.name, report.period.label), { missing: existing.toldMissing }));
+      outcome.followUps++;
+    }
+  }
+  for (const a of open) {
+    if (live.has(a.fingerprint) || !(await deps.store.resolve(a.id))) continue;
+    outcome.resolved++;
+    if (a.threadTs) await deps.publisher.postInThread(a.channel, a.threadTs, resolutionMessage({ ...a, periodLabel: report.period.label }, a.lastSeenAt));
+  }
+  outcome.durationMs = Math.round(performance.now() - started);
+  deps.metrics?.customerAuditDuration.observe({ customer }, outcome.durationMs / 1000);
+  deps.metrics?.lastAudit.set({ customer, audit: audit.name }, deps.now().getTime() / 1000);
+  deps.metrics?.openAlerts.set({ customer }, (await deps.store.openAlerts(audit.name, customer)).length);
+  await deps.store.recordAudit({
+    audit: audit.name,
+    customer,
+    profile: report.profile,
+    finishedAt: deps.now(),
+    durationMs: outcome.durationMs,
+    periodLabel: report.period.label,
+    verdict: report.verdict,
+    populations: report.populations,
+    error: null,
+  });
+  return outcome;
+}
+
+/** Posts one alert alone: the message, then the gap run record its Request backfill button names. */
+async function announce(deps: AuditDeps, audit: WatchAudit, p: Pending): Promise<void> {
+  if (!(await deps.store.claimAnnouncement(p.alert.id))) return;
+  const runId = deps.ops ? `watch-${p.alert.id}` : null;
+  const view = viewOf(p.alert, audit.name, p.periodLabel);
+  const ts = await deps.publisher.postRoot(audit.channel, alertMessage(view, { runId, reportValue: reportValue(p.alert.customer, audit.lookback) }, p.chart));
+  await deps.store.setThread(p.alert.id, ts);
+  if (deps.ops && runId) {
+    await deps.ops.recordRun({ runId, customer: p.alert.customer, periodLabel: p.period.label, periodFrom: p.period.from, periodTo: p.period.to, requestedBy: 'watchdog', channel: audit.channel, rootTs: ts });
+    await deps.ops.finishRun(runId, { status: 'done', verdict: 'gap' });
+  }
+}
+
+export async function runAudit(deps: AuditDeps, audit: WatchAudit): Promise<AuditOutcome> {
+  const started = performance.now();
+  const now = deps.now();
+  const quiet = inQuietHours(now, audit.quietHours);
+  const customers = audit.customers.length > 0 ? audit.customers : deps.gap.sources.customers.map((c) => c.name);
+  const pending: Pending[] = [];
+  const results: CustomerOutcome[] = [];
+  // One customer at a time: each gap run already uses gap.concurrency windows at once.
+  for (const customer of customers) results.push(await auditCustomer(deps, audit, customer, quiet, pending));
+  let announced = 0;
+  let summarised = 0;
+  if (!quiet) {
+    // Alerts held back by quiet hours are announced by the first audit after.
+    const held = (await deps.store.openAlerts(audit.name)).filter((a) => a.announcedAt === null && !pending.some((p) => p.alert.id === a.id));
+    const all = [...held.map((alert) => ({ alert, chart: [], periodLabel: lookbackPeriod(audit.lookback, now).label, period: serial(lookbackPeriod(audit.lookback, now)) })), ...pending];
+    const postedThisHour = await deps.store.announcedSince(audit.channel, new Date(now.getTime() - 3_600_000));
+    const { alone, summarised: rest } = splitByAllowance(all, postedThisHour, audit.maxAlertsPerHour);
+    for (const p of alone) {
+      await announce(deps, audit, p);
+      announced++;
+    }
+    const claimed: Pending[] = [];
+    for (const p of rest) if (await deps.store.claimAnnouncement(p.alert.id)) claimed.push(p);
+    if (claimed.length > 0) {
+      const ts = await deps.publisher.postRoot(audit.channel, summaryMessage(claimed.map((p) => viewOf(p.alert, audit.name, p.periodLabel)), audit.maxAlertsPerHour));
+      for (const p of claimed) await deps.store.setSummary(p.alert.id, ts);
+      summarised = claimed.length;
+    }
+  }
+  const durationMs = Math.round(performance.now() - started);
+  deps.metrics?.auditDuration.observe({ audit: audit.name }, durationMs / 1000);
+  deps.gap.logger.info({ audit: audit.name, durationMs, announced, summarised, customers: results.length, failed: results.filter((r) => r.error).length }, 'watch: audit done');
+  return { audit: audit.name, durationMs, customers: results, announced, summarised };
+}
+
+const serial = (p: { from: Date; to: Date; label: string }): { from: string; to: string; label: string } => ({ from: p.from.toISOString(), to: p.to.toISOString(), label: p.label });

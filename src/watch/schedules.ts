@@ -1,0 +1,75 @@
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import type { Logger } from '../shared/logger.js';
+import type { BotMetrics } from '../observability/metrics.js';
+import { runAudit, type AuditDeps } from './audit.js';
+import { everyMs, type WatchAudit } from './watch-config.js';
+
+// The audits as BullMQ job schedulers: one scheduler per configured audit (id "watch:<name>"), so a schedule runs
+// once however many workers listen, and survives restarts. Schedulers of audits no longer in the config are removed
+// at start. The job carries only the audit's name; its settings are read from the running config.
+
+export const WATCH_QUEUE = 'scorecard-watch';
+const SCHEDULER_PREFIX = 'watch:';
+
+export interface WatchQueueSettings {
+  connection: ConnectionOptions;
+  prefix: string;
+}
+
+/** Pure: the repeat options of an audit (cron in UTC, or a fixed interval). */
+export function repeatOf(audit: WatchAudit): { pattern: string; tz: string } | { every: number } {
+  return audit.cron ? { pattern: audit.cron, tz: 'UTC' } : { every: everyMs(audit.every ?? '1h') };
+}
+
+/** Makes the queue's schedulers match the config; returns the ids removed. */
+export async function syncSchedulers(queue: Queue, audits: readonly WatchAudit[], logger: Logger): Promise<string[]> {
+  const wanted = new Set(audits.map((a) => `${SCHEDULER_PREFIX}${a.name}`));
+  for (const a of audits) {
+    await queue.upsertJobScheduler(`${SCHEDULER_PREFIX}${a.name}`, repeatOf(a), {
+      name: 'audit',
+      data: { audit: a.name },
+      opts: { removeOnComplete: { age: 7 * 86_400, count: 200 }, removeOnFail: { age: 7 * 86_400, count: 200 } },
+    });
+  }
+  const removed: string[] = [];
+  const existing = await queue.getJobSchedulers(0, -1);
+  for (const s of existing) {
+    const id = s.key;
+    if (id.startsWith(SCHEDULER_PREFIX) && !wanted.has(id)) {
+      await queue.removeJobScheduler(id);
+      removed.push(id);
+    }
+  }
+  if (removed.length > 0) logger.info({ removed }, 'watch: removed schedules of audits no longer configured');
+  return removed;
+}
+
+export interface WatchWorker {
+  worker: Worker;
+  close(): Promise<void>;
+}
+
+export function startWatchWorker(deps: AuditDeps, audits: readonly WatchAudit[], settings: WatchQueueSettings, opts: { metrics?: BotMetrics | null; lockDurationMs?: number } = {}): WatchWorker {
+  const logger = deps.gap.logger;
+  const worker = new Worker(
+    WATCH_QUEUE,
+    async (job) => {
+      const name = String((job.data as { audit?: unknown }).audit ?? '');
+      const audit = audits.find((a) => a.name === name);
+      // A schedule left by an older config (removed at the next start) must not fail forever.
+      if (!audit) {
+        logger.warn({ audit: name }, 'watch: no such audit in the config; skipped');
+        return { skipped: true };
+      }
+      const outcome = await runAudit(deps, audit);
+      return { announced: outcome.announced, summarised: outcome.summarised, durationMs: outcome.durationMs };
+    },
+    { connection: settings.connection, prefix: settings.prefix, concurrency: 1, lockDuration: opts.lockDurationMs ?? 60_000 },
+  );
+  worker.on('failed', (_job, err) => {
+    opts.metrics?.jobFailures.inc({ queue: WATCH_QUEUE });
+    logger.error({ err }, 'watch: audit job failed');
+  });
+  worker.on('error', (err) => logger.error({ err }, 'watch: worker error'));
+  return { worker, close: () => worker.close() };
+}
