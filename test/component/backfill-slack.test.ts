@@ -8,17 +8,42 @@ import { createLogger } from '../../src/shared/logger.js';
 import { createDemoDatabase, REDIS_URL, type DemoDatabase } from '../support/demo-database.js';
 import { startSlackEmulator, type SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
 import { blockActionPayload, interactionBody, postSigned, slashCommandBody } from '../support/slack-requests.js';
+import {
+  ALICE,
+  answer,
+  auditActions,
+  BOB,
+  buttonsOf,
+  CAROL,
+  CHANNEL,
+  CHUNK,
+  click,
+  current,
+  env,
+  fmt,
+  gapRun,
+  GRACE,
+  GROUP,
+  headline,
+  historicRows,
+  jobCount,
+  newPlan,
+  nextId,
+  plansIn,
+  postAnchor,
+  requestButton,
+  requestCount,
+  SECRET,
+  status,
+  textOf,
+  truthJan,
+  until,
+} from './backfill-slack-support.js';
 
 // The Slack side of the approval-gated backfill, end to end: signed slash commands and button clicks into the real
 // Bolt app, real PostgreSQL (demo data + ops database), Redis/BullMQ and ClickHouse; Slack's Web API emulated.
 // Every rule is exercised by clicking, and every "changed nothing" is checked in the ops database and the queue.
 // Expected numbers come from the demo data's ground truth.
-
-const SECRET = 'test-signing-secret';
-const CHANNEL = 'C0INCIDENT';
-const [ALICE, BOB, CAROL, GRACE] = ['U0ALICE', 'U0BOB', 'U0CAROL', 'U0GRACE'];
-const GROUP = 'S0APPROVERS';
-const CHUNK = 100;
 
 let demo: DemoDatabase;
 let slack: SlackEmulator;
@@ -56,6 +81,7 @@ beforeAll(async () => {
   ops = new pg.Pool({ connectionString: config.ops!.url, max: 3 });
   admin = new pg.Pool({ connectionString: demo.adminUrl, max: 3 });
   queue = new Queue(BACKFILL_QUEUE, { connection: { url: REDIS_URL }, prefix: config.redis!.prefix });
+  Object.assign(env, { demo, slack, url, ops, admin, queue });
 }, 180_000);
 
 afterAll(async () => {
@@ -66,139 +92,6 @@ afterAll(async () => {
   await slack?.close();
   await demo?.drop();
 });
-
-// ---- helpers ---------------------------------------------------------------------------------------------------
-
-let clicks = 0;
-const fmt = (n: number): string => n.toLocaleString('en-US');
-const textOf = (m: { text?: string; blocks?: unknown[] }): string => JSON.stringify(m.blocks ?? []) + (m.text ?? '');
-
-/** A signed button click; resolves with the response_url id its ephemeral answer arrives on. */
-async function click(actionId: string, value: string, o: { user: string; messageTs: string; threadTs?: string; ephemeral?: boolean; channel?: string }): Promise<string> {
-  const id = `click-${++clicks}`;
-  const payload = blockActionPayload({ actionId, value, user: o.user, channel: o.channel ?? CHANNEL, messageTs: o.messageTs, responseUrl: slack.responseUrl(id) });
-  if (o.threadTs) (payload.message as Record<string, unknown>).thread_ts = o.threadTs;
-  if (o.ephemeral) (payload.container as Record<string, unknown>).is_ephemeral = true;
-  const res = await postSigned(url, SECRET, interactionBody(payload));
-  expect(res.status).toBe(200);
-  return id;
-}
-
-/** The ephemeral answers to one click (the last one is the verdict). */
-async function answer(id: string, pattern: RegExp): Promise<string> {
-  const r = await slack.waitFor(() => slack.responses.find((x) => x.id === id && pattern.test(textOf(x.body as never))), 60_000);
-  expect(r.body.response_type).toBe('ephemeral');
-  expect(r.body.replace_original).toBe(false);
-  return textOf(r.body as never);
-}
-
-function buttonsOf(m: { blocks?: unknown[] }): Array<{ action_id: string; value: string }> {
-  return ((m.blocks ?? []) as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).flatMap((b) => (b.type === 'actions' ? (b.elements ?? []) : []));
-}
-
-const isPlan = (m: StoredMessage): boolean => (m.text ?? '').startsWith('Backfill plan for');
-
-/** Waits for the plan message that follows a request click; returns it with its request ID and plan hash. */
-async function newPlan(threadTs: string, seen: number): Promise<{ msg: StoredMessage; requestId: string; hash: string }> {
-  const msg = await slack.waitFor(() => slack.threadReplies(CHANNEL, threadTs).filter(isPlan)[seen], 120_000);
-  const approve = buttonsOf(msg).find((b) => b.action_id === 'backfill_approve');
-  expect(approve, 'a pending plan carries an Approve button').toBeTruthy();
-  const [requestId, hash] = approve!.value.split(' ');
-  return { msg, requestId: requestId!, hash: hash! };
-}
-
-const plansIn = (threadTs: string): number => slack.threadReplies(CHANNEL, threadTs).filter(isPlan).length;
-/** A message as it is now (after edits), wherever it is. */
-function current(ts: string): StoredMessage {
-  for (const root of slack.messages(CHANNEL)) {
-    if (root.ts === ts) return root;
-    const hit = slack.threadReplies(CHANNEL, root.ts).find((m) => m.ts === ts);
-    if (hit) return hit;
-  }
-  throw new Error(`no message ${ts}`);
-}
-
-/** A message in the channel to thread under (as a gap report's root would be). */
-async function postAnchor(): Promise<string> {
-  const res = await fetch(`${slack.apiUrl}chat.postMessage`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer xoxb-test-token' },
-    body: JSON.stringify({ channel: CHANNEL, text: 'a report root' }),
-  });
-  return String(((await res.json()) as { ts: string }).ts);
-}
-
-async function status(requestId: string): Promise<string | null> {
-  const { rows } = await ops.query<{ status: string }>('SELECT status FROM scorecard_bot.backfill_requests WHERE id = $1', [requestId]);
-  return rows[0]?.status ?? null;
-}
-
-async function requestCount(): Promise<number> {
-  const { rows } = await ops.query<{ n: number }>('SELECT count(*)::int AS n FROM scorecard_bot.backfill_requests');
-  return rows[0]!.n;
-}
-
-async function auditActions(requestId: string): Promise<string[]> {
-  const { rows } = await ops.query<{ action: string }>('SELECT action FROM scorecard_bot.backfill_audit WHERE request_id = $1 ORDER BY id', [requestId]);
-  return rows.map((r) => r.action);
-}
-
-async function jobCount(): Promise<number> {
-  return Object.values(await queue.getJobCounts()).reduce((a, b) => a + b, 0);
-}
-
-async function until<T>(fn: () => Promise<T | null | undefined | false>, ms = 120_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** /scorecard-gap by alice, to the end; returns the root ts and the thread. */
-async function gapRun(text: string): Promise<{ rootTs: string; replies: StoredMessage[] }> {
-  const before = new Set(slack.messages(CHANNEL).map((m) => m.ts));
-  const res = await postSigned(url, SECRET, slashCommandBody({ command: '/scorecard-gap', text, response_url: slack.responseUrl(), user_id: ALICE, channel_id: CHANNEL }));
-  expect(res.status).toBe(200);
-  const root = await slack.waitFor(() => slack.messages(CHANNEL).find((m) => !before.has(m.ts) && /Investigating/.test(m.text ?? '')), 60_000);
-  await until(async () => (await ops.query(`SELECT 1 FROM scorecard_bot.gap_runs WHERE root_ts = $1 AND status = 'done'`, [root.ts])).rowCount);
-  return { rootTs: root.ts, replies: slack.threadReplies(CHANNEL, root.ts) };
-}
-
-function requestButton(replies: StoredMessage[]): { value: string; ts: string } {
-  const msg = replies.find((m) => buttonsOf(m).some((b) => b.action_id === 'backfill_request'));
-  if (!msg) throw new Error('no Request backfill button in the thread');
-  return { value: buttonsOf(msg).find((b) => b.action_id === 'backfill_request')!.value, ts: msg.ts };
-}
-
-/** The headline's "*Submitted*\n1,165 of 3,637 missing (32.0%)" as [missing, total]. */
-function headline(replies: StoredMessage[], label: string): [number, number] {
-  const fields = replies.flatMap((m) => ((m.blocks ?? []) as Array<{ fields?: { text: string }[] }>).flatMap((b) => (b.fields ?? []).map((f) => f.text)));
-  const m = /^\*[^*]+\*\n([\d,]+) of ([\d,]+) missing/.exec(fields.find((f) => f.startsWith(`*${label}*\n`)) ?? '');
-  if (!m) throw new Error(`no ${label} headline field`);
-  return [Number(m[1]!.replaceAll(',', '')), Number(m[2]!.replaceAll(',', ''))];
-}
-
-async function historicRows(customer: string, from: string, to: string): Promise<number> {
-  const { rows } = await admin.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM historic.scorecard_scores WHERE customer_id = $1 AND scorecard_created_at >= $2 AND scorecard_created_at < $3`,
-    [customer, from, to],
-  );
-  return rows[0]!.n;
-}
-
-const truthJan = (customer: 'rentokil' | 'spirit') => {
-  const t = demo.truth.perCustomer[customer]!;
-  const ch = (pop: string) => t.clickhouseMissing.filter((d) => d.date.startsWith('2026-01') && d.population === pop).reduce((a, d) => a + d.missing, 0);
-  return {
-    submitted: t.monthly.submitted['2026-01']!,
-    unsubmitted: t.monthly.unsubmitted['2026-01']!,
-    chSubmitted: ch('submitted'),
-    chUnsubmitted: ch('unsubmitted'),
-  };
-};
 
 // ---- tests -----------------------------------------------------------------------------------------------------
 
@@ -493,7 +386,7 @@ describe('cancel before the job starts', () => {
         [ALICE, CHANNEL, anchor],
       );
       const send = async (actionId: string, value: string, user: string, messageTs: string) => {
-        const payload = blockActionPayload({ actionId, value, user, channel: CHANNEL, messageTs, responseUrl: slack.responseUrl(`idle-${++clicks}`) });
+        const payload = blockActionPayload({ actionId, value, user, channel: CHANNEL, messageTs, responseUrl: slack.responseUrl(nextId('idle')) });
         (payload.message as Record<string, unknown>).thread_ts = anchor;
         expect((await postSigned(idleUrl, SECRET, interactionBody(payload))).status).toBe(200);
       };
