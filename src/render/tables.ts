@@ -137,7 +137,12 @@ export function timelineTable(report: GapReport): TableModel {
     switch (f.kind) {
       case 'chronic': {
         const range = `${formatLevel(f.range.low)}–${formatLevel(f.range.high)}`;
-        const start = f.began === null ? `Already steady on the first day scanned` : `Steady loss begins${f.before === 'clean' ? ' (0% before)' : ''}`;
+        const start =
+          f.began === null
+            ? 'Already steady on the first day scanned'
+            : f.before === 'other_level'
+              ? 'New steady level'
+              : `Steady loss begins${f.before === 'clean' ? ' (0% before)' : ''}`;
         add(f.began ?? f.since, f.population, `${start}: ~${formatLevel(f.level)} a day (${range}) until ${formatShortDate(f.to)}, no change in between`);
         break;
       }

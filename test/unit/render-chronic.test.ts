@@ -55,6 +55,6 @@ describe('chronic findings, rendered', () => {
   it('starts the timeline with the steady loss', () => {
     const rows = timelineTable(report).rows;
     expect(rows[0]).toEqual(['2025-07-24', 'unsubmitted', 'Steady loss begins: ~0.2% a day (0.09%–0.3%) until Oct 31, no change in between']);
-    expect(rows[1]?.[0]).toBe('2025-11-01');
+    expect(rows[1]).toEqual(['2025-11-01', 'unsubmitted', 'New steady level: ~4.2% a day (2.7%–5.8%) until Dec 31, no change in between']);
   });
 });
