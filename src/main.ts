@@ -22,6 +22,9 @@ import { chartSpec, renderChartPng } from './render/chart.js';
 import { BotError } from './shared/errors.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { createSlackApp, slackTransportOptions } from './slack/slack-app.js';
+import { createMetrics } from './observability/metrics.js';
+import { registerWatchSlack } from './watch/watch-slack.js';
+import { queueDepthReader, readinessChecks, startObservabilityServer, startWatch, type ObservabilityServer } from './watch/watch-runtime.js';
 import { assertChannelPolicy } from './slack/authorize.js';
 import { registerCheckCommand } from './check/check-slash-command.js';
 import { DEFAULT_CHECK_TIMEOUT_MS } from './check/check-service.js';
@@ -73,11 +76,15 @@ export interface ServeOptions {
   runState?: RunStateOptions;
   /** First retry delay of a failed backfill chunk; short in tests. */
   backfillChunkBackoffMs?: number;
+  /** The watchdog's clock (audits' lookback ends here); tests pin it inside the demo data. */
+  watchNow?: () => Date;
 }
 
 export interface ServeContext extends AppContext {
   app: App | null;
   workers: RunningWorkers | null;
+  /** The /metrics, /healthz, /readyz server once started (config observability:), else null. */
+  observability: ObservabilityServer | null;
   /** Starts listening (HTTP port or Socket Mode); resolves with the HTTP port in HTTP mode. */
   start(): Promise<number | null>;
 }
@@ -121,7 +128,7 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
   });
 
   const web = new WebClient(transport.token, { ...SLACK_CLIENT_OPTIONS, slackApiUrl: (transport.clientOptions as { slackApiUrl?: string } | undefined)?.slackApiUrl });
-  const publisher = webClientPublisher(web);
+  const publisher = webClientPublisher(web, { tableBlocks: config.slack?.tableBlocks });
   const jobDeps: GapJobDeps = {
     sources: base.sources,
     clickhouse: base.clickhouse,
@@ -161,6 +168,22 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
   const reporter = backfillSlackReporter({ store: backfillStore, publisher, logger });
   const backfillWorker = opts.workers === false ? null : startBackfillWorker(backfill, backfillQueueSettings, logger, reporter);
   const backfillJobs = backfillQueue({ connection: commandRedis, prefix });
+  // Watchdog: schedules synced with the config at start, audits run by the workers, metrics for /metrics.
+  const metrics = createMetrics();
+  const watch = startWatch({
+    config,
+    gap: { sources: base.sources, clickhouse: base.clickhouse, settings: config.gap, logger },
+    publisher,
+    ops,
+    opsPool,
+    connection: workerRedis,
+    prefix,
+    metrics,
+    workers: opts.workers !== false,
+    now: opts.watchNow,
+    lockDurationMs: opts.lockDurationMs,
+  });
+  const depths = queueDepthReader(metrics, workerRedis, prefix, ['scorecard-backfill']);
   const app = opts.listen
     ? createSlackApp({
         settings: slack,
@@ -192,16 +215,42 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
         ),
         extraCommands: [
           registerCheckCommand({ sources: base.sources, clickhouse: base.clickhouse, timeoutMs: DEFAULT_CHECK_TIMEOUT_MS, logger, slack }),
+          registerWatchSlack({
+            opsPool,
+            gap: { sources: base.sources, settings: config.gap, flow, runState: commandRunState, publisher, ops, retry: retryOptions(config.gap) },
+            slack,
+            logger,
+            now: opts.watchNow,
+          }),
         ],
       })
     : null;
 
   let closed = false;
-  return {
+  // Socket Mode readiness: the receiver's client says when it is connected (Bolt keeps the receiver private).
+  let socketConnected = false;
+  if (app && slack.mode === 'socket') {
+    const client = (app as unknown as { receiver?: { client?: { on(e: string, f: () => void): void } } }).receiver?.client;
+    client?.on('connected', () => void (socketConnected = true));
+    client?.on('disconnected', () => void (socketConnected = false));
+  }
+  const ctx: ServeContext = {
     ...base,
     app,
     workers,
+    observability: null,
     async start() {
+      if (config.observability && !ctx.observability) {
+        ctx.observability = await startObservabilityServer(
+          {
+            registry: metrics.registry,
+            checks: readinessChecks(commandRedis, opsPool, app && slack.mode === 'socket' ? () => socketConnected : null),
+            beforeScrape: () => depths.read(),
+            logger,
+          },
+          config.observability,
+        );
+      }
       if (!app) return null;
       if (slack.mode === 'socket') {
         await app.start();
@@ -216,7 +265,10 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
       closed = true;
       // Order matters for a clean drain: stop taking commands, finish running jobs, then drop connections.
       await app?.stop().catch(() => undefined);
+      await ctx.observability?.close().catch(() => undefined);
       await workers?.close();
+      await watch.close().catch(() => undefined);
+      await depths.close().catch(() => undefined);
       await backfillWorker?.close().catch(() => undefined);
       await reporter.idle().catch(() => undefined);
       await flow.close().catch(() => undefined);
@@ -226,5 +278,6 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
       stateRedis.disconnect();
     },
   };
+  return ctx;
 }
 

@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { KnownBlock, Block } from '@slack/types';
+import { withoutTableBlocks } from './blocks/table-fallback.js';
 
 export interface SlackMessage {
   text: string;
@@ -48,16 +49,21 @@ function tagOf(metadata: unknown): StepTag | null {
   return typeof runId === 'string' && typeof step === 'string' ? { runId, step } : null;
 }
 
-export function webClientPublisher(client: WebClient): ThreadPublisher {
+/** tableBlocks false (slack.tableBlocks): `table` blocks go out as monospace code, for clients that cannot draw them. */
+export function webClientPublisher(client: WebClient, opts: { tableBlocks?: boolean } = {}): ThreadPublisher {
+  const shape = opts.tableBlocks === false ? withoutTableBlocks : (m: SlackMessage): SlackMessage => m;
   return {
-    async postRoot(channel, msg) {
+    async postRoot(channel, raw) {
+      const msg = shape(raw);
       const res = await client.chat.postMessage({ channel, text: msg.text, blocks: msg.blocks as KnownBlock[] | undefined, unfurl_links: false });
       return String(res.ts ?? '');
     },
-    async updateRoot(channel, ts, msg) {
+    async updateRoot(channel, ts, raw) {
+      const msg = shape(raw);
       await client.chat.update({ channel, ts, text: msg.text, blocks: msg.blocks as KnownBlock[] | undefined });
     },
-    async postInThread(channel, threadTs, msg, tag) {
+    async postInThread(channel, threadTs, raw, tag) {
+      const msg = shape(raw);
       const res = await client.chat.postMessage({
         channel,
         thread_ts: threadTs,
