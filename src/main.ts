@@ -24,7 +24,7 @@ import { createLogger, type Logger } from './shared/logger.js';
 import { createSlackApp, slackTransportOptions } from './slack/slack-app.js';
 import { createMetrics } from './observability/metrics.js';
 import { registerWatchSlack } from './watch/watch-slack.js';
-import { queueDepthReader, readinessChecks, startObservabilityServer, startWatch, type ObservabilityServer } from './watch/watch-runtime.js';
+import { queueDepthReader, readinessChecks, refreshAuditGauges, startObservabilityServer, startWatch, type ObservabilityServer } from './watch/watch-runtime.js';
 import { assertChannelPolicy } from './slack/authorize.js';
 import { registerCheckCommand } from './check/check-slash-command.js';
 import { DEFAULT_CHECK_TIMEOUT_MS } from './check/check-service.js';
@@ -245,7 +245,9 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
           {
             registry: metrics.registry,
             checks: readinessChecks(commandRedis, opsPool, app && slack.mode === 'socket' ? () => socketConnected : null),
-            beforeScrape: () => depths.read(),
+            beforeScrape: async () => {
+              await Promise.all([depths.read(), refreshAuditGauges(metrics, watch.store)]);
+            },
             logger,
           },
           config.observability,

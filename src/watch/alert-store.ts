@@ -163,3 +163,11 @@ export class AlertStore {
     }));
   }
 }
+
+/** Backfill requests not settled yet (waiting for approval, approved, running), per customer: for the App Home. */
+export async function pendingBackfills(pool: pg.Pool): Promise<Record<string, number>> {
+  const { rows } = await pool.query(
+    `SELECT customer, count(*)::int AS n FROM scorecard_bot.backfill_requests WHERE status IN ('pending', 'approved', 'running') GROUP BY customer`,
+  );
+  return Object.fromEntries((rows as { customer: string; n: number }[]).map((r) => [r.customer, r.n]));
+}

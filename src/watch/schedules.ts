@@ -61,6 +61,7 @@ export function startWatchWorker(deps: AuditDeps, audits: readonly WatchAudit[],
         logger.warn({ audit: name }, 'watch: no such audit in the config; skipped');
         return { skipped: true };
       }
+      logger.info({ audit: name, jobId: job.id }, 'watch: audit job started');
       const outcome = await runAudit(deps, audit);
       return { announced: outcome.announced, summarised: outcome.summarised, durationMs: outcome.durationMs };
     },

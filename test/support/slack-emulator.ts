@@ -61,6 +61,8 @@ export interface SlackEmulator {
   responses: RecordedResponse[];
   /** Posts refused with invalid_blocks (API calls and response_url posts), with Slack's limits they broke. */
   rejected: Array<{ method: string; errors: string[] }>;
+  /** Home tabs published with views.publish (accepted ones only), oldest first. */
+  homeViews: Array<{ userId: string; view: Record<string, unknown> }>;
   /** Top-level messages of a channel, oldest first. */
   messages(channel: string): StoredMessage[];
   /** Replies in a thread, oldest first (the parent excluded). */
@@ -161,6 +163,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   const uploads: StoredUpload[] = [];
   const responses: RecordedResponse[] = [];
   const rejected: SlackEmulator['rejected'] = [];
+  const homeViews: SlackEmulator['homeViews'] = [];
   const failures = new Map<string, Array<{ error: string } & FailureOptions>>();
   const delays = new Map<string, number>();
   const users = new Map<string, Json>();
@@ -272,6 +275,23 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       if (!info) return { ok: false, error: 'user_not_found' };
       return { ok: true, user: { id, team_id: teamId, deleted: false, is_bot: false, tz: 'UTC', real_name: String(info.name), profile: { display_name: String(info.name) }, ...info } };
     },
+    'views.publish': (args) => {
+      // "Views" (docs.slack.dev/surfaces/app-home, reference/views-api): a Home tab holds up to 100 blocks; each
+      // block has the same limits as in a message (checked 50 at a time, the message limit).
+      const view = args.view as Json | undefined;
+      const userId = str(args.user_id);
+      if (!userId) return { ok: false, error: 'invalid_arguments' };
+      if (!view || view.type !== 'home' || !Array.isArray(view.blocks)) return { ok: false, error: 'invalid_arguments' };
+      const blocks = view.blocks as unknown[];
+      const errors = blocks.length > 100 ? [`a home view holds at most 100 blocks, got ${blocks.length}`] : [];
+      for (let i = 0; i < blocks.length; i += 50) errors.push(...blockKitViolations({ blocks: blocks.slice(i, i + 50) }));
+      if (validate && errors.length > 0) {
+        rejected.push({ method: 'views.publish', errors });
+        return { ok: false, error: 'invalid_blocks', errors };
+      }
+      homeViews.push({ userId, view });
+      return { ok: true, view: { id: `V${homeViews.length}`, ...view } };
+    },
     'usergroups.users.list': (args) => {
       const members = usergroups.get(str(args.usergroup) ?? '');
       return members ? { ok: true, users: members } : { ok: false, error: 'no_such_subteam' };
@@ -338,6 +358,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     uploads,
     responses,
     rejected,
+    homeViews,
     messages: (channel) => store.filter((m) => m.channel === channel && (m.thread_ts === undefined || m.thread_ts === m.ts)),
     threadReplies: (channel, ts) => store.filter((m) => m.channel === channel && m.thread_ts === ts && m.ts !== ts),
     callsTo: (method) => calls.filter((c) => c.method === method),

@@ -1,0 +1,91 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../shared/logger.js';
+
+// One small HTTP server for Kubernetes and Prometheus, the same in both Slack modes (and in `worker`):
+//   /metrics  Prometheus text format
+//   /healthz  the process is up (200 always)
+//   /readyz   every dependency answers (Redis, ops database, the Slack connection in Socket Mode): 200, else 503
+//             with one line per failing check (no URLs, no secrets).
+
+export type ReadinessCheck = () => Promise<void>;
+
+export interface ObservabilityServerOptions {
+  registry: Registry;
+  checks: Record<string, ReadinessCheck>;
+  /** Called before each scrape (e.g. to read queue depths). */
+  beforeScrape?: () => Promise<void>;
+  logger: Logger;
+  /** Per-check deadline: a hung dependency is not ready. */
+  checkTimeoutMs?: number;
+}
+
+export interface ObservabilityServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+function withDeadline(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Runs the checks concurrently; the failing ones with a short reason. */
+export async function readiness(checks: Record<string, ReadinessCheck>, timeoutMs = 2_000): Promise<{ ok: boolean; lines: string[] }> {
+  const results = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      try {
+        await withDeadline(check(), timeoutMs);
+        return { name, ok: true, why: '' };
+      } catch (err) {
+        const why = String((err as Error)?.message ?? err).split('\n')[0]?.replace(/\w+:\/\/\S+/g, '<url>') ?? 'failed';
+        return { name, ok: false, why };
+      }
+    }),
+  );
+  return { ok: results.every((r) => r.ok), lines: results.map((r) => (r.ok ? `${r.name}: ok` : `${r.name}: ${r.why.slice(0, 200)}`)) };
+}
+
+export async function startObservabilityServer(opts: ObservabilityServerOptions, listen: { port: number; host: string }): Promise<ObservabilityServer> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const reply = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
+      res.writeHead(status, { 'content-type': type });
+      res.end(body);
+    };
+    void (async () => {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'method not allowed\n');
+      if (path === '/healthz') return reply(200, 'ok\n');
+      if (path === '/readyz') {
+        const r = await readiness(opts.checks, opts.checkTimeoutMs);
+        return reply(r.ok ? 200 : 503, `${r.lines.join('\n')}\n`);
+      }
+      if (path === '/metrics') {
+        await opts.beforeScrape?.().catch((err: unknown) => opts.logger.warn({ err }, 'metrics: a pre-scrape read failed'));
+        return reply(200, await opts.registry.metrics(), opts.registry.contentType);
+      }
+      return reply(404, 'not found: try /metrics, /healthz or /readyz\n');
+    })().catch((err: unknown) => {
+      opts.logger.error({ err }, 'observability request failed');
+      if (!res.headersSent) reply(500, 'internal error\n');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  opts.logger.info({ port }, 'observability server listening (/metrics, /healthz, /readyz)');
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

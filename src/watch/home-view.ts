@@ -1,0 +1,63 @@
+import type { KnownBlock } from '@slack/types';
+import { formatDateTime, formatInt, formatRatio, plural, truncate } from '../render/format.js';
+import { permalink } from '../slack/authorize.js';
+import { contextLine, escapeMrkdwn, mrkdwnSection } from '../slack/blocks/mrkdwn.js';
+import { subjectOf } from './alert-blocks.js';
+import type { AuditRecord, StoredAlert } from './alert-store.js';
+
+// Pure: the App Home tab, a status board per customer from the last audits: missing per population, open alerts
+// (each a link to its thread), when it was last audited, and pending backfill requests. Slack allows 100 blocks
+// in a Home view; customers beyond what fits are counted in the last line.
+
+export const HOME_MAX_BLOCKS = 100;
+
+export interface HomeInput {
+  audits: AuditRecord[];
+  alerts: StoredAlert[];
+  /** Backfill requests waiting for a decision or running, per customer. */
+  pendingBackfills: Record<string, number>;
+  now: Date;
+}
+
+function populationLine(label: string, p: { total: number; missing: number; clickhouseMissing: number | null } | undefined): string {
+  if (!p) return `${label}: no data`;
+  const ch = p.clickhouseMissing === null ? '' : `, ${formatInt(p.clickhouseMissing)} not in ClickHouse`;
+  return `${label}: ${formatInt(p.missing)} of ${formatInt(p.total)} missing (${formatRatio(p.missing, p.total)})${ch}`;
+}
+
+function customerBlock(customer: string, audits: AuditRecord[], alerts: StoredAlert[], pending: number): KnownBlock {
+  const last = [...audits].sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime())[0];
+  const icon = alerts.length > 0 ? ':red_circle:' : last?.error ? ':warning:' : ':large_green_circle:';
+  const lines = [`${icon} *${escapeMrkdwn(customer)}*${last ? ` (${escapeMrkdwn(last.profile)})` : ''}`];
+  if (last) {
+    lines.push(`Last audit ${formatDateTime(last.finishedAt.toISOString())} (${escapeMrkdwn(last.audit)}, ${escapeMrkdwn(last.periodLabel)})`);
+    if (last.error) lines.push(`Audit failed: ${escapeMrkdwn(truncate(last.error, 200))}`);
+    if (last.populations) lines.push(`${populationLine('Submitted', last.populations.submitted)} · ${populationLine('Unsubmitted', last.populations.unsubmitted)}`);
+  }
+  if (alerts.length > 0) {
+    const shown = alerts.slice(0, 5).map((a) => {
+      const what = `${escapeMrkdwn(subjectOf(a))} since ${a.start.slice(0, 10)}`;
+      return a.threadTs ? `<${permalink(a.channel, a.threadTs)}|${what}>` : what;
+    });
+    lines.push(`Open alerts: ${shown.join(', ')}${alerts.length > 5 ? `, and ${plural(alerts.length - 5, 'other')}` : ''}`);
+  } else lines.push('Open alerts: none');
+  if (pending > 0) lines.push(`Pending backfill requests: ${formatInt(pending)}`);
+  return mrkdwnSection(lines.join('\n'));
+}
+
+export function homeView(input: HomeInput): { type: 'home'; blocks: KnownBlock[] } {
+  const customers = [...new Set([...input.audits.map((a) => a.customer), ...input.alerts.map((a) => a.customer)])].sort();
+  const head: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: 'Scorecard gap watchdog' } },
+    contextLine(`Status from the last scheduled audits · ${formatDateTime(input.now.toISOString())} · ${plural(input.alerts.length, 'open alert')}`),
+  ];
+  if (customers.length === 0) return { type: 'home', blocks: [...head, mrkdwnSection('No audit has run yet. Audits are configured under `watch:` in the config.')] };
+  // Two blocks a customer (status, divider); keep room for the head and the overflow line.
+  const room = Math.floor((HOME_MAX_BLOCKS - head.length - 1) / 2);
+  const body = customers.slice(0, room).flatMap((c): KnownBlock[] => [
+    customerBlock(c, input.audits.filter((a) => a.customer === c), input.alerts.filter((a) => a.customer === c), input.pendingBackfills[c] ?? 0),
+    { type: 'divider' },
+  ]);
+  const over = customers.length - room;
+  return { type: 'home', blocks: [...head, ...body, ...(over > 0 ? [contextLine(`${plural(over, 'more customer')} not shown (Slack shows at most ${HOME_MAX_BLOCKS} blocks here).`)] : [])] };
+}

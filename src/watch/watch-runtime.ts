@@ -1,0 +1,140 @@
+import { Queue, type ConnectionOptions } from 'bullmq';
+import type pg from 'pg';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/schema.js';
+import { QUEUES } from '../gap/gap-job-payloads.js';
+import type { GapDeps } from '../gap/gap-service.js';
+import type { BotMetrics } from '../observability/metrics.js';
+import { startObservabilityServer, type ObservabilityServer, type ReadinessCheck } from '../observability/http-server.js';
+import type { OpsStore } from '../ops/ops-store.js';
+import type { ThreadPublisher } from '../slack/thread-publisher.js';
+import { AlertStore } from './alert-store.js';
+import { startWatchWorker, syncSchedulers, WATCH_QUEUE, type WatchWorker } from './schedules.js';
+
+// Wires the watchdog into serve and worker: the schedules match the config at start (added, changed, removed),
+// the audit worker runs them (when this process runs workers), and the observability server exposes the metrics.
+
+export interface WatchRuntimeDeps {
+  config: Config;
+  gap: GapDeps;
+  publisher: ThreadPublisher;
+  ops: OpsStore;
+  opsPool: pg.Pool;
+  connection: ConnectionOptions;
+  prefix: string;
+  metrics: BotMetrics;
+  /** false: schedules are kept in sync, but this process runs no audits. */
+  workers: boolean;
+  now?: () => Date;
+  lockDurationMs?: number;
+}
+
+export interface WatchRuntime {
+  store: AlertStore;
+  /** The schedules brought in line with the config (in the background: Redis may come up after the process). */
+  synced: Promise<void>;
+  worker: WatchWorker | null;
+  close(): Promise<void>;
+}
+
+export function startWatch(deps: WatchRuntimeDeps): WatchRuntime {
+  const store = new AlertStore(deps.opsPool);
+  const queue = new Queue(WATCH_QUEUE, { connection: deps.connection, prefix: deps.prefix });
+  queue.on('error', () => undefined);
+  const synced = syncSchedulers(queue, deps.config.watch, deps.gap.logger)
+    .then(() => undefined)
+    .catch((err: unknown) => deps.gap.logger.error({ err }, 'watch: could not sync the audit schedules'))
+    .finally(() => queue.close().catch(() => undefined));
+  const worker =
+    deps.workers && deps.config.watch.length > 0
+      ? startWatchWorker(
+          { gap: deps.gap, store, publisher: deps.publisher, ops: deps.ops, metrics: deps.metrics, now: deps.now ?? (() => new Date()) },
+          deps.config.watch,
+          { connection: deps.connection, prefix: deps.prefix },
+          { metrics: deps.metrics, lockDurationMs: deps.lockDurationMs },
+        )
+      : null;
+  return {
+    store,
+    synced,
+    worker,
+    close: async () => {
+      await worker?.close();
+      // Bounded: with Redis gone, closing the scheduler queue must not hold up the drain.
+      await Promise.race([queue.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2_000).unref())]);
+    },
+  };
+}
+
+/** Queue depth gauges, read at scrape time (a few Redis calls). */
+export function queueDepthReader(metrics: BotMetrics, connection: ConnectionOptions, prefix: string, extraQueues: string[] = []): { read(): Promise<void>; close(): Promise<void> } {
+  const names = [QUEUES.window, QUEUES.report, QUEUES.all, WATCH_QUEUE, ...extraQueues];
+  // Opened at the first scrape: a process nobody scrapes holds no extra connections.
+  let queues: Queue[] = [];
+  return {
+    async read() {
+      if (queues.length === 0) queues = names.map((n) => new Queue(n, { connection, prefix }));
+      await Promise.all(
+        queues.map(async (q) => {
+          const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'waiting-children', 'prioritized');
+          for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ queue: q.name, state }, n);
+        }),
+      );
+    },
+    close: async () => void (await Promise.all(queues.map((q) => q.close()))),
+  };
+}
+
+/** The readiness checks of serve/worker: Redis answers PING, the ops database a SELECT 1, Slack is connected. */
+export function readinessChecks(redis: Redis, opsPool: pg.Pool, slackConnected: (() => boolean) | null): Record<string, ReadinessCheck> {
+  const checks: Record<string, ReadinessCheck> = {
+    redis: async () => {
+      const pong = await redis.ping();
+      if (pong !== 'PONG') throw new Error(`unexpected answer ${pong}`);
+    },
+    ops_database: async () => {
+      await opsPool.query('SELECT 1');
+    },
+  };
+  if (slackConnected) {
+    checks.slack = async () => {
+      if (!slackConnected()) throw new Error('Socket Mode is not connected');
+    };
+  }
+  return checks;
+}
+
+export { startObservabilityServer, type ObservabilityServer };
+
+/**
+ * The per-customer gauges from the ops database's last audits, at scrape time: whichever worker ran an audit,
+ * every process reports the same numbers (and they survive a restart).
+ */
+export async function refreshAuditGauges(metrics: BotMetrics, store: AlertStore): Promise<void> {
+  const [audits, open] = await Promise.all([store.lastAudits(), store.allOpen(10_000)]);
+  metrics.missing.reset();
+  metrics.total.reset();
+  metrics.lastAudit.reset();
+  metrics.openAlerts.reset();
+  // A customer audited by several audits: its latest audit's numbers.
+  const latest = new Map<string, (typeof audits)[number]>();
+  for (const a of audits) {
+    metrics.lastAudit.set({ customer: a.customer, audit: a.audit }, a.finishedAt.getTime() / 1000);
+    const prev = latest.get(a.customer);
+    if (a.populations && (!prev || prev.finishedAt < a.finishedAt)) latest.set(a.customer, a);
+  }
+  for (const a of latest.values()) {
+    for (const population of ['submitted', 'unsubmitted'] as const) {
+      const p = a.populations?.[population];
+      if (!p) continue;
+      const labels = { customer: a.customer, profile: a.profile, population };
+      metrics.missing.set({ ...labels, tier: 'historic' }, p.missing);
+      metrics.total.set({ ...labels, tier: 'historic' }, p.total);
+      if (p.clickhouseMissing !== null) metrics.missing.set({ ...labels, tier: 'clickhouse' }, p.clickhouseMissing);
+    }
+  }
+  const perCustomer = new Map<string, number>();
+  for (const a of open) perCustomer.set(a.customer, (perCustomer.get(a.customer) ?? 0) + 1);
+  for (const c of new Set([...latest.keys(), ...perCustomer.keys()])) metrics.openAlerts.set({ customer: c }, perCustomer.get(c) ?? 0);
+}
+
