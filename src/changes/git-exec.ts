@@ -8,6 +8,8 @@ import { dirname, resolve } from 'node:path';
 export interface GitOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Written to git's stdin (e.g. commit IDs for --stdin). */
+  input?: string;
 }
 
 function gitEnv(repo: string): NodeJS.ProcessEnv {
@@ -36,7 +38,7 @@ export class GitError extends Error {
 
 export function runGit(repo: string, args: string[], opts: GitOptions = {}): Promise<string> {
   return new Promise((done, fail) => {
-    execFile(
+    const child = execFile(
       'git',
       [...CONFIG, ...args],
       { cwd: resolve(repo), env: gitEnv(repo), signal: opts.signal, timeout: opts.timeoutMs ?? 0, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
@@ -45,6 +47,8 @@ export function runGit(repo: string, args: string[], opts: GitOptions = {}): Pro
         else done(stdout);
       },
     );
+    child.stdin?.on('error', () => undefined); // git may exit before reading it all; the exit code tells
+    child.stdin?.end(opts.input ?? '');
   });
 }
 

@@ -109,24 +109,27 @@ function titleOf(cfg: GitChangeSourceConfig, commit: Commit, extracted: Record<s
   return extra.length ? `${title} (${extra.join(', ')})` : title;
 }
 
+/**
+ * Two steps, so only the window's commits are ever diffed: `rev-list --since --until` lists them (a walk over
+ * commit headers, no diffs), then one `log --no-walk --stdin` over just those applies the pathspecs and lists the
+ * changed files. A plain `log --since --until -- <pathspec>` diffs every newer commit too, which made a window a
+ * year back as slow as reading the whole history (bench/changes-bench.ts).
+ */
+async function logWindow(cfg: GitChangeSourceConfig, window: ChangeWindow, signal?: AbortSignal): Promise<Commit[]> {
+  const shas = await runGit(cfg.path, ['rev-list', `--since=${window.from}`, `--until=${window.to}`, '--end-of-options', cfg.ref, '--'], { signal });
+  if (shas.trim() === '') return [];
+  const args = ['log', '--no-walk', '--stdin', `--format=${RS}%H${US}%cI${US}%s`, '--name-only', '--no-renames', '--', ...cfg.paths.map(globPathspec)];
+  const commits = parseGitLog(await runGit(cfg.path, args, { signal, input: shas }));
+  // Without pathspecs git lists every commit; with them, a commit outside them has no files and is dropped.
+  return cfg.paths.length === 0 ? commits : commits.filter((c) => c.files.length > 0);
+}
+
 export async function readGitSource(cfg: GitChangeSourceConfig, window: ChangeWindow, ctx: GitSourceContext = {}): Promise<SourceResult> {
   await assertRepository(cfg.path, ctx.signal);
   const warning = await maybeFetch(cfg, ctx);
-  const args = [
-    'log',
-    `--since=${window.from}`,
-    `--until=${window.to}`,
-    `--format=${RS}%H${US}%cI${US}%s`,
-    '--name-only',
-    '--no-renames',
-    '--end-of-options',
-    cfg.ref,
-    '--',
-    ...cfg.paths.map(globPathspec),
-  ];
   let commits: Commit[];
   try {
-    commits = parseGitLog(await runGit(cfg.path, args, { signal: ctx.signal }));
+    commits = await logWindow(cfg, window, ctx.signal);
   } catch (err) {
     if (err instanceof GitError && /unknown revision|bad revision|ambiguous argument/.test(err.stderr)) {
       throw new Error(`${cfg.path} has no ${cfg.ref} (an empty repository, or set "ref")`);

@@ -155,7 +155,7 @@ describe('gap all jan-2026 with change sources', () => {
     expect(text).toContain('nearest change before');
     expect(text).toMatch(/<https:\/\/github\.com\/example\/flux-deployments\/commit\/[0-9a-f]{40}\|apiserver release main-20260108_153010z-c86fe8e9>/);
     expect(text).not.toMatch(/caused by/i);
-    const lines = section.blocks.flatMap((b) => ('text' in b && b.text && 'text' in b.text ? b.text.text.split('\n') : [])).filter((l) => l.startsWith('•'));
+    const lines = section.blocks.flatMap((b) => ((b as { text?: { text?: string } }).text?.text ?? '').split('\n')).filter((l) => l.startsWith('•'));
     expect(lines.length).toBeGreaterThan(0);
     for (const l of lines) expect((l.match(/<https:/g) ?? []).length).toBeLessThanOrEqual(3);
     expect(messages.some((m) => m.text.includes('Release timeline'))).toBe(true);
