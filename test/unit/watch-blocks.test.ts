@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { assertWithinSlackLimits } from '../../src/slack/blocks/limits.js';
+import { alertMessage, followUpMessage, resolutionMessage, sparkline, summaryMessage, type AlertView } from '../../src/watch/alert-blocks.js';
+import type { AuditRecord, StoredAlert } from '../../src/watch/alert-store.js';
+import { HOME_MAX_BLOCKS, homeView } from '../../src/watch/home-view.js';
+import { blockKitViolations } from '../support/slack-limits.js';
+
+const A: AlertView = {
+  customer: 'rentokil',
+  population: 'submitted',
+  kind: 'onset',
+  start: '2026-01-15',
+  missing: 1165,
+  total: 3637,
+  sentence: 'The first missing submitted scorecard was created 2026-01-15 08:00 UTC (sc-1); the daily missing rate first passed 1% on 2026-01-15 (20.2%).',
+  audit: 'hourly',
+  periodLabel: 'last 48 hours (2026-01-22 00:00 – 2026-01-24 00:00 UTC)',
+};
+
+const ok = (m: { text: string; blocks: unknown[] }): void => {
+  assertWithinSlackLimits(m as never);
+  expect(blockKitViolations(m)).toEqual([]);
+};
+
+describe('alert messages', () => {
+  it('the alert says what, since when, how many, the finding, and has Full report and Request backfill', () => {
+    const m = alertMessage(A, { runId: 'watch-7', reportValue: '{"customer":"rentokil","lookback":"last-48h"}' }, [0, 0, 3, 7, 1]);
+    ok(m);
+    expect(m.text).toBe('rentokil submitted: missing from historic since 2026-01-15: 1,165 of 3,637 (32.0%) missing');
+    const actions = m.blocks.find((b) => b.type === 'actions') as { elements: { action_id: string; value: string }[] };
+    expect(actions.elements.map((e) => e.action_id)).toEqual(['watch_full_report', 'backfill_request']);
+    expect(JSON.parse(actions.elements[1]!.value)).toEqual({ runId: 'watch-7' });
+    expect(m).toMatchSnapshot();
+  });
+
+  it('without a run record there is no backfill button', () => {
+    const m = alertMessage(A, { runId: null, reportValue: '{}' });
+    const actions = m.blocks.find((b) => b.type === 'actions') as { elements: unknown[] };
+    expect(actions.elements).toHaveLength(1);
+  });
+
+  it('follow-up, resolution and summary', () => {
+    const f = followUpMessage({ ...A, missing: 2400, total: 4000 }, { missing: 1165 });
+    ok(f);
+    expect(f.text).toBe('Worse: 2,400 of 4,000 submitted missing now (60.0%), was 1,165 when last told.');
+    const r = resolutionMessage({ ...A, periodLabel: 'last 48 hours' }, '2026-01-29T10:00:00.000Z');
+    ok(r);
+    expect(r.text).toBe('rentokil submitted: 0 missing since 2026-01-29 (last 48 hours); resolved.');
+    const many = Array.from({ length: 300 }, (_, i) => ({ ...A, customer: `customer-${i}` }));
+    const s = summaryMessage(many, 5);
+    ok(s);
+    expect(s.text).toBe('300 more alerts');
+    expect(JSON.stringify(s.blocks)).toMatch(/… and [\d,]+ others/);
+  });
+
+  it('sparkline scales to the maximum', () => {
+    expect(sparkline([0, 1, 2, 4])).toBe('▁▃▅█');
+    expect(sparkline([0, 0])).toBe('▁▁');
+  });
+});
+
+describe('App Home view', () => {
+  const audit = (customer: string): AuditRecord => ({
+    audit: 'hourly',
+    customer,
+    profile: 'us-east-1',
+    finishedAt: new Date('2026-01-24T00:00:00Z'),
+    durationMs: 900,
+    periodLabel: 'last 48 hours',
+    verdict: 'gap',
+    populations: { submitted: { total: 240, missing: 30, clickhouseMissing: 0 }, unsubmitted: { total: 900, missing: 0, clickhouseMissing: null } },
+    error: null,
+  });
+  const alert: StoredAlert = {
+    id: '1', audit: 'hourly', fingerprint: 'f', customer: 'c-001', profile: 'us-east-1', population: 'submitted', kind: 'onset', start: '2026-01-22', channel: 'C1', status: 'open',
+    sentence: 's', missing: 30, total: 240, toldMissing: 30, toldLevel: 4, threadTs: '1700000000.000100', summaryTs: null, openedAt: '', announcedAt: '', lastSeenAt: '',
+  };
+
+  it('one status block per customer, with counts, open alerts linked to their thread and pending backfills', () => {
+    const v = homeView({ audits: [audit('c-001')], alerts: [alert], pendingBackfills: { 'c-001': 2 }, now: new Date('2026-01-24T00:05:00Z') });
+    const text = JSON.stringify(v.blocks);
+    expect(text).toContain('Submitted: 30 of 240 missing (12.5%), 0 not in ClickHouse');
+    expect(text).toContain('<https://slack.com/archives/C1/p1700000000000100|c-001 submitted: missing from historic since 2026-01-22>');
+    expect(text).toContain('Pending backfill requests: 2');
+    expect(v).toMatchSnapshot();
+  });
+
+  it('stays within 100 blocks with many customers, and says how many are not shown', () => {
+    const audits = Array.from({ length: 120 }, (_, i) => audit(`c-${String(i).padStart(3, '0')}`));
+    const v = homeView({ audits, alerts: [], pendingBackfills: {}, now: new Date('2026-01-24T00:05:00Z') });
+    expect(v.blocks.length).toBeLessThanOrEqual(HOME_MAX_BLOCKS);
+    // 2 head blocks, 48 customers x 2 blocks, 1 overflow line = 99; 120 - 48 = 72 not shown.
+    expect(v.blocks).toHaveLength(99);
+    expect(JSON.stringify(v.blocks.at(-1))).toContain('72 more customers not shown');
+  });
+});
