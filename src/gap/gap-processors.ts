@@ -13,6 +13,7 @@ import type { ThreadPublisher } from '../slack/thread-publisher.js';
 import { rootMessage } from '../slack/blocks/gap-blocks.js';
 import { allJobSchema, reportJobSchema, windowJobSchema, type RunMeta } from './gap-job-payloads.js';
 import { finishGap, scanPlanWindow } from './gap-service.js';
+import type { LookbackProgress } from './lookback.js';
 import { gapReportSchema, type GapReport } from './report.js';
 import { windowCountsSchema, type WindowCounts } from './window-counts.js';
 import { publishAllSummary, publishReport } from './publish-report.js';
@@ -44,8 +45,12 @@ function parsePayload<T>(schema: { safeParse(x: unknown): { success: true; data:
   return parsed.data;
 }
 
+function lookbackNote(p: LookbackProgress): string {
+  return `looking back before the months scanned: ${p.month}, ${p.windowsDone}/${p.windowsTotal} windows`;
+}
+
 /** Asks for a progress edit of the root message; never waits for Slack. */
-export function requestProgress(deps: WorkerDeps, meta: RunMeta): void {
+export function requestProgress(deps: WorkerDeps, meta: RunMeta, lookback?: LookbackProgress): void {
   deps.progress.request(meta.runId, {
     render: async () => {
       if (await deps.runState.isEnded(meta.runId)) return null;
@@ -61,6 +66,7 @@ export function requestProgress(deps: WorkerDeps, meta: RunMeta): void {
         requestedBy: meta.requestedBy,
         resumed,
         ...(waiting ? { waiting } : {}),
+        ...(lookback ? { lookback: lookbackNote(lookback) } : {}),
       });
       return { send: () => deps.publisher.updateRoot(meta.channel, meta.rootTs, msg) };
     },
@@ -134,7 +140,10 @@ export function reportProcessor(deps: WorkerDeps) {
       const windows = await childWindows(job);
       // One retry layer: this job is retried by BullMQ, so the ClickHouse day look-ups inside are tried once.
       const once = { ...deps, settings: { ...deps.settings, windowAttempts: 1 } };
-      const report = await finishGap(once, plan, windows, performance.now() - (Date.now() - meta.startedAt));
+      const report = await finishGap(once, plan, windows, performance.now() - (Date.now() - meta.startedAt), {
+        // The look-back scans months before the period; the root message says so instead of sitting at 100%.
+        onLookbackProgress: standalone ? (p) => requestProgress(deps, meta, p) : undefined,
+      });
       if (standalone) {
         await endProgress(deps, meta);
         await publishReport(deps, meta, plan, report, mayHavePosted(job));

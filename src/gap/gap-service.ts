@@ -214,6 +214,8 @@ export async function runGap(
     windows = await mapPool(plan.windows, (w) => scanPlanWindow(deps, plan, w), {
       concurrency: deps.settings.concurrency,
       attempts: deps.settings.windowAttempts,
+      // The same retry budget as the job path (gap.retryBackoffMs), so a 30 s failover does not fail a CLI run.
+      backoffMs: deps.settings.retryBackoffMs,
       onItemDone: hooks.onProgress,
     });
   } catch (err) {

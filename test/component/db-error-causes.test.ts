@@ -48,7 +48,7 @@ function writeConfig(customers: { name: string; url: string }[], windowAttempts 
     path,
     JSON.stringify({
       customers: customers.map((c) => ({ name: c.name, profile: 'eu-west-1', postgres: { url: c.url } })),
-      gap: { statementTimeoutMs: 10_000, concurrency: 2, historyMonths: 1, windowAttempts },
+      gap: { statementTimeoutMs: 10_000, concurrency: 2, historyMonths: 1, windowAttempts, retryBackoffMs: 300 },
       logLevel: 'silent',
     }),
   );

@@ -79,7 +79,7 @@ describe('13.1 a dropped database connection', () => {
   it('does not kill the CLI process: the run completes with the right numbers while connections are cut', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sgb-fault-'));
     const configPath = join(dir, 'config.json');
-    const config = demo.config({ gap: { statementTimeoutMs: 30_000, concurrency: 4, historyMonths: 6, windowAttempts: 6 } });
+    const config = demo.config({ gap: { statementTimeoutMs: 30_000, concurrency: 4, historyMonths: 6, windowAttempts: 6, retryBackoffMs: 500 } });
     writeFileSync(configPath, JSON.stringify(config));
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'gap', 'rentokil', 'jan-2026', '--json', '--config', configPath], {
       cwd: process.cwd(),
@@ -103,7 +103,7 @@ describe('13.1 a dropped database connection', () => {
   });
 
   it('in-process: runGap completes with the right numbers while connections are cut (no unhandled error)', async () => {
-    const config = demo.config({ gap: { statementTimeoutMs: 30_000, concurrency: 4, historyMonths: 6, windowAttempts: 6 } });
+    const config = demo.config({ gap: { statementTimeoutMs: 30_000, concurrency: 4, historyMonths: 6, windowAttempts: 6, retryBackoffMs: 500 } });
     const sources = new CustomerSources(config);
     const unhandled: unknown[] = [];
     const onUncaught = (err: unknown): void => void unhandled.push(err);
@@ -247,7 +247,7 @@ describe('13.4 a stalled connection', () => {
 
 describe('8.9 checks are never starved by gap runs', () => {
   it('a check answers within its deadline while a gap scan holds every connection of its pool', async () => {
-    const config = demo.config({ gap: { statementTimeoutMs: 30_000, concurrency: 2, historyMonths: 6, windowAttempts: 1 } });
+    const config = demo.config({ gap: { statementTimeoutMs: 30_000, concurrency: 2, historyMonths: 6, windowAttempts: 1, retryBackoffMs: 300 } });
     const sources = new CustomerSources(config);
     try {
       const gapDb = await sources.readOnly('rentokil');

@@ -107,7 +107,7 @@ export async function createDemoDatabase(opts: Partial<PlanOptions> & { clickhou
           ...(opts.clickhouse === false ? {} : { clickhouse: { url: chUrl, database: chDatabase, table: 'scorecard_scores' } }),
           redis: { url: REDIS_URL, prefix: redisPrefix },
           ops: { url: db.url },
-          gap: { statementTimeoutMs: 30_000, concurrency: 4, historyMonths: 6, windowAttempts: 2 },
+          gap: { statementTimeoutMs: 30_000, concurrency: 4, historyMonths: 6, windowAttempts: 2, retryBackoffMs: 300 },
           logLevel: 'silent',
           ...extra,
         };

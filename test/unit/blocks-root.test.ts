@@ -15,6 +15,13 @@ describe('root message', () => {
     assertWithinSlackLimits(msg);
   });
 
+  it('says when it is looking back before the months scanned, instead of sitting at 100%', () => {
+    const msg = rootMessage({ status: 'running', customer: 'spirit', periodLabel: 'Jan 2026', windowsDone: 184, windowsTotal: 184, lookback: 'looking back before the months scanned: 2025-07, 12/31 windows' });
+    expect(msg.text).toBe('Investigating spirit, Jan 2026… 184/184 windows (looking back before the months scanned: 2025-07, 12/31 windows)');
+    expect(section(msg)).toContain('(looking back before the months scanned: 2025-07, 12/31 windows)');
+    assertWithinSlackLimits(msg);
+  });
+
   it.each([
     [0, 184],
     [3, 184],

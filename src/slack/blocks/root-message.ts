@@ -26,6 +26,8 @@ export type RootState =
       resumed?: boolean;
       /** What a retry is waiting for, e.g. 'the database of acme, retry 2 of 5'. */
       waiting?: string;
+      /** The look-back past the months scanned, e.g. 'looking back: 2025-07, 12/31 windows'. */
+      lookback?: string;
     })
   | (Subject & { status: 'lost'; reason: string })
   | { status: 'done'; report: GapReport; requestedBy?: string }
@@ -73,7 +75,7 @@ export function rootMessage(state: RootState): SlackMessage {
       const pct = total > 0 ? Math.floor((Math.min(done, total) / total) * 100) : 0;
       const counts = `${formatInt(done)}/${formatInt(total)} windows`;
       const text = `Investigating ${state.customer}, ${state.periodLabel}… ${counts}`;
-      const notes = [state.resumed ? 'resumed after a worker restart' : '', state.waiting ? `waiting for ${state.waiting}` : ''].filter((n) => n !== '');
+      const notes = [state.resumed ? 'resumed after a worker restart' : '', state.waiting ? `waiting for ${state.waiting}` : '', state.lookback ?? ''].filter((n) => n !== '');
       const note = notes.length > 0 ? ` (${notes.join('; ')})` : '';
       const body = `:mag: Investigating ${subjectText(state)}… ${counts}${escapeMrkdwn(note)}\n\`${progressBar(done, total)}\` ${pct}%`;
       return withContext(`${text}${note}`, [mrkdwnSection(body)], [who(state)]);
