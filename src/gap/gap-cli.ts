@@ -122,7 +122,7 @@ function renderFindingsSummary(r: GapReport): string {
   // Under each finding, the changes next to it (only those with one: the summary stays short).
   const lines = [
     `${r.customer}: ${verdictSentence(r)}`,
-    ...r.findings.flatMap((f) => [`  - ${findingSentence(f)}`, ...findingChangeLines(f).filter((l) => l.lead).map((l) => changeLineText(l, '      '))]),
+    ...r.findings.flatMap((f) => [`  - ${findingSentence(f, r.findings)}`, ...findingChangeLines(f).filter((l) => l.lead).map((l) => changeLineText(l, '      '))]),
   ];
   return lines.join('\n');
 }
