@@ -82,7 +82,8 @@ export async function writeHistoricChunk(pool: pg.Pool, customer: string, profil
     });
     throw err;
   } finally {
-    client.off('error', onError);
+    // A broken client keeps the listener: its socket may still report the termination after it is released.
+    if (!broken) client.off('error', onError);
     client.release(broken);
   }
 }

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,8 @@ import { clickhouseCounts, harness, historicDiff, historicDuplicates, itemIds, s
 // with exactly the rows the writer would have written, and nothing is ever written twice.
 
 const run = promisify(execFile);
+/** Every migration file, in order (0001 is gap_runs, 0002 the backfill tables; later ones belong to other features). */
+const MIGRATIONS = readdirSync('src/ops/migrations').filter((f) => /^\d{4}_[a-z0-9-]+\.ts$/.test(f)).map((f) => f.replace(/\.ts$/, '')).sort();
 const jan = parsePeriod('jan-2026');
 
 let demo: DemoDatabase;
@@ -93,11 +96,11 @@ describe('ops migrations', () => {
       await Promise.all(clients.map((c) => c.connect()));
       const applied = await Promise.all(clients.map((c) => runOpsMigrations(c)));
       await Promise.all(clients.map((c) => c.end()));
-      expect(applied.flat().sort()).toEqual(['0001_gap-runs', '0002_backfill']);
+      expect(applied.flat().sort()).toEqual(MIGRATIONS);
       const c = new pg.Client({ connectionString: db.url });
       await c.connect();
       const { rows } = await c.query(`SELECT name FROM scorecard_bot.pgmigrations ORDER BY id`);
-      expect(rows.map((r) => r.name)).toEqual(['0001_gap-runs', '0002_backfill']);
+      expect(rows.map((r) => r.name)).toEqual(MIGRATIONS);
       await c.end();
     } finally {
       await db.drop();
@@ -114,7 +117,7 @@ describe('ops migrations', () => {
         status text NOT NULL, verdict text, summary jsonb, error text, created_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz);
         INSERT INTO scorecard_bot.gap_runs (run_id, customer, period_label, period_from, period_to, requested_by, channel, root_ts, status)
         VALUES ('r1', 'rentokil', 'Jan 2026', now(), now(), 'U1', 'C1', '1.1', 'done')`);
-      expect(await runOpsMigrations(c)).toEqual(['0001_gap-runs', '0002_backfill']);
+      expect(await runOpsMigrations(c)).toEqual(MIGRATIONS);
       expect((await c.query(`SELECT run_id FROM scorecard_bot.gap_runs`)).rows).toEqual([{ run_id: 'r1' }]);
       await c.end();
     } finally {
@@ -158,8 +161,15 @@ describe('requests, decisions and the job', () => {
     expect((await svc.run(r.id)).status).toBe('not_started');
   });
 
-  it('deny, expiry, and a customer without a writer', async () => {
+  it('deny, expiry, and a customer without a writer; an unknown customer or a scope over 13 months changes nothing', async () => {
     const svc = h.service();
+    const count = async () => (await h.opsPool.query(`SELECT count(*)::int AS n FROM scorecard_bot.backfill_requests`)).rows[0].n as number;
+    const n0 = await count();
+    await expect(svc.request({ customer: 'acme', period: jan }, { requester: 'U_REQ', channel: 'C1', threadTs: null })).rejects.toMatchObject({ code: 'UNKNOWN_CUSTOMER' });
+    const long = { from: new Date('2025-01-01T00:00:00Z'), to: new Date('2026-03-01T00:00:00Z'), label: 'Jan 2025 – Feb 2026', grain: 'day' as const };
+    await expect(svc.request({ customer: 'nclh', period: long }, { requester: 'U_REQ', channel: 'C1', threadTs: null })).rejects.toMatchObject({ code: 'BAD_INPUT', userMessage: expect.stringContaining('at most 13 months') });
+    await expect(svc.request({ customer: 'nclh', scorecardId: 'no-such-id' }, { requester: 'U_REQ', channel: 'C1', threadTs: null })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    expect(await count()).toBe(n0);
     const a = await svc.request({ customer: 'nclh', period: parsePeriod('2026-01-12') }, { requester: 'U_REQ', channel: 'C1', threadTs: null });
     expect(await svc.deny(a.id, 'U_A', a.planHash!)).toMatchObject({ ok: true, request: { status: 'denied', decidedBy: 'U_A' } });
     expect(await svc.approve(a.id, 'U_B', a.planHash!)).toMatchObject({ ok: false, reason: 'already_decided' });
@@ -182,6 +192,20 @@ describe('requests, decisions and the job', () => {
     expect(c.plan?.target).toBeNull();
     expect(await svc2.approve(c.id, 'U_A', c.planHash!)).toMatchObject({ ok: false, reason: 'no_writer' });
     await noWriter.close();
+  });
+
+  it('"Backfill this scorecard": one scorecard, planned, written with every score once, and verified', async () => {
+    const named = demo.truth.named.find((n) => n.name === 'first-missing-guitar-center')!;
+    expect(named.missing).toBe(true);
+    await snapshotHistoric(h.admin, 'one_before');
+    const svc = h.service();
+    const r = await svc.request({ customer: 'guitar-center', scorecardId: named.scorecardId }, { requester: 'U_REQ', channel: 'C1', threadTs: null });
+    expect(r.scope).toMatchObject({ scorecardId: named.scorecardId, from: '2026-01-10T00:00:00.000Z', to: '2026-01-11T00:00:00.000Z' });
+    expect(r.plan).toMatchObject({ scanned: 1, toWrite: { scorecards: 1, historicRows: named.scores } });
+    expect((await svc.approve(r.id, 'U_A', r.planHash!)).ok).toBe(true);
+    const result = await svc.run(r.id);
+    expect(result).toMatchObject({ status: 'done', historicRows: named.scores, after: { historic: { submitted: 0, unsubmitted: 0 } } });
+    expect(await historicDiff(h.admin, 'one_before', [named.scorecardId])).toEqual({ added: named.scores, expected: named.scores, unexpected: 0, lost: 0 });
   });
 
   it('rentokil jan-2026: the job closes the gap with exactly one historic row per director score and changes nothing else', async () => {
