@@ -24,6 +24,8 @@ export interface FindingChangeLine {
   items: ChangeItem[];
   /** Further changes in the window not shown. */
   more: number;
+  /** The report kept only the nearest few (DEFAULT_WINDOWS.keep): there may be more than `more`. */
+  capped: boolean;
   /** The window searched, for the line that says nothing changed in it. */
   window: string;
 }
@@ -83,6 +85,7 @@ export function findingChangeLines(finding: { kind: string; population?: unknown
       lead,
       items: shown.map((c) => ({ title: c.title, link: c.link, kind: c.kind, source: c.source, when: `${formatShortDateTime(c.at)} UTC, ${relation(c, a)}` })),
       more: Math.max(0, mine.length - shown.length),
+      capped: (finding.nearbyChanges?.length ?? 0) >= DEFAULT_WINDOWS.keep,
       window: windowText(a),
     };
   });

@@ -35,7 +35,7 @@ export interface CorrelationWindows {
   keep: number;
 }
 
-export const DEFAULT_WINDOWS: CorrelationWindows = { startBeforeMs: 72 * HOUR, startAfterMs: 6 * HOUR, fixBeforeMs: 24 * HOUR, keep: 10 };
+export const DEFAULT_WINDOWS: CorrelationWindows = { startBeforeMs: 72 * HOUR, startAfterMs: 6 * HOUR, fixBeforeMs: 24 * HOUR, keep: 25 };
 
 function anchorOf(field: string, role: AnchorRole, value: unknown): Anchor | null {
   if (typeof value !== 'string') return null;

@@ -19,7 +19,7 @@ function linked(item: ChangeItem): string {
 export function changeLineMrkdwn(line: FindingChangeLine): string {
   if (!line.lead) return `• *${escapeMrkdwn(line.label)}*: no recorded change from ${escapeMrkdwn(line.window)}.`;
   const items = line.items.map((i) => `${i.kind} ${linked(i)} (${escapeMrkdwn(i.when)})`);
-  const more = line.more > 0 ? `; and ${plural(line.more, 'other')}` : '';
+  const more = line.more > 0 ? `; and ${line.capped ? 'at least ' : ''}${plural(line.more, 'other')}` : '';
   return `• *${escapeMrkdwn(line.label)}*: ${line.lead}: ${items.join('; ')}${more}`;
 }
 

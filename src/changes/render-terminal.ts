@@ -17,7 +17,7 @@ function tableText(table: TableModel): string {
 export function changeLineText(line: FindingChangeLine, indent = '  '): string {
   if (!line.lead) return `${indent}• ${line.label}: no recorded change from ${line.window}.`;
   const items = line.items.map((i) => `${indent}    - ${i.kind}: ${i.title} (${i.when})${i.link ? `  ${i.link}` : ''}`);
-  const more = line.more > 0 ? [`${indent}    (and ${line.more} more in the window)`] : [];
+  const more = line.more > 0 ? [`${indent}    (and ${line.capped ? 'at least ' : ''}${line.more} more in the window)`] : [];
   return [`${indent}• ${line.label}: ${line.lead}:`, ...items, ...more].join('\n');
 }
 
