@@ -66,7 +66,7 @@ function errorText(err: unknown): string {
 }
 
 /** Throttles progress to one call a second, plus the last one. */
-function throttle(fn: ((p: BackfillProgress) => void) | undefined, now: () => number): (p: BackfillProgress, final?: boolean) => void {
+export function throttleProgress(fn: ((p: BackfillProgress) => void) | undefined, now: () => number): (p: BackfillProgress, final?: boolean) => void {
   let last = -Infinity;
   return (p, final = false) => {
     if (!fn) return;
@@ -106,7 +106,7 @@ export async function runBackfillJob(deps: BackfillJobDeps, requestId: string, o
     totals.clickhouseRows += c.clickhouseRows;
     totals.alreadyPresent += c.alreadyPresent;
   }
-  const progress = throttle(onProgress, now);
+  const progress = throttleProgress(onProgress, now);
   const snapshot = (chunksDone: number): BackfillProgress => {
     const secs = Math.max(0.001, (now() - t0) / 1000);
     const rate = rowsThisRun / secs;

@@ -156,3 +156,23 @@ describe('plan text', () => {
     expect(text).toContain('missing: 019bcaf4-4b65-7838-b07d-20640fe7628e');
   });
 });
+
+describe('progress', () => {
+  it('reaches the callback at most once a second, and always for the last chunk', async () => {
+    const { throttleProgress } = await import('../../src/backfill/job.js');
+    let t = 0;
+    const seen: number[] = [];
+    const p = throttleProgress((x) => seen.push(x.chunksDone), () => t);
+    const at = (ms: number, chunksDone: number, final = false) => {
+      t = ms;
+      p({ chunksDone, chunks: 6, historicRows: 0, clickhouseRows: 0, rowsPerSecond: 0, etaSeconds: null }, final);
+    };
+    at(0, 1);
+    at(300, 2);
+    at(999, 3);
+    at(1000, 4);
+    at(1500, 5);
+    at(1600, 6, true);
+    expect(seen).toEqual([1, 4, 6]);
+  });
+});
