@@ -27,15 +27,38 @@ async function say(respond: RespondFn, text: string): Promise<void> {
   await respond({ response_type: 'ephemeral', replace_original: false, text });
 }
 
+/** Scopes being planned by this process right now: a double click plans once. */
+const planning = new Map<string, object>();
+
 /** Plans the request and posts it in the thread; bad input was refused before anything was stored. */
 async function plan(deps: BackfillActionDeps, click: ClickContext, respond: RespondFn, input: ScopeInput, threadTs: () => Promise<string>): Promise<void> {
   const scope = await deps.service.scopeOf(input); // unknown customer, over 13 months, unknown scorecard: refused here
-  await say(respond, `Planning the backfill of ${scope.customer}, ${scope.label} (read-only); the plan will appear in the thread for an approver.`);
-  const thread = await threadTs();
-  const req = await deps.service.request(input, { requester: click.user, channel: click.channel, threadTs: thread });
-  const ts = await deps.publisher.postInThread(click.channel, thread, planMessage(req));
-  await deps.store.appendAudit({ requestId: req.id, actor: 'bot', action: 'plan_posted', channel: click.channel, planHash: req.planHash, detail: { ts, threadTs: thread } });
-  deps.logger.info({ requestId: req.id, user: click.user, customer: scope.customer, scope: scope.label, scorecards: req.plan?.toWrite.scorecards }, 'backfill requested');
+  const key = `${click.channel} ${JSON.stringify(scope)}`;
+  // One open request per scope: a second click points at the first instead of planning twice. The in-process
+  // mark is taken before any await, so a double click on this process cannot slip between check and create.
+  const open = planning.has(key) ? 'planning' : null;
+  const mark = {};
+  if (!open) planning.set(key, mark);
+  const release = () => {
+    if (planning.get(key) === mark) planning.delete(key);
+  };
+  try {
+    const status = open ?? (await deps.store.openFor(click.channel, scope))?.status;
+    if (status) {
+      const what = status === 'pending' ? 'waits for an approver' : status === 'planning' ? 'is being planned' : `is already ${status}`;
+      await say(respond, `A backfill of ${scope.customer}, ${scope.label} ${what}; its plan is in the thread. Nothing new was planned. To plan again, cancel it first.`);
+      return;
+    }
+    await say(respond, `Planning the backfill of ${scope.customer}, ${scope.label} (read-only); the plan will appear in the thread for an approver.`);
+    const thread = await threadTs();
+    // Once the request is stored, the ops database answers for it.
+    const req = await deps.service.request(input, { requester: click.user, channel: click.channel, threadTs: thread }).finally(release);
+    const ts = await deps.publisher.postInThread(click.channel, thread, planMessage(req));
+    await deps.store.appendAudit({ requestId: req.id, actor: 'bot', action: 'plan_posted', channel: click.channel, planHash: req.planHash, detail: { ts, threadTs: thread } });
+    deps.logger.info({ requestId: req.id, user: click.user, customer: scope.customer, scope: scope.label, scorecards: req.plan?.toWrite.scorecards }, 'backfill requested');
+  } finally {
+    release();
+  }
 }
 
 export async function requestFromGapReport(deps: BackfillActionDeps, click: ClickContext & { value: string }, respond: RespondFn): Promise<void> {

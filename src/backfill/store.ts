@@ -221,6 +221,17 @@ export class BackfillStore {
     });
   }
 
+  /** The newest open request (planning, pending and not expired, approved, running) for exactly this scope in a channel. */
+  async openFor(channel: string, scope: BackfillScope): Promise<BackfillRequest | null> {
+    const { rows } = await this.pool.query(
+      `SELECT * FROM ${T} WHERE channel = $1 AND scope = $2::jsonb
+         AND (status IN ('planning', 'approved', 'running') OR (status = 'pending' AND expires_at > now()))
+       ORDER BY created_at DESC LIMIT 1`,
+      [channel, JSON.stringify(scope)],
+    );
+    return rows[0] ? toRequest(rows[0] as Record<string, unknown>) : null;
+  }
+
   async get(id: string): Promise<BackfillRequest | null> {
     const { rows } = await this.pool.query(`SELECT * FROM ${T} WHERE id = $1`, [id]);
     return rows[0] ? toRequest(rows[0] as Record<string, unknown>) : null;

@@ -36,7 +36,12 @@ export async function click(actionId: string, value: string, o: { user: string; 
 
 /** The ephemeral answers to one click (the last one is the verdict). */
 export async function answer(id: string, pattern: RegExp): Promise<string> {
-  const r = await env.slack.waitFor(() => env.slack.responses.find((x) => x.id === id && pattern.test(textOf(x.body as never))), 60_000);
+  const r = await env.slack
+    .waitFor(() => env.slack.responses.find((x) => x.id === id && pattern.test(textOf(x.body as never))), 60_000)
+    .catch((err: Error) => {
+      const got = env.slack.responses.filter((x) => x.id === id).map((x) => textOf(x.body as never));
+      throw new Error(`${err.message}: no answer matching ${pattern} to ${id}; got ${JSON.stringify(got)}`);
+    });
   expect(r.body.response_type).toBe('ephemeral');
   expect(r.body.replace_original).toBe(false);
   return textOf(r.body as never);

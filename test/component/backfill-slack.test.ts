@@ -351,8 +351,16 @@ describe('spirit: stale plan, expiry, cancel mid-run, a user-group approver, con
     expect(jan.submitted[1]).toBeGreaterThan(0);
   }, 300_000);
 
-  it('a double click and two approvers at once give exactly one approval and one job', async () => {
-    const plan = await request();
+  it('a double click on Request backfill plans once; a double click and two approvers at once give exactly one approval and one job', async () => {
+    const seen = plansIn(rootTs);
+    const requests = await Promise.all([1, 2].map(() => click('backfill_request', button.value, { user: ALICE, messageTs: button.ts, threadTs: rootTs })));
+    const plan = await newPlan(rootTs, seen);
+    await until(async () => slack.responses.filter((r) => requests.includes(r.id) && /Nothing new was planned/.test(textOf(r.body as never))).length === 1 || null, 60_000);
+    const third = await click('backfill_request', button.value, { user: CAROL, messageTs: button.ts, threadTs: rootTs });
+    await answer(third, /A backfill of spirit, Jan 2026 waits for an approver; its plan is in the thread\. Nothing new was planned/);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(plansIn(rootTs)).toBe(seen + 1);
+
     const value = `${plan.requestId} ${plan.hash}`;
     const ids = await Promise.all([
       click('backfill_approve', value, { user: BOB, messageTs: plan.msg.ts, threadTs: rootTs }),
@@ -394,7 +402,8 @@ describe('cancel before the job starts', () => {
       const plan = await newPlan(anchor, 0);
       await send('backfill_approve', `${plan.requestId} ${plan.hash}`, BOB, plan.msg.ts);
       const progress = await slack.waitFor(() => slack.threadReplies(CHANNEL, anchor).find((m) => /queued, waiting for a worker/.test(m.text ?? '')), 30_000);
-      expect(await idleQueue.getJob(plan.requestId)).toBeTruthy();
+      // The job is queued right after the progress message is posted.
+      await until(async () => (await idleQueue.getJob(plan.requestId)) ?? null, 30_000);
       expect(await status(plan.requestId)).toBe('approved');
       await send('backfill_cancel_run', plan.requestId, ALICE, progress.ts);
       await slack.waitFor(() => /Cancelled by <@U0ALICE> before the job started: nothing was written/.test(current(progress.ts).text ?? ''), 30_000);
