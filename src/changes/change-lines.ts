@@ -19,6 +19,8 @@ export interface ChangeItem {
 export interface FindingChangeLine {
   /** 'First missing (submitted) Dec 31 15:30' */
   label: string;
+  /** The label without its time: 'First missing (submitted)' (the timeline has a column for when). */
+  what: string;
   /** 'nearest change before', 'nearest change after', 'changes that day'; null when there is none in the window. */
   lead: string | null;
   items: ChangeItem[];
@@ -59,11 +61,14 @@ const KIND_LABEL: Record<string, string> = {
   chronic: 'Chronic missing began',
 };
 
-function anchorLabel(finding: { kind: string; population?: unknown }, a: Anchor): string {
+function anchorWhat(finding: { kind: string; population?: unknown }, a: Anchor): string {
   const base = a.field === 'fixedOn' || a.field === 'fixedAt' ? 'Fixed' : (KIND_LABEL[finding.kind] ?? finding.kind.replaceAll('_', ' '));
-  const who = typeof finding.population === 'string' ? ` (${finding.population})` : '';
+  return `${base}${typeof finding.population === 'string' ? ` (${finding.population})` : ''}`;
+}
+
+function anchorLabel(finding: { kind: string; population?: unknown }, a: Anchor): string {
   const when = a.isDay ? formatShortDate(new Date(a.from).toISOString()) : formatShortDateTime(new Date(a.from).toISOString());
-  return `${base}${who}${finding.kind === 'recovery' ? ' from' : ''} ${when}${a.isDay ? '' : ' UTC'}`;
+  return `${anchorWhat(finding, a)}${finding.kind === 'recovery' ? ' from' : ''} ${when}${a.isDay ? '' : ' UTC'}`;
 }
 
 function windowText(a: Anchor): string {
@@ -82,6 +87,7 @@ export function findingChangeLines(finding: { kind: string; population?: unknown
     const lead = !first ? null : firstRel === 'that day' ? 'changes that day' : firstRel.includes('before') ? 'nearest change before' : 'nearest change after';
     return {
       label: anchorLabel(finding, a),
+      what: anchorWhat(finding, a),
       lead,
       items: shown.map((c) => ({ title: c.title, link: c.link, kind: c.kind, source: c.source, when: `${formatShortDateTime(c.at)} UTC, ${relation(c, a)}` })),
       more: Math.max(0, mine.length - shown.length),

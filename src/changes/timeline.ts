@@ -42,7 +42,7 @@ export function releaseTimelineTable(report: GapReport): TableModel | null {
     const lines = findingChangeLines({ ...f, nearbyChanges: [] });
     findingAnchors(f).forEach((a, i) => {
       if (a.from >= from && a.from < to) {
-        const label = lines[i]?.label ?? f.kind;
+        const label = lines[i]?.what ?? f.kind;
         rows.push({ t: a.from, order: 1, cells: [a.isDay ? formatShortDate(new Date(a.from).toISOString()) : formatShortDateTime(new Date(a.from).toISOString()), 'finding', `▶ ${label}`, ''], finding: true });
       }
     });
