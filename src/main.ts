@@ -184,6 +184,8 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
     lockDurationMs: opts.lockDurationMs,
   });
   const depths = queueDepthReader(metrics, workerRedis, prefix, ['scorecard-backfill']);
+  // Job failures (each failed attempt) of every worker this process runs, by queue.
+  for (const w of [...(workers?.workers ?? []), ...(backfillWorker ? [backfillWorker] : [])]) w.on('failed', () => metrics.jobFailures.inc({ queue: w.name }));
   const app = opts.listen
     ? createSlackApp({
         settings: slack,

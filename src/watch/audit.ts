@@ -74,7 +74,8 @@ async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: strin
   const outcome: CustomerOutcome = { customer, durationMs: 0, opened: 0, followUps: 0, resolved: 0, error: null };
   let report: GapReport;
   try {
-    report = await runGap(deps.gap, customer, period);
+    const settings = audit.historyMonths ? { ...deps.gap.settings, historyMonths: audit.historyMonths } : deps.gap.settings;
+    report = await runGap({ ...deps.gap, settings }, customer, period);
   } catch (err) {
     outcome.durationMs = Math.round(performance.now() - started);
     outcome.error = userFacing(err).message;

@@ -37,6 +37,13 @@ export const watchAuditSchema = z
       .optional()
       .describe('UTC hours in which new alerts wait (they are announced by the first audit after)'),
     maxAlertsPerHour: z.number().int().min(1).max(100).default(5).describe('New alerts per channel per hour; the rest are summarised in one message'),
+    historyMonths: z
+      .number()
+      .int()
+      .min(1)
+      .max(13)
+      .optional()
+      .describe('Months scanned before the lookback (onset, monthly history); default gap.historyMonths. Fewer is cheaper per audit'),
   })
   .strict();
 
