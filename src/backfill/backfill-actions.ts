@@ -162,7 +162,8 @@ async function cancel(deps: BackfillActionDeps, click: ClickContext & { value: s
   const won = decision.request;
   deps.logger.info({ requestId: req.id, user: click.user, was: req.status }, 'backfill cancelled');
   const at = deps.now?.() ?? new Date();
-  if (!fromRun && req.status === 'pending') {
+  if (!fromRun) {
+    // The plan message: its record now says who cancelled (after whoever approved, if anyone did).
     await replace(deps, click, planMessage(won, { at }));
   } else if (won.finishedAt !== null) {
     // finished at once: the job had not started (a running job finishes after its current chunk)

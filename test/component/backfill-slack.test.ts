@@ -351,6 +351,19 @@ describe('spirit: stale plan, expiry, cancel mid-run, a user-group approver, con
     expect(jan.submitted[1]).toBeGreaterThan(0);
   }, 300_000);
 
+  it('the requester cancels a pending plan: its buttons give way to the record, and nothing is queued', async () => {
+    const plan = await request();
+    const jobs = await jobCount();
+    await click('backfill_cancel', plan.requestId, { user: ALICE, messageTs: plan.msg.ts, threadTs: rootTs });
+    await slack.waitFor(() => /cancelled by <@U0ALICE> at \d\d:\d\d UTC/.test(textOf(current(plan.msg.ts))), 30_000);
+    expect(buttonsOf(current(plan.msg.ts))).toEqual([]);
+    expect(await status(plan.requestId)).toBe('cancelled');
+    const approve = await click('backfill_approve', `${plan.requestId} ${plan.hash}`, { user: BOB, messageTs: plan.msg.ts, threadTs: rootTs });
+    await answer(approve, /already cancelled \(by <@U0ALICE>\)/);
+    expect(await jobCount()).toBe(jobs);
+    expect((await auditActions(plan.requestId)).slice(-2)).toEqual(['cancelled', 'approve_refused']);
+  }, 120_000);
+
   it('a double click on Request backfill plans once; a double click and two approvers at once give exactly one approval and one job', async () => {
     const seen = plansIn(rootTs);
     const requests = await Promise.all([1, 2].map(() => click('backfill_request', button.value, { user: ALICE, messageTs: button.ts, threadTs: rootTs })));
