@@ -64,13 +64,13 @@ afterAll(async () => {
   await demo?.drop();
 });
 
-/** Removes every historic row of `n` more submitted rentokil scorecards created in the audited 48 hours. */
-async function plant(n: number): Promise<void> {
+/** Removes every historic row of `n` more submitted (or unsubmitted) rentokil scorecards created in the audited 48 hours. */
+async function plant(n: number, submitted = true): Promise<void> {
   const { rows } = await admin.query(
     `SELECT DISTINCT scorecard_id FROM historic.scorecard_scores
-     WHERE customer_id = 'rentokil' AND scorecard_submitted_at IS NOT NULL AND scorecard_created_at >= $1 AND scorecard_created_at < $2
+     WHERE customer_id = 'rentokil' AND (scorecard_submitted_at IS NOT NULL) = $4 AND scorecard_created_at >= $1 AND scorecard_created_at < $2
      ORDER BY scorecard_id LIMIT $3`,
-    [WINDOW.from, WINDOW.to, n],
+    [WINDOW.from, WINDOW.to, n, submitted],
   );
   const ids = rows.map((r: { scorecard_id: string }) => r.scorecard_id);
   expect(ids).toHaveLength(n);
@@ -147,5 +147,26 @@ describe('watchdog alerts', () => {
     const { rows } = await admin.query(`SELECT status FROM scorecard_bot.watch_alerts`);
     expect(rows).toEqual([{ status: 'resolved' }]);
     expect(textOf(alert)).not.toContain('undefined');
+  }, 180_000);
+
+  it('quiet hours hold new alerts until the first audit after; over the hourly allowance they are summarised in one message', async () => {
+    await admin.query('TRUNCATE public.planted');
+    await plant(30);
+    await plant(30, false);
+    const night: WatchAudit = { ...audit, name: 'night', channel: 'C0NIGHT', quietHours: { from: '00:00', to: '00:30' }, maxAlertsPerHour: 1 };
+    const at = (iso: string): AuditDeps => ({ ...deps, now: () => new Date(iso), gap: { ...deps.gap, now: () => new Date(iso) } });
+    const quiet = await runAudit(at('2025-12-10T00:10:00Z'), night);
+    expect(quiet.customers[0]!.opened).toBe(2);
+    expect(slack.messages('C0NIGHT')).toHaveLength(0);
+    // 00:45: same lookback (it ends at the hour), no longer quiet: one alert alone, the other in a summary.
+    const after = await runAudit(at('2025-12-10T00:45:00Z'), night);
+    expect([after.announced, after.summarised]).toEqual([1, 1]);
+    const posted = slack.messages('C0NIGHT');
+    expect(posted).toHaveLength(2);
+    expect(posted[0]!.text).toMatch(/^rentokil submitted: missing from historic since/);
+    expect(posted[1]!.text).toBe('1 more alert');
+    expect(JSON.stringify(posted[1]!.blocks)).toContain('rentokil unsubmitted: missing from historic since');
+    await runAudit(at('2025-12-10T00:50:00Z'), night);
+    expect(slack.messages('C0NIGHT')).toHaveLength(2);
   }, 180_000);
 });
