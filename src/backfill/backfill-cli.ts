@@ -6,7 +6,7 @@ import { createContext } from '../main.js';
 import { BotError } from '../shared/errors.js';
 import { ConnectionUrlResolver } from '../sources/connection-url.js';
 import { planAsData, renderPlanText } from './render-plan.js';
-import { BackfillService } from './service.js';
+import { BackfillService, dryRunPlan } from './service.js';
 import { BackfillStore } from './store.js';
 
 const USAGE = `scorecard-bot backfill plan <customer> <period> [--json] [--config FILE]   (dry run: read-only, writes nothing)
@@ -35,9 +35,8 @@ export async function backfillCommand(argv: string[], io: CliIo): Promise<number
     if (sub === 'plan') {
       const input = parseGapInput(positionals.join(' '), config.customers.map((c) => c.name), io.now?.() ?? new Date());
       if (input.customer === 'all') throw new BotError('BAD_INPUT', 'A backfill plan covers one customer.', { hint: 'Example: scorecard-bot backfill plan rentokil jan-2026' });
-      // No store: the dry run never touches the ops database.
-      const service = new BackfillService({ store: null as never, config, gap, resolver: new ConnectionUrlResolver() });
-      const plan = await service.dryRun({ customer: input.customer, period: input.period });
+      // No ops database at all: the dry run writes nowhere.
+      const plan = await dryRunPlan({ config, gap }, { customer: input.customer, period: input.period });
       io.stdout.write(values.json ? JSON.stringify(planAsData(plan), null, 2) + '\n' : renderPlanText(plan, { dryRun: true }) + '\n');
       return 0;
     }

@@ -37,6 +37,31 @@ export function expiresAfterMs(text: string): number {
   return Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd'];
 }
 
+/** Resolves the input to a scope (read-only lookups only); refuses unknown customers, long periods, unknown IDs. */
+export async function resolveScope(deps: Pick<BackfillServiceDeps, 'config' | 'gap'>, input: ScopeInput): Promise<BackfillScope> {
+  const customer = findCustomer(deps.config, input.customer);
+  const clickhouse = deps.config.backfill.clickhouse && deps.gap.clickhouse !== null;
+  if ('period' in input) return periodScope(customer, input.period, clickhouse);
+  const db = await deps.gap.sources.readOnly(customer.name);
+  const [row] = await db.query<{ created_at: Date }>(
+    `SELECT created_at FROM director.scorecards WHERE customer = $1 AND profile = $2 AND resource_id = $3`,
+    [customer.name, customer.profile, input.scorecardId],
+  );
+  if (!row) {
+    throw new BotError('BAD_INPUT', `${customer.name} has no scorecard ${input.scorecardId.slice(0, 60)} in director.scorecards.`, {
+      hint: 'Check the ID with /scorecard-check first.',
+    });
+  }
+  return scorecardScope(customer, input.scorecardId, row.created_at, clickhouse);
+}
+
+/** The dry run: the same plan, read-only, written nowhere (no ops database needed). */
+export async function dryRunPlan(deps: Pick<BackfillServiceDeps, 'config' | 'gap'>, input: ScopeInput): Promise<BackfillPlan> {
+  const scope = await resolveScope(deps, input);
+  const db = await deps.gap.sources.readOnly(scope.customer);
+  return computePlan({ db, clickhouse: deps.gap.clickhouse, scope, target: describeWriterTarget(findCustomer(deps.config, scope.customer)) });
+}
+
 export class BackfillService {
   constructor(private readonly deps: BackfillServiceDeps) {}
 
@@ -45,28 +70,13 @@ export class BackfillService {
   }
 
   /** Resolves the input to a scope; unknown customers and over-long periods are refused before anything is stored. */
-  async scopeOf(input: ScopeInput): Promise<BackfillScope> {
-    const customer = findCustomer(this.deps.config, input.customer);
-    const clickhouse = this.deps.config.backfill.clickhouse && this.deps.gap.clickhouse !== null;
-    if ('period' in input) return periodScope(customer, input.period, clickhouse);
-    const db = await this.deps.gap.sources.readOnly(customer.name);
-    const [row] = await db.query<{ created_at: Date }>(
-      `SELECT created_at FROM director.scorecards WHERE customer = $1 AND profile = $2 AND resource_id = $3`,
-      [customer.name, customer.profile, input.scorecardId],
-    );
-    if (!row) {
-      throw new BotError('BAD_INPUT', `${customer.name} has no scorecard ${input.scorecardId.slice(0, 60)} in director.scorecards.`, {
-        hint: 'Check the ID with /scorecard-check first.',
-      });
-    }
-    return scorecardScope(customer, input.scorecardId, row.created_at, clickhouse);
+  scopeOf(input: ScopeInput): Promise<BackfillScope> {
+    return resolveScope(this.deps, input);
   }
 
   /** The dry run: the same plan, read-only, written nowhere. */
-  async dryRun(input: ScopeInput): Promise<BackfillPlan> {
-    const scope = await this.scopeOf(input);
-    const db = await this.deps.gap.sources.readOnly(scope.customer);
-    return computePlan({ db, clickhouse: this.deps.gap.clickhouse, scope, target: describeWriterTarget(findCustomer(this.deps.config, scope.customer)) });
+  dryRun(input: ScopeInput): Promise<BackfillPlan> {
+    return dryRunPlan(this.deps, input);
   }
 
   /** Creates the request (planning), streams the plan's items into the ops database, and leaves it pending. */
