@@ -6,7 +6,7 @@ import { chromium, type Browser } from 'playwright-core';
 // Missing: installed with apt-get when running as root (as CI does), otherwise the test stops with the command.
 
 export const CHROMIUM = '/usr/bin/chromium';
-const INSTALL = 'apt-get update && apt-get install -y chromium';
+const INSTALL = 'apt-get update && apt-get install -y chromium fonts-noto-color-emoji';
 
 export function ensureChromium(): void {
   if (existsSync(CHROMIUM)) return;
@@ -15,7 +15,8 @@ export function ensureChromium(): void {
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update'], { stdio: 'ignore', env, timeout: 240_000 });
-  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'ignore', env, timeout: 240_000 });
+  // The emoji font only makes the screenshots readable (Slack's :red_circle: and friends).
+  execFileSync('apt-get', ['install', '-y', 'chromium', 'fonts-noto-color-emoji'], { stdio: 'ignore', env, timeout: 240_000 });
   if (!existsSync(CHROMIUM)) throw new Error(`apt-get install chromium did not provide ${CHROMIUM}; run: ${INSTALL}`);
 }
 

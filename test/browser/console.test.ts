@@ -93,6 +93,7 @@ describe('npm run console in a browser', () => {
       await page.mouse.move(handle.x - 520, handle.y + 300, { steps: 5 });
       await page.mouse.up();
     }
+    await thread().locator('.thread-body').evaluate((el) => el.scrollTo(0, 0));
     await shot('01-gap-thread.png');
 
     expect(await flat(inThread('Excluded by design').first())).toContain(`${fmt(missing)} of ${fmt(total)} missing`);
