@@ -92,11 +92,11 @@ async function main(): Promise<void> {
       customers: only,
       // A channel per audit: the hourly allowance of one must not hide the next one's alerts.
       channel: `C0${name.toUpperCase().replace(/[^A-Z0-9]/g, '')}`,
-      historyMonths,
+      historyMonths: historyMonths ?? 0,
       thresholds: { submitted: 0.01, unsubmitted: 0.05, clickhouse: 0 },
       maxAlertsPerHour: 5,
     });
-    console.log(`database ${DATABASE}: watch audit, last 48 h before ${NOW.toISOString()}, ${customers.length} customers, ClickHouse ${withCh ? 'compared' : 'not compared (not answering)'}; months scanned before the lookback: ${historyMonths ?? config.gap.historyMonths}`);
+    console.log(`database ${DATABASE}: watch audit, last 48 h before ${NOW.toISOString()}, ${customers.length} customers, ClickHouse ${withCh ? 'compared' : 'not compared (not answering)'}; months of history scanned with the lookback: ${historyMonths ?? 0}`);
     // Warm-up: connections opened, plans cached (an hourly audit runs warm).
     await runAudit(deps, audit('warmup', customers));
     const all = await runAudit(deps, audit('all', customers));

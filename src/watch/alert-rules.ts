@@ -101,3 +101,18 @@ export function splitByAllowance<T>(alerts: readonly T[], postedThisHour: number
   const slots = Math.max(0, maxPerHour - postedThisHour);
   return { alone: alerts.slice(0, slots), summarised: alerts.slice(slots) };
 }
+
+/**
+ * An open alert the condition continues: same customer, population and kind, started earlier, while the condition
+ * starts on the lookback's first day (the problem reaches back past the window, which has moved on since). Batch
+ * failures are one hour each and never continue another.
+ */
+export function continuedAlert<A extends { customer: string; population: string; kind: string; start: string }>(
+  c: AlertCondition,
+  open: readonly A[],
+  periodFrom: string,
+): A | undefined {
+  if (c.kind === 'batch_failure' || c.start > periodFrom.slice(0, 10)) return undefined;
+  return open.find((a) => a.customer === c.customer && a.population === c.population && a.kind === c.kind && a.start < c.start);
+}
+

@@ -1,10 +1,13 @@
-import { runGap, type GapDeps } from '../gap/gap-service.js';
+import { finishGap, planGap, runGap, scanPlanWindow, type GapDeps } from '../gap/gap-service.js';
+import { dayWindows } from '../gap/windows.js';
+import type { Period } from '../period/parse-period.js';
+import { ItemFailedError, mapPool } from '../shared/map-pool.js';
 import type { GapReport } from '../gap/report.js';
 import type { OpsStore } from '../ops/ops-store.js';
 import type { BotMetrics } from '../observability/metrics.js';
 import { userFacing } from '../shared/errors.js';
 import type { ThreadPublisher } from '../slack/thread-publisher.js';
-import { alertConditions, inQuietHours, isWorse, rateLevel, splitByAllowance, type AlertCondition } from './alert-rules.js';
+import { alertConditions, continuedAlert, inQuietHours, isWorse, rateLevel, splitByAllowance, type AlertCondition } from './alert-rules.js';
 import { alertMessage, followUpMessage, hourlyMissing, resolutionMessage, summaryMessage, type AlertView } from './alert-blocks.js';
 import type { AlertStore, StoredAlert } from './alert-store.js';
 import { lookbackPeriod } from './lookback.js';
@@ -74,8 +77,7 @@ async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: strin
   const outcome: CustomerOutcome = { customer, durationMs: 0, opened: 0, followUps: 0, resolved: 0, error: null };
   let report: GapReport;
   try {
-    const settings = audit.historyMonths ? { ...deps.gap.settings, historyMonths: audit.historyMonths } : deps.gap.settings;
-    report = await runGap({ ...deps.gap, settings }, customer, period);
+    report = await auditReport(deps.gap, audit, customer, period);
   } catch (err) {
     outcome.durationMs = Math.round(performance.now() - started);
     outcome.error = userFacing(err).message;
@@ -94,7 +96,9 @@ async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: strin
   const live = new Set<string>();
   for (const c of conditions) {
     live.add(c.fingerprint);
-    const existing = byPrint.get(c.fingerprint);
+    // A problem that began before the lookback shows as starting on its first day: the same alert, continued.
+    const existing = byPrint.get(c.fingerprint) ?? continuedAlert(c, open, report.period.from);
+    if (existing) live.add(existing.fingerprint);
     if (!existing) {
       const opened = await deps.store.open(audit.name, audit.channel, c);
       if (opened) {
@@ -131,6 +135,24 @@ async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: strin
     error: null,
   });
   return outcome;
+}
+
+/**
+ * The audit's gap report. historyMonths 0 (the default): only the lookback's day windows are scanned, so an hourly
+ * 48-hour audit reads two or three days, not months; the windows, retries, read-only path and analysis are the gap
+ * run's own (planGap, scanPlanWindow, finishGap). historyMonths N: the normal run with N months of history.
+ */
+async function auditReport(gap: GapDeps, audit: WatchAudit, customer: string, period: Period): Promise<GapReport> {
+  if (audit.historyMonths) return runGap({ ...gap, settings: { ...gap.settings, historyMonths: audit.historyMonths } }, customer, period);
+  const started = performance.now();
+  const full = planGap(gap.sources, gap.settings, customer, period);
+  const plan = { ...full, scanned: { from: period.from.toISOString(), to: period.to.toISOString() }, windows: dayWindows(period.from, period.to) };
+  try {
+    const windows = await mapPool(plan.windows, (w) => scanPlanWindow(gap, plan, w), { concurrency: gap.settings.concurrency, attempts: gap.settings.windowAttempts });
+    return await finishGap(gap, plan, windows, started);
+  } catch (err) {
+    throw err instanceof ItemFailedError ? err.cause : err;
+  }
 }
 
 /** Posts one alert alone: the message, then the gap run record its Request backfill button names. */

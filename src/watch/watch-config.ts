@@ -40,10 +40,10 @@ export const watchAuditSchema = z
     historyMonths: z
       .number()
       .int()
-      .min(1)
+      .min(0)
       .max(13)
-      .optional()
-      .describe('Months scanned before the lookback (onset, monthly history); default gap.historyMonths. Fewer is cheaper per audit'),
+      .default(0)
+      .describe('Months of history scanned with the lookback; 0 (default): the lookback only, the cheapest for an hourly audit'),
   })
   .strict();
 

@@ -33,6 +33,7 @@ const audit: WatchAudit = {
   channel: CHANNEL,
   thresholds: { submitted: 0.01, unsubmitted: 0.05, clickhouse: 0 },
   maxAlertsPerHour: 5,
+  historyMonths: 0,
 };
 
 beforeAll(async () => {

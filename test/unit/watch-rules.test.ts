@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding, GapReport } from '../../src/gap/report.js';
-import { alertConditions, inQuietHours, isWorse, rateLevel, splitByAllowance } from '../../src/watch/alert-rules.js';
+import { alertConditions, continuedAlert, inQuietHours, isWorse, rateLevel, splitByAllowance } from '../../src/watch/alert-rules.js';
 import { lookbackPeriod } from '../../src/watch/lookback.js';
 
 // Alert rules are pure: a report in, the problems worth an alert out, each with its fingerprint.
@@ -92,4 +92,14 @@ describe('alert rules', () => {
     expect([p.from.toISOString(), p.to.toISOString(), p.grain]).toEqual(['2026-01-22T00:00:00.000Z', '2026-01-24T00:00:00.000Z', 'hour']);
     expect(lookbackPeriod('last-30d', new Date('2026-01-24T00:00:00Z')).grain).toBe('day');
   });
+
+  it('a problem older than the lookback continues its open alert instead of opening another', () => {
+    const [c] = alertConditions(report({ submitted: [240, 60] }), T); // starts 2026-01-22, the lookback's first day
+    const open = [{ customer: 'rentokil', population: 'submitted', kind: 'onset', start: '2026-01-20', id: 'a1' }];
+    expect(continuedAlert(c!, open, '2026-01-22T00:00:00.000Z')?.id).toBe('a1');
+    // A start inside the lookback is a new problem; so is another population or kind.
+    expect(continuedAlert(c!, open, '2026-01-21T00:00:00.000Z')).toBeUndefined();
+    expect(continuedAlert(c!, [{ ...open[0]!, population: 'unsubmitted' }], '2026-01-22T00:00:00.000Z')).toBeUndefined();
+  });
 });
+
