@@ -9,6 +9,7 @@ import { createDemoDatabase, REDIS_URL, type DemoDatabase } from '../support/dem
 import { captureLog, startOwnRedis, until, type CapturedLog, type OwnRedis } from '../support/job-helpers.js';
 import { parsePrometheusText } from '../support/prom-text.js';
 import { startSlackEmulator, type SlackEmulator } from '../support/slack-emulator.js';
+import { blockActionPayload, interactionBody, postSigned } from '../support/slack-requests.js';
 
 // The watchdog inside serve and worker: one schedule, two processes' worth of workers, each audit run once; the
 // gap planted before start is announced once; /metrics (parsed strictly) shows it; App Home is published within
@@ -25,6 +26,7 @@ let serve: ServeContext;
 let worker: ServeContext;
 let logs: CapturedLog[];
 let config: Config;
+let eventsUrl: string;
 
 function watchConfig(extra: Record<string, unknown> = {}): Config {
   return demo.config({
@@ -63,7 +65,8 @@ beforeAll(async () => {
   const common = { lockDurationMs: 10_000, stalledIntervalMs: 5_000, watchNow: () => NOW };
   serve = await createServeContext(config, { ...common, listen: true, logger: logs[0]!.logger });
   worker = await createServeContext(config, { ...common, listen: false, logger: logs[1]!.logger });
-  await Promise.all([serve.start(), worker.start()]);
+  const [port] = await Promise.all([serve.start(), worker.start()]);
+  eventsUrl = `http://127.0.0.1:${port}/slack/events`;
 }, 240_000);
 
 afterAll(async () => {
@@ -118,8 +121,7 @@ describe('watchdog in serve and worker', () => {
   }, 60_000);
 
   it('App Home: app_home_opened publishes the status board within Slack limits', async () => {
-    const url = `http://127.0.0.1:${(serve.app as unknown as { receiver: { server?: { address(): { port: number } } } }).receiver.server!.address().port}/slack/events`;
-    const status = await signedJson(url, {
+    const status = await signedJson(eventsUrl, {
       type: 'event_callback',
       team_id: 'T0TEST',
       api_app_id: 'A0TEST',
@@ -135,6 +137,25 @@ describe('watchdog in serve and worker', () => {
     expect(text).toMatch(new RegExp(`Submitted: ${PLANTED} of [\\d,]+ missing`));
     expect(text).toContain('Open alerts: <https://slack.com/archives/C0WATCH/p');
   }, 60_000);
+});
+
+describe("the alert's buttons", () => {
+  it('Full report starts the normal gap run and links it in the alert thread; Request backfill posts the plan there', async () => {
+    const alert = slack.messages(CHANNEL).find((m) => !m.thread_ts)!;
+    const buttons = (alert.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((b) => b.type === 'actions')!.elements!;
+    const click = (i: number, user: string) =>
+      postSigned(eventsUrl, SECRET, interactionBody(blockActionPayload({ actionId: buttons[i]!.action_id, value: buttons[i]!.value, user, channel: CHANNEL, messageTs: alert.ts, responseUrl: slack.responseUrl(`${user}-${i}`) })));
+    expect((await click(0, 'U0ALICE')).status).toBe(200);
+    const root = await slack.waitFor(() => slack.messages(CHANNEL).find((m) => /Investigating rentokil, last 48 hours/.test(m.text ?? '')), 30_000);
+    const link = await slack.waitFor(() => slack.threadReplies(CHANNEL, alert.ts).find((m) => /started the full report of rentokil/.test(m.text ?? '')), 30_000);
+    expect(link.text).toContain(`https://slack.com/archives/${CHANNEL}/p${root.ts.replace('.', '')}`);
+
+    expect((await click(1, 'U0BOB')).status).toBe(200);
+    // The backfill flow's own plan message, in the alert's thread: the planted 30 submitted scorecards.
+    const plan = await slack.waitFor(() => slack.threadReplies(CHANNEL, alert.ts).find((m) => JSON.stringify(m.blocks ?? []).includes('*Backfill plan*')), 60_000);
+    expect(JSON.stringify(plan.blocks)).toContain(`*Missing now* · historic: ${PLANTED} submitted,`);
+    expect(JSON.stringify(plan.blocks)).toContain('rentokil');
+  }, 120_000);
 });
 
 describe('readiness and schedules with a Redis of the test', () => {
