@@ -108,6 +108,11 @@ export class AlertStore {
     return (rowCount ?? 0) > 0;
   }
 
+  /** Gives a claimed announcement back (its post failed): the next audit announces it. */
+  async unclaimAnnouncement(id: string): Promise<void> {
+    await this.pool.query(`UPDATE ${T} SET announced_at = NULL WHERE id = $1 AND thread_ts IS NULL AND summary_ts IS NULL`, [id]);
+  }
+
   async setThread(id: string, threadTs: string): Promise<void> {
     await this.pool.query(`UPDATE ${T} SET thread_ts = $2 WHERE id = $1`, [id, threadTs]);
   }

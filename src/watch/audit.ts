@@ -160,7 +160,14 @@ async function announce(deps: AuditDeps, audit: WatchAudit, p: Pending): Promise
   if (!(await deps.store.claimAnnouncement(p.alert.id))) return;
   const runId = deps.ops ? `watch-${p.alert.id}` : null;
   const view = viewOf(p.alert, audit.name, p.periodLabel);
-  const ts = await deps.publisher.postRoot(audit.channel, alertMessage(view, { runId, reportValue: reportValue(p.alert.customer, audit.lookback) }, p.chart));
+  let ts: string;
+  try {
+    ts = await deps.publisher.postRoot(audit.channel, alertMessage(view, { runId, reportValue: reportValue(p.alert.customer, audit.lookback) }, p.chart));
+  } catch (err) {
+    // Not posted, so not announced: the next audit tries again.
+    await deps.store.unclaimAnnouncement(p.alert.id).catch(() => undefined);
+    throw err;
+  }
   await deps.store.setThread(p.alert.id, ts);
   if (deps.ops && runId) {
     await deps.ops.recordRun({ runId, customer: p.alert.customer, periodLabel: p.period.label, periodFrom: p.period.from, periodTo: p.period.to, requestedBy: 'watchdog', channel: audit.channel, rootTs: ts });

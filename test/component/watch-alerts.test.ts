@@ -170,4 +170,16 @@ describe('watchdog alerts', () => {
     await runAudit(at('2025-12-10T00:50:00Z'), night);
     expect(slack.messages('C0NIGHT')).toHaveLength(2);
   }, 180_000);
+
+  it('an alert whose post failed is announced by the next audit, once', async () => {
+    const retry: WatchAudit = { ...audit, name: 'retry', channel: 'C0RETRY', maxAlertsPerHour: 10 };
+    slack.failNext('chat.postMessage', 'internal_error');
+    await expect(runAudit(deps, retry)).rejects.toThrow(/internal_error/);
+    expect(slack.messages('C0RETRY')).toHaveLength(0);
+    const next = await runAudit(deps, retry);
+    expect(next.announced).toBe(2); // the planted submitted and unsubmitted gaps, still there
+    await runAudit(deps, retry);
+    expect(slack.messages('C0RETRY').map((m) => m.text?.split(':')[0])).toEqual(['rentokil submitted', 'rentokil unsubmitted']);
+  }, 180_000);
 });
+
