@@ -165,11 +165,26 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
     chunkBackoffMs: opts.backfillChunkBackoffMs,
   });
   const backfillQueueSettings = { connection: workerRedis, prefix, lockDurationMs: opts.lockDurationMs, stalledIntervalMs: opts.stalledIntervalMs };
-  const reporter = backfillSlackReporter({ store: backfillStore, publisher, logger });
+  const metrics = createMetrics();
+  const slackReporter = backfillSlackReporter({ store: backfillStore, publisher, logger });
+  const reporter: typeof slackReporter = {
+    ...slackReporter,
+    onFinished(id, result) {
+      slackReporter.onFinished(id, result);
+      // Rows written by this process's run of the job (a resumed job counts only what it wrote itself).
+      void backfillStore
+        .get(id)
+        .then((req) => {
+          if (!req) return;
+          metrics.backfillRows.inc({ customer: req.customer, tier: 'historic' }, result.historicRows);
+          metrics.backfillRows.inc({ customer: req.customer, tier: 'clickhouse' }, result.clickhouseRows);
+        })
+        .catch((err: unknown) => logger.warn({ err }, 'backfill metrics not updated'));
+    },
+  };
   const backfillWorker = opts.workers === false ? null : startBackfillWorker(backfill, backfillQueueSettings, logger, reporter);
   const backfillJobs = backfillQueue({ connection: commandRedis, prefix });
   // Watchdog: schedules synced with the config at start, audits run by the workers, metrics for /metrics.
-  const metrics = createMetrics();
   const watch = startWatch({
     config,
     gap: { sources: base.sources, clickhouse: base.clickhouse, settings: config.gap, logger },

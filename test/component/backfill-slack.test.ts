@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKFILL_QUEUE } from '../../src/backfill/processor.js';
 import type { Config } from '../../src/config/schema.js';
 import { createServeContext, type ServeContext } from '../../src/main.js';
+import { parsePrometheusText } from '../support/prom-text.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createDemoDatabase, REDIS_URL, type DemoDatabase } from '../support/demo-database.js';
 import { startSlackEmulator, type SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
@@ -70,6 +71,7 @@ beforeAll(async () => {
       approvers: { users: [ALICE, BOB], userGroups: [GROUP] },
     },
     backfill: { chunkSize: CHUNK, maxRowsPerSecond: 4000 },
+    observability: { port: 0, host: '127.0.0.1' },
     // The demo's customers with their writer, and one more configured without a writer connection.
     customers: [
       ...demo.truth.customers.map((name) => ({ name, profile: demo.truth.profileId, cluster: 'us-east-1-prod', postgres: { url: demo.readOnlyUrl }, writer: { url: demo.adminUrl } })),
@@ -252,6 +254,27 @@ describe('the full path', () => {
     expect(audit).toContain('progress_posted');
     expect(audit).toContain('started');
     expect(audit.at(-1)).toBe('done');
+
+    // /metrics counts the rows the job wrote: one per director score of each planned scorecard.
+    const { rows: scored } = await admin.query(
+      `SELECT count(*)::int AS n FROM director.scores s
+        WHERE s.customer = 'rentokil' AND s.scorecard_id IN (
+          SELECT scorecard_id FROM scorecard_bot.backfill_items WHERE request_id = $1 AND reason = 'missing')`,
+      [plan.requestId],
+    );
+    expect(scored[0].n).toBeGreaterThan(jan.submitted[1]);
+    const metricsUrl = `http://127.0.0.1:${ctx.observability!.port}/metrics`;
+    const rowsWritten = async (): Promise<number | null> => {
+      const scrape = parsePrometheusText(await (await fetch(metricsUrl)).text());
+      return scrape.samples.find((x) => x.name === 'scorecard_bot_backfill_rows_written_total' && x.labels.customer === 'rentokil' && x.labels.tier === 'historic')?.value ?? null;
+    };
+    // The counter is bumped just after the result is posted; poll briefly.
+    let written: number | null = null;
+    for (let i = 0; i < 100 && written !== scored[0].n; i++) {
+      written = await rowsWritten();
+      if (written !== scored[0].n) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(written).toBe(scored[0].n);
 
     // A fresh gap run finds nothing missing.
     const fresh = await gapRun('rentokil jan-2026');
