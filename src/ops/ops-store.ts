@@ -2,29 +2,8 @@ import type pg from 'pg';
 import { runOpsMigrations } from './migrations/run.js';
 import { clientDeadlineMs, createSafePool } from '../sources/safe-pool.js';
 
-// The bot's own state (not a customer's): who asked for which run, where its thread is, how it ended.
-// Backfill requests and approvals will live here too.
-
-export const OPS_DDL = `
-CREATE SCHEMA IF NOT EXISTS scorecard_bot;
-CREATE TABLE IF NOT EXISTS scorecard_bot.gap_runs (
-  run_id text PRIMARY KEY,
-  customer text NOT NULL,
-  period_label text NOT NULL,
-  period_from timestamptz NOT NULL,
-  period_to timestamptz NOT NULL,
-  requested_by text NOT NULL,
-  channel text NOT NULL,
-  root_ts text NOT NULL,
-  status text NOT NULL CHECK (status IN ('queued', 'done', 'failed')),
-  verdict text,
-  summary jsonb,
-  error text,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  finished_at timestamptz
-);
-CREATE INDEX IF NOT EXISTS gap_runs_customer_created_idx ON scorecard_bot.gap_runs (customer, created_at DESC);
-`;
+// The bot's own state (not a customer's): who asked for which run, where its thread is, how it ended. The tables
+// are created by versioned migrations (src/ops/migrations/), never by DDL strings here.
 
 /** Deadlines of the ops pool: bookkeeping is small, so a stalled ops database fails fast instead of hanging a run. */
 export const OPS_CONNECT_TIMEOUT_MS = 5_000;
@@ -94,18 +73,7 @@ export class OpsStore {
     );
     const r = rows[0] as Record<string, unknown> | undefined;
     if (!r) return null;
-    return {
-      runId: String(r.run_id),
-      customer: String(r.customer),
-      periodLabel: String(r.period_label),
-      periodFrom: (r.period_from as Date).toISOString(),
-      periodTo: (r.period_to as Date).toISOString(),
-      requestedBy: String(r.requested_by),
-      channel: String(r.channel),
-      rootTs: String(r.root_ts),
-      status: String(r.status),
-      verdict: (r.verdict as string | null) ?? null,
-    };
+    return { ...runRecord(r), status: String(r.status), verdict: (r.verdict as string | null) ?? null };
   }
 
   /** Runs not yet marked done or failed, oldest first: what the reconciler checks against the job queue. */
@@ -115,17 +83,7 @@ export class OpsStore {
        FROM scorecard_bot.gap_runs WHERE status = 'queued' ORDER BY created_at LIMIT $1`,
       [limit],
     );
-    return (rows as Record<string, unknown>[]).map((r) => ({
-      runId: String(r.run_id),
-      customer: String(r.customer),
-      periodLabel: String(r.period_label),
-      periodFrom: (r.period_from as Date).toISOString(),
-      periodTo: (r.period_to as Date).toISOString(),
-      requestedBy: String(r.requested_by),
-      channel: String(r.channel),
-      rootTs: String(r.root_ts),
-      createdAt: (r.created_at as Date).toISOString(),
-    }));
+    return (rows as Record<string, unknown>[]).map((r) => ({ ...runRecord(r), createdAt: (r.created_at as Date).toISOString() }));
   }
 
   /** Ends a run that is still open; false when it had ended already (another process got there first). */
@@ -136,4 +94,17 @@ export class OpsStore {
     );
     return (rowCount ?? 0) > 0;
   }
+}
+
+function runRecord(r: Record<string, unknown>): GapRunRecord {
+  return {
+    runId: String(r.run_id),
+    customer: String(r.customer),
+    periodLabel: String(r.period_label),
+    periodFrom: (r.period_from as Date).toISOString(),
+    periodTo: (r.period_to as Date).toISOString(),
+    requestedBy: String(r.requested_by),
+    channel: String(r.channel),
+    rootTs: String(r.root_ts),
+  };
 }

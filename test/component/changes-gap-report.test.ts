@@ -1,17 +1,16 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemoDeploymentsRepo, FLAG, PROD_FLAG_AT, PROD_RELEASES } from '../../src/demo/deployments-repo.js';
 import type { Customer } from '../../src/demo/incident-profile.js';
-import { gapCommand } from '../../src/gap/gap-cli.js';
 import { gapReportSchema, type GapReport } from '../../src/gap/report.js';
 import { assertWithinSlackLimits } from '../../src/slack/blocks/limits.js';
 import { threadMessages } from '../../src/slack/blocks/thread-messages.js';
 import { createDemoDatabase, type DemoDatabase } from '../support/demo-database.js';
+import { runGapCli, writeConfigFile, type GapCliRun } from '../support/gap-cli-run.js';
 
 // "What changed around then" end to end: the incident dataset in PostgreSQL, the demo deployments repository in
 // git, an HTTP change source that never answers. Expected values come from the dataset's ground truth and from
@@ -55,17 +54,9 @@ const CHANGES = () => [
   { type: 'http', name: 'change calendar', url: calendarUrl, timeoutMs: 500 },
 ];
 
-async function run(args: string[], withChanges = true): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const configPath = join(root, `config-${Math.random().toString(36).slice(2)}.json`);
-  writeFileSync(configPath, JSON.stringify(demo.config(withChanges ? { changes: CHANGES() } : {})));
-  const code = await gapCommand([...args, '--config', configPath, '--quiet'], { stdout: out, stderr: err, env: {} });
-  return { code, stdout, stderr };
+async function run(args: string[], withChanges = true): Promise<GapCliRun> {
+  const configPath = writeConfigFile(demo.config(withChanges ? { changes: CHANGES() } : {}));
+  return runGapCli([...args, '--config', configPath, '--quiet']);
 }
 
 const CUSTOMERS: Customer[] = ['rentokil', 'spirit', 'guitar-center', 'nclh'];

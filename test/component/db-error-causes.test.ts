@@ -3,11 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reportCliError } from '../../src/cli/cli-errors.js';
-import { gapCommand } from '../../src/gap/gap-cli.js';
 import { adminQuery, createEmptyDatabase } from '../support/demo-database.js';
+import { runGapCli, type GapCliRun } from '../support/gap-cli-run.js';
 
 // Each way a customer database can be out of reach, with a real failing connection, through the CLI as a person
 // runs it: the message names the cause, and the causes that cannot heal fail on the first attempt.
@@ -56,17 +54,7 @@ function writeConfig(customers: { name: string; url: string }[], windowAttempts 
 }
 
 /** Runs `scorecard-bot gap ...` as src/cli.ts does: the command, and its errors through the CLI's one reporter. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const started = Date.now();
-  const code = await gapCommand(args, { stdout: out, stderr: err, env: {} }).catch((e: unknown) => reportCliError(e, err));
-  return { code, stdout, stderr, ms: Date.now() - started };
-}
+const cli = (args: string[]): Promise<GapCliRun> => runGapCli(args);
 
 const url = (user: string, host: string, port: number, db: string): string => `postgres://${user}:${PASSWORD}@${host}:${port}/${db}`;
 

@@ -1,11 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
-import { gapCommand } from '../../src/gap/gap-cli.js';
 import { runGap, type GapDeps } from '../../src/gap/gap-service.js';
 import { gapReportSchema, type GapReport, type Population } from '../../src/gap/report.js';
 import { parsePeriod } from '../../src/period/parse-period.js';
@@ -15,6 +10,7 @@ import { createClickhouseTier } from '../../src/sources/clickhouse.js';
 import { CustomerSources } from '../../src/sources/customer-sources.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createDemoDatabase, type DemoDatabase } from '../support/demo-database.js';
+import { runGapCli, writeConfigFile } from '../support/gap-cli-run.js';
 
 // 8.8: ClickHouse down must not sink the gap report. The PostgreSQL numbers still come out (equal to the demo's
 // ground truth), and the ClickHouse tier says it was unavailable and why, without secrets.
@@ -92,19 +88,8 @@ describe('ClickHouse at a closed port', () => {
   });
 
   it('the gap CLI prints the report (text and --json) and exits 0', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sgb-chdown-'));
-    const configPath = join(dir, 'config.json');
-    writeFileSync(configPath, JSON.stringify(config));
-    const run = async (extra: string[]) => {
-      const out = new PassThrough();
-      const err = new PassThrough();
-      let stdout = '';
-      let stderr = '';
-      out.on('data', (d) => (stdout += d));
-      err.on('data', (d) => (stderr += d));
-      const code = await gapCommand(['rentokil', 'jan-2026', ...extra, '--config', configPath, '--quiet'], { stdout: out, stderr: err, env: {} });
-      return { code, stdout, stderr };
-    };
+    const configPath = writeConfigFile(config, 'sgb-chdown-');
+    const run = (extra: string[]) => runGapCli(['rentokil', 'jan-2026', ...extra, '--config', configPath, '--quiet']);
     const json = await run(['--json']);
     expect(json.code).toBe(0);
     const r = gapReportSchema.parse(JSON.parse(json.stdout));

@@ -1,10 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reportCliError } from '../../src/cli/cli-errors.js';
-import { gapCommand } from '../../src/gap/gap-cli.js';
 import { runGap } from '../../src/gap/gap-service.js';
 import { gapReportSchema } from '../../src/gap/report.js';
 import { parsePeriod } from '../../src/period/parse-period.js';
@@ -13,6 +10,7 @@ import { rootMessage } from '../../src/slack/blocks/root-message.js';
 import { CustomerSources } from '../../src/sources/customer-sources.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createDemoDatabase, type DemoDatabase } from '../support/demo-database.js';
+import { runGapCli, type GapCliRun } from '../support/gap-cli-run.js';
 
 // A period with no scorecards in director is not "healthy": the demo data ends with February 2026, so
 // September 2026 has nothing for rentokil; the report must say so instead of "no gap: all 0 submitted".
@@ -28,18 +26,7 @@ afterAll(async () => {
   await demo?.drop();
 });
 
-async function cli(args: string[], configPath: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const code = await gapCommand([...args, '--config', configPath], { stdout: out, stderr: err, env: {}, now: () => NOW }).catch((e: unknown) =>
-    reportCliError(e, err),
-  );
-  return { code, stdout, stderr };
-}
+const cli = (args: string[], configPath: string): Promise<GapCliRun> => runGapCli([...args, '--config', configPath], { now: () => NOW });
 
 describe('13.7 no data is not reported as healthy', () => {
   it('a recent period with no scorecards gets the no_data verdict, in the JSON, the terminal and Slack', async () => {
