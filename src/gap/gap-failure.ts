@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { logDetail, userFacingJobError } from '../jobs/job-error.js';
 import { errorMessage, rootMessage } from '../slack/blocks/gap-blocks.js';
-import { QUEUES, runMetaSchema } from './gap-job-payloads.js';
+import { QUEUES, runMetaSchema, runThread } from './gap-job-payloads.js';
 import { finishRun, type WorkerDeps } from './gap-processors.js';
 
 const TIMEOUT_HINT = 'Narrow the period, or raise gap.statementTimeoutMs; then run the command again.';
@@ -32,7 +32,7 @@ export async function onJobFailedForGood(deps: WorkerDeps, job: Job, err: Error)
   const hint = shown.hint ?? (shown.code === 'QUERY_TIMEOUT' ? TIMEOUT_HINT : `Check the bot log for job ${job.id}, fix the cause, then run the command again.`);
   const window = data.window ? data.window.from.slice(0, 10) : undefined;
   await deps.publisher
-    .postInThread(meta.channel, meta.rootTs, errorMessage({ customer, window, message: `${shown.message} (job ${job.id})`, hint }))
+    .postInThread(meta.channel, runThread(meta), errorMessage({ customer, window, message: `${shown.message} (job ${job.id})`, hint }))
     .catch((e: unknown) => deps.logger.error({ runId: meta.runId, ...logDetail(e) }, 'could not post the failure'));
   if (!endsRun) return;
   await deps.runState.markEnded(meta.runId).catch(() => undefined);

@@ -99,7 +99,7 @@ export function runSubject(input: GapInput): string {
  * Starts a run: claim (customer, period) so a second request joins instead of duplicating, post the root
  * message (slash commands cannot post into threads), record the run, enqueue the flow.
  */
-export async function startGapRun(deps: StartGapDeps, input: GapInput, who: { channel: string; user: string }): Promise<StartOutcome> {
+export async function startGapRun(deps: StartGapDeps, input: GapInput, who: { channel: string; user: string; threadTs?: string }): Promise<StartOutcome> {
   const runId = (deps.newRunId ?? randomUUID)();
   const subject = runSubject(input);
   const held = await deps.runState.claim(subject, { runId, channel: '', rootTs: '' });
@@ -113,6 +113,7 @@ export async function startGapRun(deps: StartGapDeps, input: GapInput, who: { ch
     const rootTs = await deps.publisher.postRoot(
       who.channel,
       rootMessage({ status: 'queued', customer: display, periodLabel: input.period.label, requestedBy: who.user }),
+      who.threadTs,
     );
     posted = { channel: who.channel, ts: rootTs, display };
     await deps.runState.update(subject, { runId, channel: who.channel, rootTs });
@@ -122,6 +123,7 @@ export async function startGapRun(deps: StartGapDeps, input: GapInput, who: { ch
       display,
       channel: who.channel,
       rootTs,
+      ...(who.threadTs ? { threadTs: who.threadTs } : {}),
       requestedBy: who.user,
       periodLabel: input.period.label,
       totalWindows: plans.reduce((n, p) => n + p.windows.length, 0),

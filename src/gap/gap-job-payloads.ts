@@ -23,12 +23,18 @@ export const runMetaSchema = z.object({
   display: z.string().min(1),
   channel: z.string().min(1),
   rootTs: z.string().min(1),
+  /** Where the run's replies go when its root message is itself a reply (a Full report asked for in an alert's
+   *  thread); absent: the root message's own thread. */
+  threadTs: z.string().min(1).optional(),
   requestedBy: z.string().min(1),
   periodLabel: z.string(),
   totalWindows: z.number().int().nonnegative(),
   startedAt: z.number(),
 });
 export type RunMeta = z.infer<typeof runMetaSchema>;
+
+/** The thread a run posts its results in: its root message's, or the one its root message was posted into. */
+export const runThread = (meta: Pick<RunMeta, 'rootTs' | 'threadTs'>): string => meta.threadTs ?? meta.rootTs;
 
 export const windowJobSchema = z.object({ meta: runMetaSchema, plan: gapPlanSchema, window: windowSchema });
 export type WindowJob = z.infer<typeof windowJobSchema>;

@@ -2,7 +2,7 @@ import { impactTable } from '../render/tables.js';
 import { backfillMessage, headlineMessage, findingsMessages, rootMessage, tableMessages, threadMessages } from '../slack/blocks/gap-blocks.js';
 import type { SlackMessage, ThreadReply } from '../slack/thread-publisher.js';
 import type { GapJobDeps } from './gap-processors.js';
-import type { RunMeta } from './gap-job-payloads.js';
+import { runThread, type RunMeta } from './gap-job-payloads.js';
 import type { GapPlan } from './gap-service.js';
 import { missingIdsCsvFile } from './missing-ids.js';
 import { changesMessages, releaseCorrelationMessages } from '../changes/render-slack.js';
@@ -25,7 +25,7 @@ class Steps {
 
   private async foundInThread(name: string, fileTitle?: string): Promise<string | null> {
     if (!this.mayHavePosted) return null;
-    this.history ??= this.deps.publisher.threadReplies(this.meta.channel, this.meta.rootTs).catch((err: unknown) => {
+    this.history ??= this.deps.publisher.threadReplies(this.meta.channel, runThread(this.meta)).catch((err: unknown) => {
       // Without channels:history we cannot look; posting again beats not posting at all.
       this.deps.logger.warn({ runId: this.meta.runId, err: err instanceof Error ? err.message : String(err) }, 'could not read the thread to avoid a duplicate post');
       return null;
@@ -45,7 +45,7 @@ class Steps {
   async postAll(prefix: string, messages: SlackMessage[]): Promise<void> {
     for (const [i, msg] of messages.entries()) {
       const name = `${prefix}-${i}`;
-      await this.run(name, () => this.deps.publisher.postInThread(this.meta.channel, this.meta.rootTs, msg, { runId: this.meta.runId, step: name }));
+      await this.run(name, () => this.deps.publisher.postInThread(this.meta.channel, runThread(this.meta), msg, { runId: this.meta.runId, step: name }));
     }
   }
 }
@@ -63,7 +63,7 @@ export async function publishReport(deps: GapJobDeps, meta: RunMeta, plan: GapPl
       'chart',
       async () => {
         const png = await renderChart(report);
-        await deps.publisher.uploadFile(meta.channel, meta.rootTs, { filename: `${report.customer}-${report.period.from.slice(0, 10)}-missing-rate.png`, title, content: png });
+        await deps.publisher.uploadFile(meta.channel, runThread(meta), { filename: `${report.customer}-${report.period.from.slice(0, 10)}-missing-rate.png`, title, content: png });
       },
       title,
     );
@@ -76,7 +76,7 @@ export async function publishReport(deps: GapJobDeps, meta: RunMeta, plan: GapPl
         // Streamed to a temporary file and uploaded from it: memory holds a cursor batch, not the period's IDs.
         const csv = await missingIdsCsvFile(deps.sources, plan);
         try {
-          await deps.publisher.uploadFile(meta.channel, meta.rootTs, { filename: `${report.customer}-${report.period.from.slice(0, 10)}-missing-scorecards.csv`, title, content: { path: csv.path } });
+          await deps.publisher.uploadFile(meta.channel, runThread(meta), { filename: `${report.customer}-${report.period.from.slice(0, 10)}-missing-scorecards.csv`, title, content: { path: csv.path } });
         } finally {
           await csv.remove();
         }
@@ -84,7 +84,7 @@ export async function publishReport(deps: GapJobDeps, meta: RunMeta, plan: GapPl
       title,
     );
   }
-  if (backfill) await steps.run('backfill', () => deps.publisher.postInThread(meta.channel, meta.rootTs, backfill, { runId: meta.runId, step: 'backfill' }));
+  if (backfill) await steps.run('backfill', () => deps.publisher.postInThread(meta.channel, runThread(meta), backfill, { runId: meta.runId, step: 'backfill' }));
   await deps.publisher.updateRoot(meta.channel, meta.rootTs, rootMessage({ status: 'done', report, requestedBy: meta.requestedBy }));
 }
 

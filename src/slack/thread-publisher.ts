@@ -33,7 +33,8 @@ export const SLACK_CLIENT_OPTIONS = {
 
 /** The port through which jobs talk to Slack; one adapter (WebClient) here, an emulator behind it in tests. */
 export interface ThreadPublisher {
-  postRoot(channel: string, msg: SlackMessage): Promise<string>;
+  /** threadTs: post the run's status message as a reply in that thread instead of at the top of the channel. */
+  postRoot(channel: string, msg: SlackMessage, threadTs?: string): Promise<string>;
   updateRoot(channel: string, ts: string, msg: SlackMessage): Promise<void>;
   postInThread(channel: string, threadTs: string, msg: SlackMessage, tag?: StepTag): Promise<string>;
   /** content `{ path }`: uploaded from a file on disk (the missing-ID CSV, streamed there so it never sits in the heap). */
@@ -53,9 +54,9 @@ function tagOf(metadata: unknown): StepTag | null {
 export function webClientPublisher(client: WebClient, opts: { tableBlocks?: boolean } = {}): ThreadPublisher {
   const shape = opts.tableBlocks === false ? withoutTableBlocks : (m: SlackMessage): SlackMessage => m;
   return {
-    async postRoot(channel, raw) {
+    async postRoot(channel, raw, threadTs) {
       const msg = shape(raw);
-      const res = await client.chat.postMessage({ channel, text: msg.text, blocks: msg.blocks as KnownBlock[] | undefined, unfurl_links: false });
+      const res = await client.chat.postMessage({ channel, ...(threadTs ? { thread_ts: threadTs } : {}), text: msg.text, blocks: msg.blocks as KnownBlock[] | undefined, unfurl_links: false });
       return String(res.ts ?? '');
     },
     async updateRoot(channel, ts, raw) {

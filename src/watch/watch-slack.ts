@@ -40,9 +40,16 @@ export function registerWatchSlack(deps: WatchSlackDeps): (app: App) => void {
 
     app.action(FULL_REPORT_ACTION_ID, async ({ ack, body, respond }) => {
       await ack();
-      const b = body as { user: { id: string }; channel?: { id?: string }; container?: { channel_id?: string; message_ts?: string }; message?: { ts?: string }; actions?: { value?: string }[] };
+      const b = body as {
+        user: { id: string };
+        channel?: { id?: string };
+        container?: { channel_id?: string; message_ts?: string; thread_ts?: string };
+        message?: { ts?: string; thread_ts?: string };
+        actions?: { value?: string }[];
+      };
       const channel = b.channel?.id ?? b.container?.channel_id ?? '';
-      const threadTs = b.message?.ts ?? b.container?.message_ts ?? null;
+      // The alert's thread: the report runs in it (status message and results as replies), not as a new root.
+      const threadTs = b.message?.thread_ts ?? b.container?.thread_ts ?? b.message?.ts ?? b.container?.message_ts ?? undefined;
       try {
         authorize(deps.slack, channel, b.user.id);
         const parsed = reportValueSchema.safeParse((() => { try { return JSON.parse(b.actions?.[0]?.value ?? ''); } catch { return null; } })());
@@ -50,11 +57,12 @@ export function registerWatchSlack(deps: WatchSlackDeps): (app: App) => void {
           throw new BotError('BAD_INPUT', 'This button names no customer I know; nothing was started.', { hint: 'Run /scorecard-gap <customer> <period> instead.' });
         }
         const period = lookbackPeriod(parsed.data.lookback, now());
-        const outcome = await startGapRun(deps.gap, { customer: parsed.data.customer, period }, { channel, user: b.user.id });
+        const outcome = await startGapRun(deps.gap, { customer: parsed.data.customer, period }, { channel, user: b.user.id, ...(threadTs ? { threadTs } : {}) });
         const root = outcome.status === 'started' ? outcome.rootTs : outcome.run.rootTs;
         const link = root ? permalink(channel, root) : null;
         const text = `<@${b.user.id}> ${outcome.status === 'started' ? 'started' : 'joined'} the full report of ${parsed.data.customer}, ${period.label}${link ? `: ${link}` : ''}`;
-        if (threadTs) await deps.gap.publisher.postInThread(channel, threadTs, { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+        // A joined run may live elsewhere: link it. A started one posts its status message right here.
+        if (threadTs && outcome.status === 'joined') await deps.gap.publisher.postInThread(channel, threadTs, { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
       } catch (err) {
         deps.logger.info({ err, user: b.user.id, channel }, 'watch: full report refused or failed');
         const { message, hint } = userFacing(err);

@@ -186,6 +186,9 @@ describe('ops bookkeeping after a delivered report', () => {
     try {
       await postSigned(url, SECRET, gapCommand('rentokil 2026-01-20..2026-01-21', 'U0OPS'));
       const root = await rootOf('Investigating rentokil, 2026-01-20');
+      // The run is recorded just after its root message is posted; only then may the table go away (otherwise the
+      // start itself fails, which is another test's subject).
+      await until(async () => ((await admin.query('SELECT 1 FROM scorecard_bot.gap_runs WHERE root_ts = $1', [root.ts])).rowCount ? true : null), 30_000, 'run recorded');
       // The ops table goes away mid-run: recording the run's end will fail.
       await admin.query('ALTER TABLE scorecard_bot.gap_runs RENAME TO gap_runs_away');
       try {

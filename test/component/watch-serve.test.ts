@@ -140,15 +140,27 @@ describe('watchdog in serve and worker', () => {
 });
 
 describe("the alert's buttons", () => {
-  it('Full report starts the normal gap run and links it in the alert thread; Request backfill posts the plan there', async () => {
+  it('Full report runs the normal gap report inside the alert thread; Request backfill posts the plan there', async () => {
     const alert = slack.messages(CHANNEL).find((m) => !m.thread_ts)!;
     const buttons = (alert.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((b) => b.type === 'actions')!.elements!;
     const click = (i: number, user: string) =>
       postSigned(eventsUrl, SECRET, interactionBody(blockActionPayload({ actionId: buttons[i]!.action_id, value: buttons[i]!.value, user, channel: CHANNEL, messageTs: alert.ts, responseUrl: slack.responseUrl(`${user}-${i}`) })));
+    const topLevel = slack.messages(CHANNEL).length;
     expect((await click(0, 'U0ALICE')).status).toBe(200);
-    const root = await slack.waitFor(() => slack.messages(CHANNEL).find((m) => /Investigating rentokil, last 48 hours/.test(m.text ?? '')), 30_000);
-    const link = await slack.waitFor(() => slack.threadReplies(CHANNEL, alert.ts).find((m) => /started the full report of rentokil/.test(m.text ?? '')), 30_000);
-    expect(link.text).toContain(`https://slack.com/archives/${CHANNEL}/p${root.ts.replace('.', '')}`);
+    // The run's status message is a reply in the alert's thread, edited in place until the report is done.
+    const status = await slack.waitFor(() => slack.threadReplies(CHANNEL, alert.ts).find((m) => /Investigating rentokil, last 48 hours/.test(m.text ?? '')), 30_000);
+    const done = await slack.waitFor(() => {
+      const now = slack.threadReplies(CHANNEL, alert.ts).find((m) => m.ts === status.ts);
+      return now && /Details in the thread/.test(now.text ?? '') ? now : null;
+    }, 60_000);
+    expect(done.text).toMatch(/rentokil/);
+    // The report's own messages (the tagged steps: headline, findings, tables...) and its CSV are in the same thread.
+    const steps = slack.threadReplies(CHANNEL, alert.ts).filter((m) => JSON.stringify(m.metadata ?? {}).includes('"step"'));
+    expect(steps.length).toBeGreaterThanOrEqual(2);
+    expect(steps.some((m) => new RegExp(`${PLANTED}`).test(JSON.stringify(m.blocks ?? m.text)))).toBe(true);
+    expect(slack.uploads.some((u) => u.threadTs === alert.ts && /missing scorecard IDs/.test(u.title ?? ''))).toBe(true);
+    // Nothing new at the top of the channel.
+    expect(slack.messages(CHANNEL)).toHaveLength(topLevel);
 
     expect((await click(1, 'U0BOB')).status).toBe(200);
     // The backfill flow's own plan message, in the alert's thread: the planted 30 submitted scorecards.
