@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { FlowProducer } from 'bullmq';
 import { Redis } from 'ioredis';
 import { WebClient } from '@slack/web-api';
@@ -163,6 +164,8 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
     gap: { sources: base.sources, clickhouse: base.clickhouse, settings: config.gap, logger },
     resolver: new ConnectionUrlResolver(),
     chunkBackoffMs: opts.backfillChunkBackoffMs,
+    // Names this process in the audit log, so a job resumed by another worker shows who ran which part.
+    workerId: `${hostname()}:${process.pid}`,
   });
   const backfillQueueSettings = { connection: workerRedis, prefix, lockDurationMs: opts.lockDurationMs, stalledIntervalMs: opts.stalledIntervalMs };
   const metrics = createMetrics();
