@@ -184,7 +184,7 @@ describe('/scorecard-gap over signed HTTP', () => {
     try {
       // The run's record may be finished a moment after the root message's last edit: poll, generously.
       const read = async () => (await ops.query('SELECT customer, requested_by, status, verdict FROM scorecard_bot.gap_runs WHERE root_ts = $1', [root.ts])).rows;
-      for (let i = 0; i < 100 && (await read())[0]?.status === 'running'; i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 300 && (await read())[0]?.status === 'queued'; i++) await new Promise((r) => setTimeout(r, 100));
       expect(await read()).toEqual([{ customer: 'rentokil', requested_by: 'U0ALICE', status: 'done', verdict: 'gap' }]);
     } finally {
       await ops.end();
