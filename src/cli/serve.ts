@@ -18,6 +18,11 @@ export async function serveCommand(kind: 'serve' | 'worker', argv: string[], io:
     // Test hooks, like the two above: a fast reconciler so a lost run is noticed within seconds.
     reconciler: env.SCORECARD_BOT_RECONCILE_MS ? { intervalMs: Number(env.SCORECARD_BOT_RECONCILE_MS), graceMs: Number(env.SCORECARD_BOT_RECONCILE_MS) } : undefined,
   });
+  // A long-running bot must outlive a promise some library leaves unhandled while Redis or a database is away
+  // (Node 20 would exit on it): log it, loudly, and keep serving.
+  process.on('unhandledRejection', (reason: unknown) => {
+    ctx.logger.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled promise rejection (kept running)');
+  });
   const port = await ctx.start();
   // In the background: a slow or unreachable customer must not delay start; the result is a log warning.
   void warnIfWritable(ctx.sources, ctx.logger).catch(() => undefined);

@@ -1,3 +1,7 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -227,24 +231,32 @@ describe('/scorecard-gap over signed HTTP', () => {
 });
 
 describe('resilience', () => {
-  it('answers ephemerally when Redis is down, and starts nothing', async () => {
-    const down = await createServeContext(demo.config({ ...slackConfig(), redis: { url: 'redis://127.0.0.1:1', prefix: 'down' } }), {
-      listen: true,
-      workers: false,
-      logger: createLogger({ level: 'silent' }),
-    });
+  it('answers ephemerally when Redis is down, and starts nothing (a real serve process)', async () => {
+    // A process of its own: whatever a dead Redis does to the bot's clients must not reach this test's process,
+    // and the bot must stay up through it.
+    const dir = mkdtempSync(join(tmpdir(), 'sgb-redis-down-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ ...demo.config({ ...slackConfig(), redis: { url: 'redis://127.0.0.1:1', prefix: 'down' } }), logLevel: 'warn' }));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--config', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
     try {
-      const port = await down.start();
+      const port = await slack.waitFor(() => /listening on port (\d+)/.exec(stderr)?.[1], 60_000);
+      const before = slack.messages(CHANNEL).length;
       const id = `redis-down-${Date.now()}`;
       const res = await postSigned(`http://127.0.0.1:${port}/slack/events`, SECRET, slashCommandBody({ command: '/scorecard-gap', text: 'rentokil jan-2026', response_url: slack.responseUrl(id) }));
       expect(res.status).toBe(200);
       const reply = await slack.waitFor(() => slack.responses.find((r) => r.id === id), 30_000);
       expect(JSON.stringify(reply.body)).toContain('queue (Redis) is unavailable');
       expect(reply.body.response_type).toBe('ephemeral');
+      expect(slack.messages(CHANNEL).length).toBe(before);
+      // Still up a moment later, and still answering.
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(child.exitCode).toBeNull();
     } finally {
-      await down.close();
+      child.kill('SIGKILL');
     }
-  });
+  }, 120_000);
 });
 
 describe('/scorecard-gap all', () => {
