@@ -1,7 +1,8 @@
-import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient } from '@clickhouse/client';
 import type pg from 'pg';
 import type { Config } from '../config/schema.js';
 import { clickhouseRow, type HistoricRow } from './mapping.js';
+import { openClickhouseClient } from '../sources/clickhouse.js';
 
 // After a chunk's historic transaction commits, ClickHouse gets the rows of its scorecards that it lacks. The
 // rows come from historic (ClickHouse mirrors historic), the lacking ones are found per (scorecard, criterion),
@@ -15,13 +16,7 @@ export interface ClickhouseWriter {
 
 /** A client of its own: the read tier's client is created with readonly=1. */
 export function openClickhouseWriter(config: NonNullable<Config['clickhouse']>): ClickhouseWriter {
-  const client = createClient({
-    url: config.url,
-    username: config.username,
-    password: config.password,
-    request_timeout: config.requestTimeoutMs,
-    log: { level: ClickHouseLogLevel.OFF },
-  });
+  const client = openClickhouseClient(config);
   return { client, table: `${config.database}.${config.table}` };
 }
 

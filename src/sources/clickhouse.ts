@@ -1,4 +1,4 @@
-import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { Config } from '../config/schema.js';
 
 export type { ClickHouseClient };
@@ -9,15 +9,20 @@ export interface ClickhouseTier {
   table: string;
 }
 
-export function createClickhouseTier(config: NonNullable<Config['clickhouse']>): ClickhouseTier {
-  const client = createClient({
+/** A client for the configured ClickHouse; the read tier adds readonly=1, the backfill writer adds nothing. */
+export function openClickhouseClient(config: NonNullable<Config['clickhouse']>, settings?: ClickHouseSettings): ClickHouseClient {
+  return createClient({
     url: config.url,
     username: config.username,
     password: config.password,
     request_timeout: config.requestTimeoutMs,
     // Its own console logger would print stacks (and URLs) outside pino; our callers classify and log errors.
     log: { level: ClickHouseLogLevel.OFF },
-    clickhouse_settings: { readonly: '1', max_execution_time: Math.ceil(config.requestTimeoutMs / 1000) },
+    ...(settings ? { clickhouse_settings: settings } : {}),
   });
+}
+
+export function createClickhouseTier(config: NonNullable<Config['clickhouse']>): ClickhouseTier {
+  const client = openClickhouseClient(config, { readonly: '1', max_execution_time: Math.ceil(config.requestTimeoutMs / 1000) });
   return { client, table: `${config.database}.${config.table}` };
 }

@@ -11,8 +11,8 @@
 // merges into the stretch: 0% vs 0.2% is below the new-level rule), so `began` is the first missing day.
 import type { Finding, Population } from '../report.js';
 import { segmentDays } from './change-point.js';
-import { pool, rateOf, wilsonLower, type Tally } from './stats.js';
-import { BAD_DAY, CHRONIC } from './thresholds.js';
+import { pool, rateOf, wilsonLower, wilsonUpper, type Tally } from './stats.js';
+import { CHRONIC } from './thresholds.js';
 import type { DayTally } from './view.js';
 
 export type ChronicFinding = Extract<Finding, { kind: 'chronic' }>;
@@ -20,16 +20,6 @@ export type ChronicFinding = Extract<Finding, { kind: 'chronic' }>;
 export interface ChronicContext {
   /** The first day scanned (look-back included), 'YYYY-MM-DD'. */
   scanStart: string;
-}
-
-function wilsonUpper(t: Tally, z: number = BAD_DAY.z): number {
-  if (t.total <= 0) return 0;
-  const n = t.total;
-  const p = t.missing / n;
-  const z2 = z * z;
-  const centre = p + z2 / (2 * n);
-  const margin = z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return Math.min(1, (centre + margin) / (1 + z2 / n));
 }
 
 function percentile(sorted: readonly number[], q: number): number {

@@ -18,15 +18,25 @@ export function pool(ts: readonly Tally[]): Tally {
   return { total, missing };
 }
 
-/** Lower bound of the Wilson score interval: a rate we are confident the true rate exceeds. */
-export function wilsonLower(t: Tally, z: number = BAD_DAY.z): number {
-  if (t.total <= 0) return 0;
+/** The Wilson score interval of a missing rate; [0, 0] for no scorecards. */
+function wilsonInterval(t: Tally, z: number): { lower: number; upper: number } {
+  if (t.total <= 0) return { lower: 0, upper: 0 };
   const n = t.total;
   const p = t.missing / n;
   const z2 = z * z;
   const centre = p + z2 / (2 * n);
   const margin = z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return Math.max(0, (centre - margin) / (1 + z2 / n));
+  return { lower: Math.max(0, (centre - margin) / (1 + z2 / n)), upper: Math.min(1, (centre + margin) / (1 + z2 / n)) };
+}
+
+/** Lower bound of the Wilson score interval: a rate we are confident the true rate exceeds. */
+export function wilsonLower(t: Tally, z: number = BAD_DAY.z): number {
+  return wilsonInterval(t, z).lower;
+}
+
+/** Upper bound of the Wilson score interval: a rate we are confident the true rate stays under. */
+export function wilsonUpper(t: Tally, z: number = BAD_DAY.z): number {
+  return wilsonInterval(t, z).upper;
 }
 
 /** A day on which missing is really happening: over 1% with 95% confidence, and more than a one-off. */
