@@ -8,7 +8,7 @@ import pg from 'pg';
 import { BackfillService } from '../src/backfill/service.js';
 import { BackfillStore } from '../src/backfill/store.js';
 import { parseConfig } from '../src/config/load-config.js';
-import { dbInit } from '../src/db/db-init.js';
+import { dbInit } from '../dev/db/db-init.js';
 import { createContext } from '../src/main.js';
 import { OpsStore } from '../src/ops/ops-store.js';
 import { parsePeriod } from '../src/period/parse-period.js';
@@ -43,7 +43,7 @@ async function ensureData(): Promise<void> {
   console.error(`loading spirit Jan 2026 at scale ${SCALE} into ${DB} (once; later runs reuse it)...`);
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', 'src/cli.ts', 'demo-data', '--database-url', url(DB), '--scale', SCALE, '--customers', CUSTOMER, '--from', '2026-01-01', '--to', '2026-02-01'],
+    ['--import', 'tsx', 'dev/cli.ts', 'demo-data', '--database-url', url(DB), '--scale', SCALE, '--customers', CUSTOMER, '--from', '2026-01-01', '--to', '2026-02-01'],
     { stdio: 'inherit' },
   );
   if (r.status !== 0) throw new Error('loading the bench data failed');

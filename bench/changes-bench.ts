@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { changeSourceConfigSchema, type GitChangeSourceConfig } from '../src/changes/config-schema.js';
+import { changeSourceConfigSchema, type GitChangeSourceConfig } from '../src/config/changes-schema.js';
 import { runGit } from '../src/changes/git-exec.js';
 import { parseGitLog, readGitSource } from '../src/changes/git-source.js';
 

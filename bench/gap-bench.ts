@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { parseConfig } from '../src/config/load-config.js';
-import { dbInit } from '../src/db/db-init.js';
+import { dbInit } from '../dev/db/db-init.js';
 import { runGap } from '../src/gap/gap-service.js';
 import { parsePeriod } from '../src/period/parse-period.js';
 import { CustomerSources } from '../src/sources/customer-sources.js';
@@ -39,7 +39,7 @@ async function ensureData(): Promise<void> {
   // In a child process, so the loader's memory does not count in this process's peak RSS.
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', 'src/cli.ts', 'demo-data', '--database-url', url(DB), '--scale', SCALE, '--customers', CUSTOMER, '--from', '2025-07-01', '--to', '2026-02-01'],
+    ['--import', 'tsx', 'dev/cli.ts', 'demo-data', '--database-url', url(DB), '--scale', SCALE, '--customers', CUSTOMER, '--from', '2025-07-01', '--to', '2026-02-01'],
     { stdio: 'inherit' },
   );
   if (r.status !== 0) throw new Error('loading the bench data failed');

@@ -41,7 +41,7 @@ async function child(mode: string, configPath: string, customer: string, periodT
   const { missingIdsCsvFile } = await import('../src/gap/missing-ids.js');
   const { missingIdsQuery } = await import('../src/gap/queries.js');
   const { dayWindows } = await import('../src/gap/windows.js');
-  const { missingIdsCsv } = await import('../src/render/csv.js');
+  const { missingIdsCsv } = await import('../src/gap/views/csv.js');
   const { parsePeriod } = await import('../src/period/parse-period.js');
   const { createClickhouseTier } = await import('../src/sources/clickhouse.js');
   const { CustomerSources } = await import('../src/sources/customer-sources.js');
@@ -170,7 +170,7 @@ async function ensureData(chUrl: string): Promise<void> {
   if (!exists) await admin.query(`CREATE DATABASE ${DB}`);
   await admin.end();
   const run = (args: string[]) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { stdio: 'inherit' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'dev/cli.ts', ...args], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error(`scorecard-bot ${args[0]} failed`);
   };
   run(['db:init', '--database-url', dbUrl(DB), '--readonly-role', 'scorecard_bot_ro', '--clickhouse-url', chUrl, '--clickhouse-database', CH_DATABASE]);
@@ -259,7 +259,7 @@ async function gapCsvChild(configPath: string, customer: string, periodText: str
   const { parseConfig } = await import('../src/config/load-config.js');
   const { planGap, runGap } = await import('../src/gap/gap-service.js');
   const { missingIds } = await import('../src/gap/missing-ids.js');
-  const { missingIdsCsvChunks } = await import('../src/render/csv.js');
+  const { missingIdsCsvChunks } = await import('../src/gap/views/csv.js');
   const { parsePeriod } = await import('../src/period/parse-period.js');
   const { createClickhouseTier } = await import('../src/sources/clickhouse.js');
   const { CustomerSources } = await import('../src/sources/customer-sources.js');

@@ -15,7 +15,7 @@ import { createLogger } from '../src/shared/logger.js';
 import type { SlackMessage, ThreadPublisher } from '../src/slack/thread-publisher.js';
 import { AlertStore } from '../src/watch/alert-store.js';
 import { runAudit } from '../src/watch/audit.js';
-import type { WatchAudit } from '../src/watch/watch-config.js';
+import type { WatchAudit } from '../src/config/watch-schema.js';
 
 const ADMIN = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const NOW = new Date(process.env.BENCH_NOW ?? '2026-01-24T00:00:00Z');

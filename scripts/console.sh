@@ -14,4 +14,4 @@ if [[ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]]; then
   exit 2
 fi
 # exec: the console is this process, so Ctrl-C and SIGTERM reach it directly; it stops its children itself.
-exec node --import tsx src/console/console-main.ts
+exec node --import tsx dev/console/console-main.ts

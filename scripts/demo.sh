@@ -11,6 +11,7 @@ admin="${DEMO_ADMIN_URL:-postgres://postgres@127.0.0.1:5432}"
 db="${DEMO_DATABASE:-scorecard_demo}"
 scale="${DEMO_SCALE:-0.01}"
 bot=(node --import tsx src/cli.ts)
+dev=(node --import tsx dev/cli.ts)
 
 if [[ -z "${CLICKHOUSE_URL:-}" ]]; then
   ch_port="${CLICKHOUSE_PORT:-8123}"
@@ -27,12 +28,12 @@ export DEMO_WRITER_URL="${DEMO_WRITER_URL:-$admin/$db}"
 export SCORECARD_BOT_CONFIG="${SCORECARD_BOT_CONFIG:-config/demo.yml}"
 
 echo "== database $db, ClickHouse $CLICKHOUSE_URL" >&2
-"${bot[@]}" db:init --database-url "$admin/$db" --create-database --readonly-role scorecard_bot_ro --clickhouse-url "$CLICKHOUSE_URL" >&2
+"${dev[@]}" db:init --database-url "$admin/$db" --create-database --readonly-role scorecard_bot_ro --clickhouse-url "$CLICKHOUSE_URL" >&2
 "${bot[@]}" ops:init --database-url "${OPS_DATABASE_URL:-$admin/scorecard_ops}" --create-database >&2
-"${bot[@]}" demo-data --database-url "$admin/$db" --clickhouse-url "$CLICKHOUSE_URL" --scale "$scale" --submitted-scale 1 --if-absent >&2
+"${dev[@]}" demo-data --database-url "$admin/$db" --clickhouse-url "$CLICKHOUSE_URL" --scale "$scale" --submitted-scale 1 --if-absent >&2
 
 # The deployments repository "What changed around then" reads (config/demo.yml changes:), rebuilt each time.
-node --import tsx src/demo/deployments-repo.ts .cache/demo-deployments >&2
+"${dev[@]}" deployments-repo .cache/demo-deployments >&2
 
 mkdir -p out
 echo >&2

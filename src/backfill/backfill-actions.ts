@@ -4,7 +4,7 @@ import type { OpsStore } from '../ops/ops-store.js';
 import { BotError, isPermanent, userFacing } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { authorize, authorizeApproval } from '../slack/authorize.js';
-import { ephemeralNotice } from '../slack/blocks/error-messages.js';
+import { ephemeralNotice } from '../slack/error-messages.js';
 import type { ThreadPublisher } from '../slack/thread-publisher.js';
 import { ACTION, parseDecisionValue, parseRequestId, planMessage, progressMessage } from './backfill-blocks.js';
 import { requestFromCheck, requestFromGapReport, type ClickContext } from './backfill-request.js';

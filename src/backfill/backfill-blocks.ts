@@ -1,7 +1,7 @@
 import type { ActionsBlock, Button, KnownBlock, RawTextElement, TableBlock } from '@slack/types';
-import { formatDuration, formatInt, plural, truncate } from '../render/format.js';
-import type { SlackMessage } from '../slack/blocks/limits.js';
-import { contextLine, escapeMrkdwn, mention, mrkdwnSection } from '../slack/blocks/mrkdwn.js';
+import { formatDuration, formatInt, plural, truncate } from '../shared/format.js';
+import type { SlackMessage } from '../slack/limits.js';
+import { contextLine, escapeMrkdwn, mention, mrkdwnSection } from '../slack/mrkdwn.js';
 import type { BackfillProgress, BackfillResult, PopulationCounts } from './job.js';
 import { LEFT_ALONE_REASONS, WRITE_REASONS } from './plan.js';
 import { hashPrefix } from './plan-hash.js';

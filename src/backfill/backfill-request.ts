@@ -3,7 +3,7 @@ import { parseBackfillButtonValue } from '../check/check-blocks.js';
 import type { Period } from '../period/parse-period.js';
 import { BotError } from '../shared/errors.js';
 import { authorize } from '../slack/authorize.js';
-import { parseBackfillValue } from '../slack/blocks/thread-messages.js';
+import { parseBackfillValue } from '../gap/views/thread-messages.js';
 import type { BackfillActionDeps } from './backfill-actions.js';
 import { anchorMessage, planMessage } from './backfill-blocks.js';
 import type { ScopeInput } from './service.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import type { FileChangeSourceConfig } from './config-schema.js';
+import type { FileChangeSourceConfig } from '../config/changes-schema.js';
 import { inWindow, parseProvidedEvents } from './provided-events.js';
 import type { ChangeWindow, SourceResult } from './source.js';
 

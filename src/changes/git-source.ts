@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
-import type { GitChangeSourceConfig } from './config-schema.js';
-import { durationMs } from './config-schema.js';
+import type { GitChangeSourceConfig } from '../config/changes-schema.js';
+import { durationMs } from '../config/changes-schema.js';
 import type { ChangeEvent } from './event.js';
 import { catFiles, GitError, runGit } from './git-exec.js';
-import { globPathspec, globToRegExp } from './glob.js';
+import { globPathspec, globToRegExp } from '../shared/glob.js';
 import type { ChangeWindow, SourceResult } from './source.js';
 
 // A deployments (GitOps) repository as a change source: one `git log` over the window, limited by path globs

@@ -1,4 +1,4 @@
-import type { HttpChangeSourceConfig } from './config-schema.js';
+import type { HttpChangeSourceConfig } from '../config/changes-schema.js';
 import { inWindow, parseProvidedEvents } from './provided-events.js';
 import type { ChangeWindow, SourceResult } from './source.js';
 

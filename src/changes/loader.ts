@@ -1,5 +1,5 @@
 import type { Logger } from '../shared/logger.js';
-import type { ChangeSourceConfig } from './config-schema.js';
+import type { ChangeSourceConfig } from '../config/changes-schema.js';
 import type { ChangeEvent, ChangeSourceStatus } from './event.js';
 import { readFileSource } from './file-source.js';
 import { FetchClock, readGitSource } from './git-source.js';

@@ -1,6 +1,6 @@
 import type { ActionsBlock, ContextBlock, KnownBlock, RawTextElement, SectionBlock, TableBlock } from '@slack/types';
 import { z } from 'zod';
-import { formatDateTime, truncate } from '../render/format.js';
+import { formatDateTime, truncate } from '../shared/format.js';
 import { BotError } from '../shared/errors.js';
 import { VERDICT_TITLES, type CheckResult } from './check-result.js';
 import { TIER_COLUMNS, checkTierRows, whereLabel } from './render-check-text.js';

@@ -4,7 +4,7 @@ import type { CustomerSources } from '../sources/customer-sources.js';
 import { BotError, userFacing } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { maskSecrets } from '../shared/mask.js';
-import { formatDuration } from '../render/format.js';
+import { formatDuration } from '../shared/format.js';
 import type { CheckResult, ClickhouseTierState, Unreachable } from './check-result.js';
 import { gatherClickhouse, gatherPostgres, type PostgresFacts } from './gather.js';
 import { parseScorecardId } from './scorecard-id.js';

@@ -2,7 +2,7 @@ import type { AckFn, App, RespondArguments, RespondFn, SlashCommand } from '@sla
 import { BotError, userFacing } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { authorize, type SlackAccess } from '../slack/authorize.js';
-import { ephemeralNotice } from '../slack/blocks/error-messages.js';
+import { ephemeralNotice } from '../slack/error-messages.js';
 import { checkBlocks } from './check-blocks.js';
 import { checkScorecard, type CheckDeps } from './check-service.js';
 import { EXAMPLE_SCORECARD_ID, parseCheckCommandText, parseScorecardId } from './scorecard-id.js';

@@ -1,5 +1,5 @@
-import { formatDateTime, formatInt, plural } from '../render/format.js';
-import { textTableLines } from '../render/text-table.js';
+import { formatDateTime, formatInt, plural } from '../shared/format.js';
+import { textTableLines } from '../shared/text-table.js';
 import { VERDICT_TITLES, type CheckResult } from './check-result.js';
 
 // Terminal text for one scorecard check: where it was found, the tiers as a compact table, the verdict sentence

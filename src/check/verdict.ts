@@ -1,4 +1,4 @@
-import { formatDateTime, formatInt, plural } from '../render/format.js';
+import { formatDateTime, formatInt, plural } from '../shared/format.js';
 import type {
   ClickhouseTierState,
   ConversationTier,

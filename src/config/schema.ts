@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { changesConfigSchema } from '../changes/config-schema.js';
-import { observabilitySchema } from '../observability/observability-config.js';
-import { watchProblems, watchSchema } from '../watch/watch-config.js';
+import { changesConfigSchema } from './changes-schema.js';
+import { observabilitySchema } from './observability-schema.js';
+import { watchProblems, watchSchema } from './watch-schema.js';
 
 // The one configuration file (YAML) with ${ENV} references for secrets. These keys are a contract: scripts and
 // deployments rely on them, so the shape only grows.

@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { logDetail, userFacingJobError } from '../jobs/job-error.js';
-import { errorMessage, rootMessage } from '../slack/blocks/gap-blocks.js';
+import { logDetail, userFacingJobError } from './jobs/job-error.js';
+import { errorMessage, rootMessage } from './views/gap-blocks.js';
 import { QUEUES, runMetaSchema, runThread } from './gap-job-payloads.js';
 import { finishRun, type WorkerDeps } from './gap-processors.js';
 

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { FlowJob, FlowProducer } from 'bullmq';
 import type { GapSettings } from '../config/schema.js';
-import type { RunState, ActiveRun } from '../jobs/run-state.js';
+import type { RunState, ActiveRun } from './jobs/run-state.js';
 import type { OpsStore } from '../ops/ops-store.js';
 import type { CustomerSources } from '../sources/customer-sources.js';
 import type { ThreadPublisher } from '../slack/thread-publisher.js';
-import { rootMessage } from '../slack/blocks/gap-blocks.js';
+import { rootMessage } from './views/gap-blocks.js';
 import type { GapInput } from './gap-input.js';
 import { allJobSchema, QUEUES, reportJobSchema, windowJobSchema, type RunMeta } from './gap-job-payloads.js';
 import { planGap, type GapPlan } from './gap-service.js';

@@ -10,7 +10,7 @@ import { analyze, hoursThatMatter, verdictOf } from './analyze/index.js';
 import { buildReport } from './build-report.js';
 import type { EarlierScan } from './analyze/index.js';
 import { lookbackNeeded, runLookback, type LookbackProgress } from './lookback.js';
-import { attachChanges } from '../changes/attach.js';
+import { attachChanges } from './what-changed/attach.js';
 import type { ChangesLoader } from '../changes/loader.js';
 import { clickhouseMissingDays as compareClickhouse } from './clickhouse-compare.js';
 import { clickhouseUnavailableReason } from './clickhouse-unavailable.js';

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { AckFn, RespondArguments, RespondFn, SlashCommand } from '@slack/bolt';
 import { BotError, userFacing } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { ActiveRun } from '../jobs/run-state.js';
-import type { UserRuns } from '../jobs/user-runs.js';
+import type { ActiveRun } from './jobs/run-state.js';
+import type { UserRuns } from './jobs/user-runs.js';
 import { authorize, permalink, type SlackAccess } from '../slack/authorize.js';
-import { ephemeralNotice, ephemeralUsage } from '../slack/blocks/error-messages.js';
+import { ephemeralNotice, ephemeralUsage } from '../slack/error-messages.js';
 import { parseGapInput } from './gap-input.js';
 import { runSubject, startGapRun, type StartGapDeps } from './gap-flow.js';
 

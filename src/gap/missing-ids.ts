@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { missingIdsCsvChunks } from '../render/csv.js';
+import { missingIdsCsvChunks } from './views/csv.js';
 import type { CustomerSources } from '../sources/customer-sources.js';
 import { cursorBatches } from './cursor-batches.js';
 import type { GapPlan } from './gap-service.js';

@@ -1,11 +1,11 @@
-import { impactTable } from '../render/tables.js';
-import { backfillMessage, headlineMessage, findingsMessages, rootMessage, tableMessages, threadMessages } from '../slack/blocks/gap-blocks.js';
+import { impactTable } from './views/tables.js';
+import { backfillMessage, headlineMessage, findingsMessages, rootMessage, tableMessages, threadMessages } from './views/gap-blocks.js';
 import type { SlackMessage, ThreadReply } from '../slack/thread-publisher.js';
 import type { GapJobDeps } from './gap-processors.js';
 import { runThread, type RunMeta } from './gap-job-payloads.js';
 import type { GapPlan } from './gap-service.js';
 import { missingIdsCsvFile } from './missing-ids.js';
-import { changesMessages, releaseCorrelationMessages } from '../changes/render-slack.js';
+import { changesMessages, releaseCorrelationMessages } from './what-changed/render-slack.js';
 import type { GapReport } from './report.js';
 
 

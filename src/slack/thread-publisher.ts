@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { KnownBlock, Block } from '@slack/types';
-import { withoutTableBlocks } from './blocks/table-fallback.js';
+import { withoutTableBlocks } from './table-fallback.js';
 
 export interface SlackMessage {
   text: string;

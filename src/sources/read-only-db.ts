@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { BotError, type ErrorCode } from '../shared/errors.js';
 import { maskSecrets } from '../shared/mask.js';
-import { formatDuration } from '../render/format.js';
+import { formatDuration } from '../shared/format.js';
 
 /**
  * The only way gap and check code touches a customer database: every call is one `BEGIN READ ONLY` transaction

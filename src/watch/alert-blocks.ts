@@ -1,9 +1,9 @@
 import type { ActionsBlock, KnownBlock } from '@slack/types';
 import type { GapReport, Population } from '../gap/report.js';
-import { formatDate, formatDateTime, formatInt, formatRatio, plural, truncate } from '../render/format.js';
-import { backfillValue, BACKFILL_ACTION_ID } from '../slack/blocks/thread-messages.js';
-import type { SlackMessage } from '../slack/blocks/limits.js';
-import { contextLine, escapeMrkdwn, mrkdwnSection } from '../slack/blocks/mrkdwn.js';
+import { formatDate, formatDateTime, formatInt, formatRatio, plural, truncate } from '../shared/format.js';
+import { backfillValue, BACKFILL_ACTION_ID } from '../gap/views/thread-messages.js';
+import type { SlackMessage } from '../slack/limits.js';
+import { contextLine, escapeMrkdwn, mrkdwnSection } from '../slack/mrkdwn.js';
 import type { AlertKind } from './fingerprint.js';
 
 // Pure Block Kit renderers of the watchdog's messages: the alert (what, since when, how many, the finding

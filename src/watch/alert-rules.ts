@@ -1,8 +1,8 @@
 import type { Finding, GapReport, Population } from '../gap/report.js';
 import { wilsonLower } from '../gap/analyze/stats.js';
-import { findingSentence } from '../render/finding-sentences.js';
-import { formatInt, formatRatio } from '../render/format.js';
-import type { WatchThresholds } from './watch-config.js';
+import { findingSentence } from '../gap/views/finding-sentences.js';
+import { formatInt, formatRatio } from '../shared/format.js';
+import type { WatchThresholds } from '../config/watch-schema.js';
 import { fingerprintOf, type AlertKind } from './fingerprint.js';
 
 // Pure: what in a gap report deserves an alert. A population over its threshold (95% Wilson lower bound of its

@@ -11,7 +11,7 @@ import { alertConditions, continuedAlert, inQuietHours, isWorse, rateLevel, spli
 import { alertMessage, followUpMessage, hourlyMissing, resolutionMessage, summaryMessage, type AlertView } from './alert-blocks.js';
 import type { AlertStore, StoredAlert } from './alert-store.js';
 import { lookbackPeriod } from './lookback.js';
-import type { WatchAudit } from './watch-config.js';
+import type { WatchAudit } from '../config/watch-schema.js';
 
 // One scheduled audit: a normal gap run per customer (the same windows, retries and read-only path as
 // /scorecard-gap, in-process), then the alert decisions. It posts nothing unless there is something to say: a new

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
-import { formatDateTime, formatInt, formatRatio, plural, truncate } from '../render/format.js';
+import { formatDateTime, formatInt, formatRatio, plural, truncate } from '../shared/format.js';
 import { permalink } from '../slack/authorize.js';
-import { contextLine, escapeMrkdwn, mrkdwnSection } from '../slack/blocks/mrkdwn.js';
+import { contextLine, escapeMrkdwn, mrkdwnSection } from '../slack/mrkdwn.js';
 import { subjectOf } from './alert-blocks.js';
 import type { AuditRecord, StoredAlert } from './alert-store.js';
 

@@ -2,7 +2,7 @@ import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from '../shared/logger.js';
 import type { BotMetrics } from '../observability/metrics.js';
 import { runAudit, type AuditDeps } from './audit.js';
-import { everyMs, type WatchAudit } from './watch-config.js';
+import { everyMs, type WatchAudit } from '../config/watch-schema.js';
 
 // The audits as BullMQ job schedulers: one scheduler per configured audit (id "watch:<name>"), so a schedule runs
 // once however many workers listen, and survives restarts. Schedulers of audits no longer in the config are removed

@@ -4,7 +4,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultGroundTruthPath } from '../../src/demo/demo-data-command.js';
+import { defaultGroundTruthPath } from '../../dev/demo/demo-data-command.js';
 import { clickhouseUrl } from '../support/clickhouse-url.js';
 import { launchChromium } from './chromium.js';
 import { alive, consoleEnv, dropConsoleData, freePort, startConsole, type ConsoleRun } from './console-process.js';

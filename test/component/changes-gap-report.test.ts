@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDemoDeploymentsRepo, FLAG, PROD_FLAG_AT, PROD_RELEASES } from '../../src/demo/deployments-repo.js';
-import type { Customer } from '../../src/demo/incident-profile.js';
+import { buildDemoDeploymentsRepo, FLAG, PROD_FLAG_AT, PROD_RELEASES } from '../../dev/demo/deployments-repo.js';
+import type { Customer } from '../../dev/demo/incident-profile.js';
 import { gapReportSchema, type GapReport } from '../../src/gap/report.js';
-import { assertWithinSlackLimits } from '../../src/slack/blocks/limits.js';
-import { threadMessages } from '../../src/slack/blocks/thread-messages.js';
+import { assertWithinSlackLimits } from '../../src/slack/limits.js';
+import { threadMessages } from '../../src/gap/views/thread-messages.js';
 import { createDemoDatabase, type DemoDatabase } from '../support/demo-database.js';
 import { runGapCli, writeConfigFile, type GapCliRun } from '../support/gap-cli-run.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServeContext, type ServeContext } from '../../src/main.js';
-import { buildDemoDeploymentsRepo, FLAG, PROD_RELEASES } from '../../src/demo/deployments-repo.js';
+import { buildDemoDeploymentsRepo, FLAG, PROD_RELEASES } from '../../dev/demo/deployments-repo.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createDemoDatabase, type DemoDatabase } from '../support/demo-database.js';
 import { startSlackEmulator, type SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';

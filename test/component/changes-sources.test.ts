@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changeSourceConfigSchema, type ChangeSourceConfig } from '../../src/changes/config-schema.js';
+import { changeSourceConfigSchema, type ChangeSourceConfig } from '../../src/config/changes-schema.js';
 import { createChangesLoader } from '../../src/changes/loader.js';
-import { buildRepo, git, type DemoCommit } from '../../src/demo/deployments-repo.js';
+import { buildRepo, git, type DemoCommit } from '../../dev/demo/deployments-repo.js';
 
 // Change sources against real git repositories built here, a real YAML file and a real HTTP server: filters,
 // extraction at the commit, commit-date time zones, window edges, and every way a source can be unavailable

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clickhouseContractDdl, POSTGRES_CONTRACT_DDL } from '../../src/db/contract-ddl.js';
-import { runDemoData } from '../../src/demo/demo-data-command.js';
-import { type ByKey, groundTruth, type GroundTruth } from '../../src/demo/ground-truth.js';
-import { DemoDataExistsError, loadDemoData, type LoadResult } from '../../src/demo/load.js';
-import { EXAMPLE_SCORECARD_ID } from '../../src/demo/named.js';
-import { buildPlan, type DemoPlan } from '../../src/demo/plan.js';
+import { clickhouseContractDdl, POSTGRES_CONTRACT_DDL } from '../../dev/db/contract-ddl.js';
+import { runDemoData } from '../../dev/demo/demo-data-command.js';
+import { type ByKey, groundTruth, type GroundTruth } from '../../dev/demo/ground-truth.js';
+import { DemoDataExistsError, loadDemoData, type LoadResult } from '../../dev/demo/load.js';
+import { EXAMPLE_SCORECARD_ID } from '../../dev/demo/named.js';
+import { buildPlan, type DemoPlan } from '../../dev/demo/plan.js';
 import { clickhouseUrl } from '../support/clickhouse-url.js';
 import { PG_ADMIN } from '../support/demo-database.js';
 
@@ -239,7 +239,7 @@ describe('runDemoData', () => {
     const lines: string[] = [];
     const code = await runDemoData(['--database-url', urlOf(names.empty), '--scale', '0.001'], { log: (l) => lines.push(l), stdout: { write: () => true } });
     expect(code).toBe(1);
-    expect(lines.join('\n')).toMatch(/missing tables: director\.scorecards.*run scorecard-bot db:init first/);
+    expect(lines.join('\n')).toMatch(/missing tables: director\.scorecards.*run npm run db:init first/);
   });
 
   it('loads a subset and writes its ground truth', async () => {

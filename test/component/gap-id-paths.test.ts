@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
-import { POSTGRES_CONTRACT_DDL } from '../../src/db/contract-ddl.js';
+import { POSTGRES_CONTRACT_DDL } from '../../dev/db/contract-ddl.js';
 import { runGap } from '../../src/gap/gap-service.js';
 import { uuidV7Prefix } from '../../src/gap/queries.js';
 import { parsePeriod } from '../../src/period/parse-period.js';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/schema.js';
 import { retryBudgetMs, retryOptions } from '../../src/gap/gap-flow.js';
-import { RunState } from '../../src/jobs/run-state.js';
+import { RunState } from '../../src/gap/jobs/run-state.js';
 import { createServeContext, type ServeContext } from '../../src/main.js';
 import { createDemoDatabase, deleteRedisKeys, REDIS_URL, type DemoDatabase } from '../support/demo-database.js';
 import { captureLog, until, type CapturedLog } from '../support/job-helpers.js';

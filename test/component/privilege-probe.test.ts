@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configCommand } from '../../src/config/config-cli.js';
+import { configCommand } from '../../src/cli/config-cli.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { CustomerSources } from '../../src/sources/customer-sources.js';
 import { warnIfWritable } from '../../src/sources/privilege-probe.js';

@@ -6,7 +6,7 @@ import { createServeContext, type ServeContext } from '../../src/main.js';
 import { QUEUES } from '../../src/gap/gap-job-payloads.js';
 import { runSubject } from '../../src/gap/gap-flow.js';
 import { parsePeriod } from '../../src/period/parse-period.js';
-import { RunState } from '../../src/jobs/run-state.js';
+import { RunState } from '../../src/gap/jobs/run-state.js';
 import { createLogger } from '../../src/shared/logger.js';
 import type { Config } from '../../src/config/schema.js';
 import { createDemoDatabase, REDIS_URL, type DemoDatabase } from '../support/demo-database.js';

@@ -1,7 +1,7 @@
 import { WebClient, type WebAPIPlatformError } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rentokilReport } from '../unit/fixtures/gap-report-fixture.js';
-import { rootMessage, threadMessages } from '../../src/slack/blocks/gap-blocks.js';
+import { rootMessage, threadMessages } from '../../src/gap/views/gap-blocks.js';
 import { startSlackEmulator, type SlackEmulator } from '../support/slack-emulator.js';
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4]);

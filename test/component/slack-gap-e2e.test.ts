@@ -9,7 +9,7 @@ import { createServeContext, type ServeContext } from '../../src/main.js';
 import { QUEUES } from '../../src/gap/gap-job-payloads.js';
 import { createLogger } from '../../src/shared/logger.js';
 import type { Config } from '../../src/config/schema.js';
-import type { CountPair } from '../../src/demo/ground-truth.js';
+import type { CountPair } from '../../dev/demo/ground-truth.js';
 import { createDemoDatabase, REDIS_URL, type DemoDatabase } from '../support/demo-database.js';
 import { startSlackEmulator, type SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
 import { assertCountCells, intCell, messageTables, pctCell, tableTitled } from '../support/slack-tables.js';

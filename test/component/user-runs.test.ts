@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RunState } from '../../src/jobs/run-state.js';
-import { UserRuns } from '../../src/jobs/user-runs.js';
+import { RunState } from '../../src/gap/jobs/run-state.js';
+import { UserRuns } from '../../src/gap/jobs/user-runs.js';
 import { deleteRedisKeys, REDIS_URL } from '../support/demo-database.js';
 
 // The per-person limit on real Redis: a slot is freed by release, by the run's end (its claim is gone) even when

@@ -8,7 +8,7 @@ import { createLogger } from '../../src/shared/logger.js';
 import { webClientPublisher } from '../../src/slack/thread-publisher.js';
 import { AlertStore } from '../../src/watch/alert-store.js';
 import { runAudit, type AuditDeps } from '../../src/watch/audit.js';
-import type { WatchAudit } from '../../src/watch/watch-config.js';
+import type { WatchAudit } from '../../src/config/watch-schema.js';
 import { createDemoDatabase, type DemoDatabase } from '../support/demo-database.js';
 import { startSlackEmulator, type SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
 

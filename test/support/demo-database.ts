@@ -4,10 +4,10 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/schema.js';
-import { dbInit } from '../../src/db/db-init.js';
-import { groundTruth, type GroundTruth } from '../../src/demo/ground-truth.js';
-import { loadDemoData } from '../../src/demo/load.js';
-import { buildPlan, type PlanOptions } from '../../src/demo/plan.js';
+import { dbInit } from '../../dev/db/db-init.js';
+import { groundTruth, type GroundTruth } from '../../dev/demo/ground-truth.js';
+import { loadDemoData } from '../../dev/demo/load.js';
+import { buildPlan, type PlanOptions } from '../../dev/demo/plan.js';
 import { clickhouseUrl } from './clickhouse-url.js';
 
 // A fresh PostgreSQL database and ClickHouse database per test file, loaded with the incident dataset, plus a

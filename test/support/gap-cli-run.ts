@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { reportCliError } from '../../src/cli/cli-errors.js';
-import { gapCommand } from '../../src/gap/gap-cli.js';
+import { gapCommand } from '../../src/cli/gap-cli.js';
 
 export interface GapCliRun {
   code: number;

@@ -5,7 +5,7 @@ import { analyze, type EarlierScan } from '../../src/gap/analyze/index.js';
 import { lookbackMonths, lookbackNeeded, monthVerdict } from '../../src/gap/lookback.js';
 import { findingSchema, type Finding } from '../../src/gap/report.js';
 import type { HourCell } from '../../src/gap/series.js';
-import { findingSentence } from '../../src/render/finding-sentences.js';
+import { findingSentence } from '../../src/gap/views/finding-sentences.js';
 import { dates, JANUARY, makeSeries, poisson, REVIEW_HOURS, rng, sround, spreadDay, US_DAY, between, type Rand } from './analyze-fixtures.js';
 
 const of = <K extends Finding['kind']>(fs: Finding[], kind: K) => fs.filter((f): f is Extract<Finding, { kind: K }> => f.kind === kind);

@@ -1,7 +1,7 @@
 // Synthetic GapSeries shaped like the incident report's customers (not a test file: builders only).
 // Deterministic: every builder takes its own seeded generator. `scale` multiplies volumes (the demo runs at 0.01);
 // counts are rounded stochastically so that rates survive scaling down.
-import { mulberry32 } from '../../src/demo/numbers.js';
+import { mulberry32 } from '../../dev/demo/numbers.js';
 import type { CreatedSubmittedCell, DateCell, GapSeries, HourCell } from '../../src/gap/series.js';
 
 export type Rand = () => number;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { BotError } from '../../src/shared/errors.js';
 import { assertChannelPolicy, authorize, authorizeApproval } from '../../src/slack/authorize.js';
-import { ephemeralNotice, ephemeralUsage } from '../../src/slack/blocks/error-messages.js';
+import { ephemeralNotice, ephemeralUsage } from '../../src/slack/error-messages.js';
 
 // The authorisation rules: closed by default, the same for both commands and every button, approvals never by the
 // requester.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertWithinSlackLimits, ephemeralUsage, errorMessage, progressBar, rootMessage } from '../../src/slack/blocks/gap-blocks.js';
+import { assertWithinSlackLimits, ephemeralUsage, errorMessage, progressBar, rootMessage } from '../../src/gap/views/gap-blocks.js';
 import { noGapReport, rentokilReport } from './fixtures/gap-report-fixture.js';
 import { blockKitViolations } from '../support/slack-limits.js';
 import { assertCountCells } from '../support/slack-tables.js';

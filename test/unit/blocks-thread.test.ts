@@ -8,8 +8,8 @@ import {
   tableMessages,
   threadMessages,
   type SlackMessage,
-} from '../../src/slack/blocks/gap-blocks.js';
-import { dailyTable } from '../../src/render/tables.js';
+} from '../../src/gap/views/gap-blocks.js';
+import { dailyTable } from '../../src/gap/views/tables.js';
 import { longReport, noGapReport, rentokilReport, spiritReport } from './fixtures/gap-report-fixture.js';
 import { blockKitViolations } from '../support/slack-limits.js';
 import { assertCountCells, messageTables, tableTitled } from '../support/slack-tables.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
-import { globToRegExp } from '../../src/changes/glob.js';
+import { globToRegExp } from '../../src/shared/glob.js';
 import { BotError } from '../../src/shared/errors.js';
 
 // The `changes:` section: bad regexes and globs are listed with every other config problem, in one message.

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { correlateFindings } from '../../src/changes/correlate.js';
 import type { ChangeEvent, ChangeSourceStatus } from '../../src/changes/event.js';
-import { releaseCorrelationTable } from '../../src/changes/timeline.js';
+import { releaseCorrelationTable } from '../../src/gap/what-changed/timeline.js';
 import type { GapReport } from '../../src/gap/report.js';
-import { renderTerminalReport } from '../../src/render/terminal-report.js';
-import { assertWithinSlackLimits } from '../../src/slack/blocks/limits.js';
-import { threadMessages } from '../../src/slack/blocks/thread-messages.js';
+import { renderTerminalReport } from '../../src/gap/views/terminal-report.js';
+import { assertWithinSlackLimits } from '../../src/slack/limits.js';
+import { threadMessages } from '../../src/gap/views/thread-messages.js';
 import { rentokilReport } from './fixtures/gap-report-fixture.js';
 
 // The section's words and limits: at most three changes a finding in Slack, clickable web links only, "nearest

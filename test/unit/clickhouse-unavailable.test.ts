@@ -2,9 +2,9 @@ import { ClickHouseError } from '@clickhouse/client';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { clickhouseUnavailableReason } from '../../src/gap/clickhouse-unavailable.js';
-import { renderTerminalReport } from '../../src/render/terminal-report.js';
-import { verdictSentence } from '../../src/render/finding-sentences.js';
-import { headlineMessage } from '../../src/slack/blocks/gap-blocks.js';
+import { renderTerminalReport } from '../../src/gap/views/terminal-report.js';
+import { verdictSentence } from '../../src/gap/views/finding-sentences.js';
+import { headlineMessage } from '../../src/gap/views/gap-blocks.js';
 import { noGapReport, rentokilReport } from './fixtures/gap-report-fixture.js';
 
 // The reason shown when ClickHouse could not be compared: from error codes, never from a message that may hold a URL.

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
-import { configJsonSchema, reportJsonSchemas } from '../../src/config/config-cli.js';
+import { configJsonSchema, reportJsonSchemas } from '../../src/cli/config-cli.js';
 import { BotError } from '../../src/shared/errors.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { maskDeep, maskSecrets } from '../../src/shared/mask.js';

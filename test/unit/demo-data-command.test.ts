@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultGroundTruthPath, parseDemoDataArgs, runDemoData } from '../../src/demo/demo-data-command.js';
+import { defaultGroundTruthPath, parseDemoDataArgs, runDemoData } from '../../dev/demo/demo-data-command.js';
 
 describe('demo-data arguments', () => {
   it('applies the defaults', () => {

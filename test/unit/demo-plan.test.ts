@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { groundTruth, type GroundTruth } from '../../src/demo/ground-truth.js';
-import { cohortScoreSum, md5, memberCreatedMs, memberScoreCount, memberSubmittedMs, uuid7 } from '../../src/demo/ids.js';
-import { CUSTOMERS, INCIDENT_PROFILE, MONTHS } from '../../src/demo/incident-profile.js';
-import { EXAMPLE_SCORECARD_ID } from '../../src/demo/named.js';
-import { apportion, DAY_MS, dayMs } from '../../src/demo/numbers.js';
-import { buildPlan, type DemoPlan } from '../../src/demo/plan.js';
+import { groundTruth, type GroundTruth } from '../../dev/demo/ground-truth.js';
+import { cohortScoreSum, md5, memberCreatedMs, memberScoreCount, memberSubmittedMs, uuid7 } from '../../dev/demo/ids.js';
+import { CUSTOMERS, INCIDENT_PROFILE, MONTHS } from '../../dev/demo/incident-profile.js';
+import { EXAMPLE_SCORECARD_ID } from '../../dev/demo/named.js';
+import { apportion, DAY_MS, dayMs } from '../../dev/demo/numbers.js';
+import { buildPlan, type DemoPlan } from '../../dev/demo/plan.js';
 
 // The plan at scale 1 must reproduce the report's tables exactly; below it, proportionally. Plans are built once
 // per scale (scale 1 takes a few seconds).

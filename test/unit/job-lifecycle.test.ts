@@ -1,12 +1,12 @@
 import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { retryBudgetMs } from '../../src/gap/gap-flow.js';
-import { GENERIC_FAILURE, logDetail, toJobError, userFacingJobError } from '../../src/jobs/job-error.js';
-import { ProgressReporter } from '../../src/jobs/progress-reporter.js';
-import { decide } from '../../src/jobs/reconciler.js';
+import { GENERIC_FAILURE, logDetail, toJobError, userFacingJobError } from '../../src/gap/jobs/job-error.js';
+import { ProgressReporter } from '../../src/gap/jobs/progress-reporter.js';
+import { decide } from '../../src/gap/jobs/reconciler.js';
 import { BotError } from '../../src/shared/errors.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { rootMessage } from '../../src/slack/blocks/root-message.js';
+import { rootMessage } from '../../src/gap/views/root-message.js';
 
 describe('job errors', () => {
   it('carry our user message and hint through BullMQ, and nothing else', () => {

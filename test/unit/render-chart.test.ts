@@ -1,6 +1,6 @@
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { chartSpec, renderChartPng, renderChartSvg } from '../../src/render/chart.js';
+import { chartSpec, renderChartPng, renderChartSvg } from '../../src/gap/views/chart.js';
 import { longReport, noGapReport, rentokilDayReport, rentokilReport, spiritReport } from './fixtures/gap-report-fixture.js';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

@@ -1,10 +1,10 @@
 // Issue 14: how a chronic loss reads, in the terminal, in Slack and in the timeline.
 import { describe, expect, it } from 'vitest';
 import { gapReportSchema, type Finding, type GapReport } from '../../src/gap/report.js';
-import { findingSentence, storySentence } from '../../src/render/finding-sentences.js';
-import { timelineTable } from '../../src/render/tables.js';
-import { renderTerminalReport } from '../../src/render/terminal-report.js';
-import { headlineMessage } from '../../src/slack/blocks/gap-blocks.js';
+import { findingSentence, storySentence } from '../../src/gap/views/finding-sentences.js';
+import { timelineTable } from '../../src/gap/views/tables.js';
+import { renderTerminalReport } from '../../src/gap/views/terminal-report.js';
+import { headlineMessage } from '../../src/gap/views/gap-blocks.js';
 import { spiritReport } from './fixtures/gap-report-fixture.js';
 
 const julyToOctober: Finding = {

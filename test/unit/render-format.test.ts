@@ -15,8 +15,8 @@ import {
   formatShortDate,
   formatShortDateRange,
   truncate,
-} from '../../src/render/format.js';
-import { missingIdsCsv, missingIdsCsvChunks } from '../../src/render/csv.js';
+} from '../../src/shared/format.js';
+import { missingIdsCsv, missingIdsCsvChunks } from '../../src/gap/views/csv.js';
 
 describe('format', () => {
   it('formats counts with thousands separators', () => {

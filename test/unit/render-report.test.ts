@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/gap/report.js';
-import { findingSentence, verdictSentence } from '../../src/render/finding-sentences.js';
-import { dailyTable, hourlyTable, hoursThatMatter, impactTable, monthlyTable, timelineTable } from '../../src/render/tables.js';
-import { renderImpactTable, renderTerminalReport } from '../../src/render/terminal-report.js';
+import { findingSentence, verdictSentence } from '../../src/gap/views/finding-sentences.js';
+import { dailyTable, hourlyTable, hoursThatMatter, impactTable, monthlyTable, timelineTable } from '../../src/gap/views/tables.js';
+import { renderImpactTable, renderTerminalReport } from '../../src/gap/views/terminal-report.js';
 import { impactReports, longReport, noGapReport, rentokilReport, spiritReport } from './fixtures/gap-report-fixture.js';
 import { assertCountCells, tableTitled, textTables } from '../support/slack-tables.js';
 

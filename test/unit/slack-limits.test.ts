@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { slackLimitViolations } from '../../src/slack/blocks/limits.js';
+import { slackLimitViolations } from '../../src/slack/limits.js';
 import { blockKitViolations, PUBLISHED_LIMITS as L } from '../support/slack-limits.js';
 
 // The emulated Slack's limit checker (test/support/slack-limits.ts), at and one past each published limit. The

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TableModel } from '../../src/render/tables.js';
-import { tableMessages } from '../../src/slack/blocks/table-blocks.js';
+import type { TableModel } from '../../src/shared/text-table.js';
+import { tableMessages } from '../../src/slack/table-blocks.js';
 import { intCell, messageTables, pctCell } from '../support/slack-tables.js';
 
 // The test-side reader of posted tables (test/support/slack-tables.ts): native table blocks and the monospace

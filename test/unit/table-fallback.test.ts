@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { tableBlock } from '../../src/slack/blocks/table-blocks.js';
-import { withoutTableBlocks } from '../../src/slack/blocks/table-fallback.js';
+import { tableBlock } from '../../src/slack/table-blocks.js';
+import { withoutTableBlocks } from '../../src/slack/table-fallback.js';
 
 describe('slack.tableBlocks: false (table blocks as monospace code)', () => {
   const model = { columns: [{ header: 'Day', align: 'left' as const }, { header: 'Missing', align: 'right' as const }] };

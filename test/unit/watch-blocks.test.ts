@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertWithinSlackLimits } from '../../src/slack/blocks/limits.js';
+import { assertWithinSlackLimits } from '../../src/slack/limits.js';
 import { alertMessage, followUpMessage, resolutionMessage, sparkline, summaryMessage, type AlertView } from '../../src/watch/alert-blocks.js';
 import type { AuditRecord, StoredAlert } from '../../src/watch/alert-store.js';
 import { HOME_MAX_BLOCKS, homeView } from '../../src/watch/home-view.js';

@@ -1,0 +1,56 @@
+import { writeFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { parseCliArgs } from './args.js';
+import { configFrom } from './config-source.js';
+import { maskDeep } from '../shared/mask.js';
+import { ConnectionUrlResolver } from '../sources/connection-url.js';
+import { CustomerSources } from '../sources/customer-sources.js';
+import { CONTRACT_TABLES, describeProbe, probeAll } from '../sources/privilege-probe.js';
+import { configSchema } from '../config/schema.js';
+import { gapReportSchema } from '../gap/report.js';
+import { checkResultSchema } from '../check/check-result.js';
+
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(configSchema, { io: 'input' });
+}
+
+/** The `gap --json` and `check --json` contracts, published beside the config's. */
+export function reportJsonSchemas(): { gapReport: unknown; checkResult: unknown } {
+  return { gapReport: z.toJSONSchema(gapReportSchema, { io: 'output' }), checkResult: z.toJSONSchema(checkResultSchema, { io: 'output' }) };
+}
+
+/** `config:check` validates and prints the effective config with secrets masked; `config:schema` writes the JSON Schema. */
+export async function configCommand(sub: 'check' | 'schema', argv: string[], io: { stdout: NodeJS.WritableStream; env: NodeJS.ProcessEnv }): Promise<number> {
+  const { values } = parseCliArgs(
+    argv,
+    { config: { type: 'string' }, out: { type: 'string' }, probe: { type: 'boolean' } },
+    sub === 'check' ? 'scorecard-bot config:check [--config FILE] [--probe]' : 'scorecard-bot config:schema [--out FILE|docs]',
+  );
+  if (sub === 'schema') {
+    if (values.out === 'docs') {
+      const { gapReport, checkResult } = reportJsonSchemas();
+      await writeFile('config/config.schema.json', JSON.stringify(configJsonSchema(), null, 2) + '\n');
+      await writeFile('docs/gap-report.schema.json', JSON.stringify(gapReport, null, 2) + '\n');
+      await writeFile('docs/check-result.schema.json', JSON.stringify(checkResult, null, 2) + '\n');
+      io.stdout.write('wrote config/config.schema.json, docs/gap-report.schema.json, docs/check-result.schema.json\n');
+      return 0;
+    }
+    const text = JSON.stringify(configJsonSchema(), null, 2) + '\n';
+    if (values.out) await writeFile(values.out, text);
+    else io.stdout.write(text);
+    return 0;
+  }
+  const config = await configFrom(values.config, io.env);
+  io.stdout.write(JSON.stringify(maskDeep(config), null, 2) + '\n');
+  if (!values.probe) return 0;
+  // --probe: connect with each customer's read credentials and check they cannot write the contract tables.
+  const sources = new CustomerSources(config, new ConnectionUrlResolver());
+  try {
+    const results = await probeAll(sources);
+    io.stdout.write(`\nread-only check (${CONTRACT_TABLES.join(', ')}):\n`);
+    for (const r of results) io.stdout.write(`  ${describeProbe(r)}\n`);
+    return results.some((r) => r.status === 'can-write') ? 1 : 0;
+  } finally {
+    await sources.close();
+  }
+}
