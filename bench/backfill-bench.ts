@@ -9,7 +9,7 @@ import { BackfillService } from '../src/backfill/service.js';
 import { BackfillStore } from '../src/backfill/store.js';
 import { parseConfig } from '../src/config/load-config.js';
 import { dbInit } from '../dev/db/db-init.js';
-import { createContext } from '../src/main.js';
+import { createContext } from '../src/platform/read-context.js';
 import { OpsStore } from '../src/ops/ops-store.js';
 import { parsePeriod } from '../src/period/parse-period.js';
 import { ConnectionUrlResolver } from '../src/sources/connection-url.js';

@@ -9,10 +9,11 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { parseConfig } from '../src/config/load-config.js';
-import { createContext } from '../src/main.js';
+import { createContext } from '../src/platform/read-context.js';
 import { OpsStore } from '../src/ops/ops-store.js';
 import { createLogger } from '../src/shared/logger.js';
-import type { SlackMessage, ThreadPublisher } from '../src/slack/thread-publisher.js';
+import type { OutgoingMessage as SlackMessage } from '../src/slack/slack-message.js';
+import type { ThreadPublisher } from '../src/slack/thread-publisher.js';
 import { AlertStore } from '../src/watch/alert-store.js';
 import { runAudit } from '../src/watch/audit.js';
 import type { WatchAudit } from '../src/config/watch-schema.js';

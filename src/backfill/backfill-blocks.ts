@@ -1,6 +1,6 @@
 import type { ActionsBlock, Button, KnownBlock, RawTextElement, TableBlock } from '@slack/types';
 import { formatDuration, formatInt, plural, truncate } from '../shared/format.js';
-import type { SlackMessage } from '../slack/limits.js';
+import type { SlackMessage } from '../slack/slack-message.js';
 import { contextLine, escapeMrkdwn, mention, mrkdwnSection } from '../slack/mrkdwn.js';
 import type { BackfillProgress, BackfillResult, PopulationCounts } from './job.js';
 import { LEFT_ALONE_REASONS, WRITE_REASONS } from './plan.js';

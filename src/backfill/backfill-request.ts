@@ -2,9 +2,9 @@ import type { RespondFn } from '@slack/bolt';
 import { parseBackfillButtonValue } from '../check/check-blocks.js';
 import type { Period } from '../period/parse-period.js';
 import { BotError } from '../shared/errors.js';
-import { authorize } from '../slack/authorize.js';
+import type { Click } from '../slack/action-body.js';
 import { parseBackfillValue } from '../gap/views/thread-messages.js';
-import type { BackfillActionDeps } from './backfill-actions.js';
+import type { BackfillActionDeps } from './backfill-slack-deps.js';
 import { anchorMessage, planMessage } from './backfill-blocks.js';
 import type { ScopeInput } from './service.js';
 
@@ -12,16 +12,6 @@ import type { ScopeInput } from './service.js';
 // The gap report's button carries its run ID, and the scope (customer, period) is read from the run's record in the
 // ops database; the check's button carries the scorecard ID and its customer. Then the plan is computed read-only,
 // stored as a pending request, and posted in the thread with Approve / Deny / Cancel.
-
-export interface ClickContext {
-  user: string;
-  channel: string;
-  /** The clicked message (the plan or progress message for decisions). */
-  messageTs: string | null;
-  /** The thread the clicked message is in, when it is a reply. */
-  threadTs: string | null;
-  ephemeral: boolean;
-}
 
 async function say(respond: RespondFn, text: string): Promise<void> {
   await respond({ response_type: 'ephemeral', replace_original: false, text });
@@ -31,7 +21,7 @@ async function say(respond: RespondFn, text: string): Promise<void> {
 const planning = new Map<string, object>();
 
 /** Plans the request and posts it in the thread; bad input was refused before anything was stored. */
-async function plan(deps: BackfillActionDeps, click: ClickContext, respond: RespondFn, input: ScopeInput, threadTs: () => Promise<string>): Promise<void> {
+async function plan(deps: BackfillActionDeps, click: Click, respond: RespondFn, input: ScopeInput, threadTs: () => Promise<string>): Promise<void> {
   const scope = await deps.service.scopeOf(input); // unknown customer, over 13 months, unknown scorecard: refused here
   const key = `${click.channel} ${JSON.stringify(scope)}`;
   // One open request per scope: a second click points at the first instead of planning twice. The in-process
@@ -61,8 +51,7 @@ async function plan(deps: BackfillActionDeps, click: ClickContext, respond: Resp
   }
 }
 
-export async function requestFromGapReport(deps: BackfillActionDeps, click: ClickContext & { value: string }, respond: RespondFn): Promise<void> {
-  authorize(deps.slack, click.channel, click.user);
+export async function requestFromGapReport(deps: BackfillActionDeps, click: Click, respond: RespondFn): Promise<void> {
   let runId: string;
   try {
     runId = parseBackfillValue(click.value).runId;
@@ -86,8 +75,7 @@ export async function requestFromGapReport(deps: BackfillActionDeps, click: Clic
   await plan(deps, click, respond, { customer: run.customer, period }, async () => run.rootTs);
 }
 
-export async function requestFromCheck(deps: BackfillActionDeps, click: ClickContext & { value: string }, respond: RespondFn): Promise<void> {
-  authorize(deps.slack, click.channel, click.user);
+export async function requestFromCheck(deps: BackfillActionDeps, click: Click, respond: RespondFn): Promise<void> {
   const { id, customer } = parseBackfillButtonValue(click.value);
   await plan(deps, click, respond, { customer, scorecardId: id }, async () => {
     // A check answered in a thread or in the channel keeps its thread; an ephemeral one has none to reply in.

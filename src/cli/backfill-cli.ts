@@ -2,22 +2,16 @@ import pg from 'pg';
 import { parseCliArgs } from './args.js';
 import { configFrom } from './config-source.js';
 import { parseGapInput } from '../gap/gap-input.js';
-import { createContext } from '../main.js';
+import { createContext } from '../platform/read-context.js';
 import { BotError } from '../shared/errors.js';
 import { ConnectionUrlResolver } from '../sources/connection-url.js';
 import { planAsData, renderPlanText } from '../backfill/render-plan.js';
 import { BackfillService, dryRunPlan } from '../backfill/service.js';
 import { BackfillStore } from '../backfill/store.js';
+import type { CliIo } from './cli-io.js';
 
 const USAGE = `scorecard-bot backfill plan <customer> <period> [--json] [--config FILE]   (dry run: read-only, writes nothing)
        scorecard-bot backfill run --request ID [--config FILE]                  (runs an approved request here)`;
-
-export interface CliIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
-  now?: () => Date;
-}
 
 /** `scorecard-bot backfill ...`: the dry run, and running an approved request in this process. */
 export async function backfillCommand(argv: string[], io: CliIo): Promise<number> {

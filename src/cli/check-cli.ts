@@ -1,7 +1,7 @@
 import { parseCliArgs } from './args.js';
 import { configFrom } from './config-source.js';
-import type { CliIo } from './gap-cli.js';
-import { createContext } from '../main.js';
+import type { CliIo } from './cli-io.js';
+import { createContext } from '../platform/read-context.js';
 import { BotError } from '../shared/errors.js';
 import { DEFAULT_CHECK_TIMEOUT_MS, checkScorecard } from '../check/check-service.js';
 import { renderCheckText } from '../check/render-check-text.js';

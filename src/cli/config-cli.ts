@@ -9,6 +9,7 @@ import { CONTRACT_TABLES, describeProbe, probeAll } from '../sources/privilege-p
 import { configSchema } from '../config/schema.js';
 import { gapReportSchema } from '../gap/report.js';
 import { checkResultSchema } from '../check/check-result.js';
+import type { CliIo } from './cli-io.js';
 
 export function configJsonSchema(): unknown {
   return z.toJSONSchema(configSchema, { io: 'input' });
@@ -20,7 +21,7 @@ export function reportJsonSchemas(): { gapReport: unknown; checkResult: unknown 
 }
 
 /** `config:check` validates and prints the effective config with secrets masked; `config:schema` writes the JSON Schema. */
-export async function configCommand(sub: 'check' | 'schema', argv: string[], io: { stdout: NodeJS.WritableStream; env: NodeJS.ProcessEnv }): Promise<number> {
+export async function configCommand(sub: 'check' | 'schema', argv: string[], io: Pick<CliIo, 'stdout' | 'env'>): Promise<number> {
   const { values } = parseCliArgs(
     argv,
     { config: { type: 'string' }, out: { type: 'string' }, probe: { type: 'boolean' } },

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { parseCliArgs } from './args.js';
 import { configFrom } from './config-source.js';
-import { createContext } from '../main.js';
+import { createContext } from '../platform/read-context.js';
 import { missingIdsCsvChunks } from '../gap/views/csv.js';
 import { writeFile } from 'node:fs/promises';
 import { chartSpec, renderChartPng } from '../gap/views/chart.js';
@@ -16,16 +16,10 @@ import { parseGapInput } from '../gap/gap-input.js';
 import { findingChangeLines } from '../gap/what-changed/change-lines.js';
 import { changeLineText, releaseCorrelationText } from '../gap/what-changed/render-terminal.js';
 import { missingIds } from '../gap/missing-ids.js';
+import type { CliIo } from './cli-io.js';
 
 const USAGE =
   'scorecard-bot gap <customer|all> <period> [--json] [--csv FILE] [--chart FILE.png] [--summary] [--config FILE]   e.g. scorecard-bot gap rentokil jan-2026';
-
-export interface CliIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
-  now?: () => Date;
-}
 
 /** `scorecard-bot gap`: a thin shell over the gap service. */
 export async function gapCommand(argv: string[], io: CliIo): Promise<number> {

@@ -4,11 +4,12 @@ import { configFrom } from './config-source.js';
 import { createDatabaseIfMissing } from '../ops/create-database.js';
 import { BotError } from '../shared/errors.js';
 import { runOpsMigrations } from '../ops/migrations/run.js';
+import type { CliIo } from './cli-io.js';
 
 const USAGE = 'scorecard-bot ops:init --database-url URL [--create-database]   (the bot\'s own state; serve also migrates it at start)';
 const MIGRATE_USAGE = 'scorecard-bot ops:migrate [--database-url URL | --config FILE]   (serve and worker also run it at start)';
 
-type Io = { stdout: NodeJS.WritableStream; env: NodeJS.ProcessEnv };
+type Io = Pick<CliIo, 'stdout' | 'env'>;
 
 async function migrateAt(url: string, io: Io): Promise<void> {
   const client = new pg.Client({ connectionString: url, application_name: 'scorecard-bot-migrate' });

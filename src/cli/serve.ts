@@ -2,12 +2,13 @@ import { parseCliArgs } from './args.js';
 import { configFrom } from './config-source.js';
 import { createServeContext } from '../main.js';
 import { warnIfWritable } from '../sources/privilege-probe.js';
+import type { CliIo } from './cli-io.js';
 
 /**
  * `serve` (Slack listener + workers) and `worker` (workers only). SIGTERM drains: running jobs get
  * shutdownTimeoutMs to finish, then the process exits (code 0 when drained, 1 when the timeout cut it short).
  */
-export async function serveCommand(kind: 'serve' | 'worker', argv: string[], io: { stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv }): Promise<number> {
+export async function serveCommand(kind: 'serve' | 'worker', argv: string[], io: Pick<CliIo, 'stderr' | 'env'>): Promise<number> {
   const { values } = parseCliArgs(argv, { config: { type: 'string' } }, `scorecard-bot ${kind} [--config FILE]`);
   const config = await configFrom(values.config, io.env);
   const env = io.env;

@@ -148,3 +148,4 @@ export type CustomerConfig = z.infer<typeof customerSchema>;
 export type ConnectionConfig = z.infer<typeof connection>;
 export type GapSettings = z.infer<typeof gapSettingsSchema>;
 export type BackfillSettings = z.infer<typeof backfillSettingsSchema>;
+export type SlackSettings = NonNullable<Config['slack']>;

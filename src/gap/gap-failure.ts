@@ -2,7 +2,8 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { logDetail, userFacingJobError } from './jobs/job-error.js';
 import { errorMessage, rootMessage } from './views/gap-blocks.js';
 import { QUEUES, runMetaSchema, runThread } from './gap-job-payloads.js';
-import { finishRun, type WorkerDeps } from './gap-processors.js';
+import { finishRun } from './gap-processors.js';
+import type { WorkerDeps } from './gap-job-deps.js';
 
 const TIMEOUT_HINT = 'Narrow the period, or raise gap.statementTimeoutMs; then run the command again.';
 

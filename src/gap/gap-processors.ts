@@ -17,26 +17,7 @@ import type { LookbackProgress } from './lookback.js';
 import { gapReportSchema, type GapReport } from './report.js';
 import { windowCountsSchema, type WindowCounts } from './window-counts.js';
 import { publishAllSummary, publishReport } from './publish-report.js';
-
-/** What main.ts hands the workers. */
-export interface GapJobDeps {
-  sources: CustomerSources;
-  clickhouse: ClickhouseTier | null;
-  settings: GapSettings;
-  logger: Logger;
-  publisher: ThreadPublisher;
-  runState: RunState;
-  ops: OpsStore | null;
-  renderChart: ((report: GapReport) => Promise<Buffer>) | null;
-  /** Change sources for "What changed around then" (issue 12); absent: no such section. */
-  changes?: import('../changes/loader.js').ChangesLoader;
-}
-
-/** Plus what the workers add: the flow's queues (to count progress) and the fire-and-forget progress edits. */
-export interface WorkerDeps extends GapJobDeps {
-  queues: FlowQueues;
-  progress: ProgressReporter;
-}
+import type { GapJobDeps, WorkerDeps } from './gap-job-deps.js';
 
 function parsePayload<T>(schema: { safeParse(x: unknown): { success: true; data: T } | { success: false; error: unknown } }, job: Job): T {
   const parsed = schema.safeParse(job.data);

@@ -18,7 +18,8 @@ import { mergeWindows, type MergedCounts } from './merge-windows.js';
 import { firstMissingQuery, missingTemplatesQuery } from './queries.js';
 import type { Finding, GapReport, Population } from './report.js';
 import type { GapSeries } from './series.js';
-import { scanWindow, type WindowCounts } from './window-counts.js';
+import { scanWindow } from './scan-window.js';
+import type { WindowCounts } from './window-counts.js';
 import { dayWindows, scanRange, type TimeWindow } from './windows.js';
 
 export interface GapDeps {

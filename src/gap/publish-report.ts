@@ -1,7 +1,8 @@
 import { impactTable } from './views/tables.js';
 import { backfillMessage, headlineMessage, findingsMessages, rootMessage, tableMessages, threadMessages } from './views/gap-blocks.js';
-import type { SlackMessage, ThreadReply } from '../slack/thread-publisher.js';
-import type { GapJobDeps } from './gap-processors.js';
+import type { ThreadReply } from '../slack/thread-publisher.js';
+import type { OutgoingMessage } from '../slack/slack-message.js';
+import type { GapJobDeps } from './gap-job-deps.js';
 import { runThread, type RunMeta } from './gap-job-payloads.js';
 import type { GapPlan } from './gap-service.js';
 import { missingIdsCsvFile } from './missing-ids.js';
@@ -42,7 +43,7 @@ class Steps {
     await runState.markPosted(this.meta.runId, name, ts ?? 'done');
   }
 
-  async postAll(prefix: string, messages: SlackMessage[]): Promise<void> {
+  async postAll(prefix: string, messages: OutgoingMessage[]): Promise<void> {
     for (const [i, msg] of messages.entries()) {
       const name = `${prefix}-${i}`;
       await this.run(name, () => this.deps.publisher.postInThread(this.meta.channel, runThread(this.meta), msg, { runId: this.meta.runId, step: name }));
@@ -90,7 +91,7 @@ export async function publishReport(deps: GapJobDeps, meta: RunMeta, plan: GapPl
 
 /** `all`: the report's "Scale of Impact" table, then each affected customer's headline and findings. */
 export async function publishAllSummary(deps: GapJobDeps, meta: RunMeta, reports: GapReport[], failed: string[], mayHavePosted = true): Promise<void> {
-  const messages: SlackMessage[] = [
+  const messages: OutgoingMessage[] = [
     ...tableMessages(impactTable(reports), { tableBlocks: true, subject: `All customers, ${meta.periodLabel}` }),
     ...releaseCorrelationMessages(reports, `All customers, ${meta.periodLabel}`),
     ...reports.flatMap((r) => (r.verdict === 'no_gap' ? [headlineMessage(r)] : [headlineMessage(r), ...findingsMessages(r), ...changesMessages(r, { timeline: false, compact: true })])),

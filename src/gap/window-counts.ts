@@ -1,7 +1,4 @@
 import { z } from 'zod';
-import type { ReadOnlyDb } from '../sources/read-only-db.js';
-import { windowCountsQuery } from './queries.js';
-import type { TimeWindow } from './windows.js';
 
 // One window's result: small, plain and serialisable, so it can be a BullMQ child job's return value.
 
@@ -20,10 +17,3 @@ export const windowCountsSchema = z.object({
   elapsedMs: z.number(),
 });
 export type WindowCounts = z.infer<typeof windowCountsSchema>;
-
-export async function scanWindow(db: ReadOnlyDb, customer: string, profile: string, window: TimeWindow): Promise<WindowCounts> {
-  const started = performance.now();
-  const q = windowCountsQuery(customer, profile, new Date(window.from), new Date(window.to));
-  const rows = z.array(windowRowSchema).parse(await db.query(q.text, q.values));
-  return { window, rows, elapsedMs: Math.round(performance.now() - started) };
-}

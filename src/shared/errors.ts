@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'QUERY_TIMEOUT'
   | 'READ_ONLY_VIOLATION'
   | 'CREDENTIAL_COMMAND_FAILED'
+  /** A person is at their limit of runs in flight (slack.maxRunsPerUser). A refusal, not a fault. */
+  | 'TOO_MANY_RUNS'
   | 'INTERNAL';
 
 /** Errors that retrying cannot fix: bad input, bad config, forbidden, writes through the read path. */

@@ -1,13 +1,9 @@
 import type { KnownBlock } from '@slack/types';
+import type { SlackMessage } from './slack-message.js';
 
 // Slack's documented limits for a message and its blocks, checked before anything is posted (and by the tests
 // and the Slack emulator). https://docs.slack.dev/reference/block-kit/blocks
 
-export interface SlackMessage {
-  /** Fallback text: notifications, screen readers, clients that can't render the blocks. */
-  text: string;
-  blocks: KnownBlock[];
-}
 
 export const SLACK_LIMITS = {
   blocksPerMessage: 50,

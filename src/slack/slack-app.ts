@@ -1,55 +1,106 @@
-import { App, type AppOptions } from '@slack/bolt';
-import type { Config } from '../config/schema.js';
+import { App, type RespondArguments, type RespondFn } from '@slack/bolt';
+import type { SlackSettings } from '../config/schema.js';
 import { BotError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { handleGapCommand, type GapCommandDeps } from '../gap/gap-slash-command.js';
+import { parseActionBody, type Click } from './action-body.js';
+import { authorize } from './authorize.js';
 import { boltLogger } from './bolt-logger.js';
+import { errorReply, logHandlerError } from './error-reply.js';
+import type { SlackTransport } from './receiver.js';
+import type { ActionRoute, CommandRoute, EventRoute, HomeOpenedEvent, SlackSurface } from './routes.js';
 
-type SlackSettings = NonNullable<Config['slack']>;
+// The generic Slack adapter: capabilities hand in their routes, and every route gets the same treatment. The
+// channel and user gate runs before any handler (so nothing about customers is said outside allowed channels), a
+// click is parsed once, and whatever a handler throws becomes one ephemeral reply and one log line.
 
 export interface SlackAppDeps {
   settings: SlackSettings;
+  transport: SlackTransport;
   logger: Logger;
-  gap: GapCommandDeps;
-  /** Registers the backfill buttons (request, approve, deny, cancel): src/backfill/backfill-actions.ts. */
-  backfill: (app: App) => void;
-  /** Registers further commands (e.g. /scorecard-check) without this file knowing them. */
-  extraCommands?: ((app: App) => void)[];
+  surfaces: SlackSurface[];
 }
 
-/** Validates that the chosen transport has its secrets; one message naming what is missing. */
-export function slackTransportOptions(settings: SlackSettings): AppOptions {
-  const missing: string[] = [];
-  if (!settings.botToken) missing.push('SLACK_BOT_TOKEN (slack.botToken, xoxb-...)');
-  if (settings.mode === 'socket' && !settings.appToken) missing.push('SLACK_APP_TOKEN (slack.appToken, xapp-..., with connections:write)');
-  if (settings.mode === 'http' && !settings.signingSecret) missing.push('SLACK_SIGNING_SECRET (slack.signingSecret)');
-  if (missing.length > 0) {
-    throw new BotError('BAD_CONFIG', `Slack ${settings.mode} mode needs: ${missing.join('; ')}.`, {
-      hint: 'Set them in the environment (see .env.example) or in the config file.',
-    });
-  }
-  const clientOptions = settings.apiUrl ? { slackApiUrl: settings.apiUrl.endsWith('/') ? settings.apiUrl : `${settings.apiUrl}/` } : undefined;
-  return settings.mode === 'socket'
-    ? { token: settings.botToken, appToken: settings.appToken, socketMode: true, clientOptions }
-    : { token: settings.botToken, signingSecret: settings.signingSecret, clientOptions };
+/** Input refused before the ack gets the command's usage; anything else its plain reply. */
+const USAGE_CODES = new Set(['BAD_INPUT', 'UNKNOWN_CUSTOMER']);
+
+function commandListener(deps: SlackAppDeps, route: CommandRoute) {
+  return async ({ command, ack, respond }: { command: CommandRoutePayload; ack: (r?: RespondArguments) => Promise<void>; respond: RespondFn }) => {
+    const who = { user: command.user_id, channel: command.channel_id };
+    let acked = false;
+    const ackOnce = async (reply?: RespondArguments): Promise<void> => {
+      if (acked) return;
+      acked = true;
+      await ack(reply);
+    };
+    try {
+      authorize(deps.settings, who.channel, who.user);
+      await route.handle({ command, ack: ackOnce, respond });
+      await ackOnce();
+    } catch (err) {
+      logHandlerError(deps.logger, route.name, err, who);
+      if (!acked) {
+        const usage = route.usage && err instanceof BotError && USAGE_CODES.has(err.code) ? route.usage(err) : errorReply(err);
+        await ackOnce(usage);
+      } else {
+        await respond(errorReply(err));
+      }
+    }
+  };
+}
+
+type CommandRoutePayload = Parameters<CommandRoute['handle']>[0]['command'];
+
+function actionListener(deps: SlackAppDeps, route: ActionRoute) {
+  return async ({ ack, body, respond }: { ack: () => Promise<void>; body: unknown; respond: RespondFn }) => {
+    // Buttons are acknowledged at once; the answer, if any, comes through response_url.
+    await ack();
+    let click: Click | null = null;
+    try {
+      click = parseActionBody(body);
+      authorize(deps.settings, click.channel, click.user);
+      await route.handle({ click, respond });
+    } catch (err) {
+      logHandlerError(deps.logger, route.name, err, { user: click?.user ?? '', channel: click?.channel ?? '' });
+      await respond({ ...errorReply(err), replace_original: false }).catch((e: unknown) => deps.logger.warn({ err: e }, `${route.name}: could not reply`));
+    }
+  };
+}
+
+function eventListener(deps: SlackAppDeps, route: EventRoute) {
+  return async ({ event, client }: { event: unknown; client: Parameters<EventRoute['handle']>[0]['client'] }) => {
+    const e = event as HomeOpenedEvent;
+    try {
+      await route.handle({ event: e, client });
+    } catch (err) {
+      // Nobody asked for an answer: the log is the only destination.
+      deps.logger.warn({ err, user: e.user }, `${route.name} failed`);
+    }
+  };
 }
 
 export function createSlackApp(deps: SlackAppDeps): App {
-  const app = new App({ ...slackTransportOptions(deps.settings), logger: boltLogger(deps.logger) });
-
-  app.command('/scorecard-gap', async ({ command, ack, respond }) => {
-    await handleGapCommand(deps.gap, { command, ack, respond });
-  });
-
-  deps.backfill(app);
-
-  for (const register of deps.extraCommands ?? []) register(app);
-
-  // The single destination for errors escaping a handler: the log gets the detail, the person a plain line.
+  const { transport } = deps;
+  const app = new App({ token: transport.botToken, receiver: transport.receiver, clientOptions: transport.clientOptions, logger: boltLogger(deps.logger) });
+  for (const surface of deps.surfaces) {
+    for (const route of surface.commands ?? []) app.command(route.command, commandListener(deps, route));
+    for (const route of surface.actions ?? []) app.action(route.actionId, actionListener(deps, route));
+    for (const route of surface.events ?? []) app.event(route.event, eventListener(deps, route));
+  }
+  // Errors escaping the listeners above (a failed ack, a reply Slack refused): the log gets the detail.
   app.error(async (error) => {
     const original = (error as { original?: unknown }).original ?? error;
     deps.logger.error({ err: original, code: (error as { code?: string }).code }, 'slack handler failed');
   });
-
   return app;
+}
+
+/** Starts the app on its receiver; resolves with the HTTP port (HTTP mode) or null (Socket Mode). */
+export async function startSlackApp(app: App, transport: SlackTransport): Promise<number | null> {
+  if (transport.port === null) {
+    await app.start();
+    return null;
+  }
+  const server = (await app.start(transport.port)) as { address(): { port: number } | string | null };
+  const addr = server.address();
+  return typeof addr === 'object' && addr ? addr.port : transport.port;
 }

@@ -1,7 +1,8 @@
 import type { KnownBlock, RawTextElement, RichTextBlock, TableBlock } from '@slack/types';
 import type { TableModel } from '../shared/text-table.js';
 import { textTableLines } from '../shared/text-table.js';
-import { SLACK_LIMITS, type SlackMessage } from './limits.js';
+import { SLACK_LIMITS } from './limits.js';
+import type { SlackMessage } from './slack-message.js';
 import { escapeMrkdwn, mrkdwnSection } from './mrkdwn.js';
 
 // A TableModel as Slack messages: a native `table` block (one a message, at most 100 rows with the header, 20

@@ -1,5 +1,5 @@
 import { textTableLines } from '../shared/text-table.js';
-import type { SlackMessage } from './thread-publisher.js';
+import type { OutgoingMessage } from './slack-message.js';
 import { SLACK_LIMITS } from './limits.js';
 import { mrkdwnSection } from './mrkdwn.js';
 
@@ -8,7 +8,7 @@ const FENCE_BUDGET = SLACK_LIMITS.sectionText - 8;
 // Slack's `table` block as monospace code sections, for a client that cannot draw it (slack.tableBlocks: false):
 // local-slack's web UI, for one, shows a table block as "[table]" and hides every number in it.
 
-type Block = NonNullable<SlackMessage['blocks']>[number];
+type Block = NonNullable<OutgoingMessage['blocks']>[number];
 
 interface TableCell {
   type?: string;
@@ -45,7 +45,7 @@ function asCodeSections(block: Record<string, unknown>): Block[] {
 }
 
 /** The message with each `table` block replaced by code sections (other blocks untouched, within 50 blocks). */
-export function withoutTableBlocks(msg: SlackMessage): SlackMessage {
+export function withoutTableBlocks(msg: OutgoingMessage): OutgoingMessage {
   if (!msg.blocks?.some((b) => (b as { type?: string }).type === 'table')) return msg;
   const blocks = msg.blocks.flatMap((b) => ((b as { type?: string }).type === 'table' ? asCodeSections(b as Record<string, unknown>) : [b]));
   return { ...msg, blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };

@@ -1,11 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import type { KnownBlock, Block } from '@slack/types';
 import { withoutTableBlocks } from './table-fallback.js';
+import type { OutgoingMessage } from './slack-message.js';
 
-export interface SlackMessage {
-  text: string;
-  blocks?: (KnownBlock | Block | Record<string, unknown>)[];
-}
 
 /** Tags a thread post with the run and step it belongs to (Slack message metadata), so a re-run can find it. */
 export interface StepTag {
@@ -34,9 +31,9 @@ export const SLACK_CLIENT_OPTIONS = {
 /** The port through which jobs talk to Slack; one adapter (WebClient) here, an emulator behind it in tests. */
 export interface ThreadPublisher {
   /** threadTs: post the run's status message as a reply in that thread instead of at the top of the channel. */
-  postRoot(channel: string, msg: SlackMessage, threadTs?: string): Promise<string>;
-  updateRoot(channel: string, ts: string, msg: SlackMessage): Promise<void>;
-  postInThread(channel: string, threadTs: string, msg: SlackMessage, tag?: StepTag): Promise<string>;
+  postRoot(channel: string, msg: OutgoingMessage, threadTs?: string): Promise<string>;
+  updateRoot(channel: string, ts: string, msg: OutgoingMessage): Promise<void>;
+  postInThread(channel: string, threadTs: string, msg: OutgoingMessage, tag?: StepTag): Promise<string>;
   /** content `{ path }`: uploaded from a file on disk (the missing-ID CSV, streamed there so it never sits in the heap). */
   uploadFile(channel: string, threadTs: string, file: { filename: string; title: string; content: Buffer | string | { path: string } }): Promise<void>;
   /** The thread's replies with their step tags (needs channels:history / groups:history). */
@@ -52,7 +49,7 @@ function tagOf(metadata: unknown): StepTag | null {
 
 /** tableBlocks false (slack.tableBlocks): `table` blocks go out as monospace code, for clients that cannot draw them. */
 export function webClientPublisher(client: WebClient, opts: { tableBlocks?: boolean } = {}): ThreadPublisher {
-  const shape = opts.tableBlocks === false ? withoutTableBlocks : (m: SlackMessage): SlackMessage => m;
+  const shape = opts.tableBlocks === false ? withoutTableBlocks : (m: OutgoingMessage): OutgoingMessage => m;
   return {
     async postRoot(channel, raw, threadTs) {
       const msg = shape(raw);

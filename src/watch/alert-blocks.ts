@@ -2,7 +2,7 @@ import type { ActionsBlock, KnownBlock } from '@slack/types';
 import type { GapReport, Population } from '../gap/report.js';
 import { formatDate, formatDateTime, formatInt, formatRatio, plural, truncate } from '../shared/format.js';
 import { backfillValue, BACKFILL_ACTION_ID } from '../gap/views/thread-messages.js';
-import type { SlackMessage } from '../slack/limits.js';
+import type { SlackMessage } from '../slack/slack-message.js';
 import { contextLine, escapeMrkdwn, mrkdwnSection } from '../slack/mrkdwn.js';
 import type { AlertKind } from './fingerprint.js';
 

@@ -1,18 +1,15 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type pg from 'pg';
-import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
-import { QUEUES } from '../gap/gap-job-payloads.js';
 import type { GapDeps } from '../gap/gap-service.js';
 import type { BotMetrics } from '../observability/metrics.js';
-import { startObservabilityServer, type ObservabilityServer, type ReadinessCheck } from '../observability/http-server.js';
 import type { OpsStore } from '../ops/ops-store.js';
 import type { ThreadPublisher } from '../slack/thread-publisher.js';
 import { AlertStore } from './alert-store.js';
 import { startWatchWorker, syncSchedulers, WATCH_QUEUE, type WatchWorker } from './schedules.js';
 
-// Wires the watchdog into serve and worker: the schedules match the config at start (added, changed, removed),
-// the audit worker runs them (when this process runs workers), and the observability server exposes the metrics.
+// The watchdog's runtime in serve and worker: the schedules match the config at start (added, changed, removed),
+// the audit worker runs them (when this process runs workers), and the audit gauges are read at scrape time.
 
 export interface WatchRuntimeDeps {
   config: Config;
@@ -65,46 +62,6 @@ export function startWatch(deps: WatchRuntimeDeps): WatchRuntime {
     },
   };
 }
-
-/** Queue depth gauges, read at scrape time (a few Redis calls). */
-export function queueDepthReader(metrics: BotMetrics, connection: ConnectionOptions, prefix: string, extraQueues: string[] = []): { read(): Promise<void>; close(): Promise<void> } {
-  const names = [QUEUES.window, QUEUES.report, QUEUES.all, WATCH_QUEUE, ...extraQueues];
-  // Opened at the first scrape: a process nobody scrapes holds no extra connections.
-  let queues: Queue[] = [];
-  return {
-    async read() {
-      if (queues.length === 0) queues = names.map((n) => new Queue(n, { connection, prefix }));
-      await Promise.all(
-        queues.map(async (q) => {
-          const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'waiting-children', 'prioritized');
-          for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ queue: q.name, state }, n);
-        }),
-      );
-    },
-    close: async () => void (await Promise.all(queues.map((q) => q.close()))),
-  };
-}
-
-/** The readiness checks of serve/worker: Redis answers PING, the ops database a SELECT 1, Slack is connected. */
-export function readinessChecks(redis: Redis, opsPool: pg.Pool, slackConnected: (() => boolean) | null): Record<string, ReadinessCheck> {
-  const checks: Record<string, ReadinessCheck> = {
-    redis: async () => {
-      const pong = await redis.ping();
-      if (pong !== 'PONG') throw new Error(`unexpected answer ${pong}`);
-    },
-    ops_database: async () => {
-      await opsPool.query('SELECT 1');
-    },
-  };
-  if (slackConnected) {
-    checks.slack = async () => {
-      if (!slackConnected()) throw new Error('Socket Mode is not connected');
-    };
-  }
-  return checks;
-}
-
-export { startObservabilityServer, type ObservabilityServer };
 
 /**
  * The per-customer gauges from the ops database's last audits, at scrape time: whichever worker ran an audit,

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { BackfillService } from '../../src/backfill/service.js';
 import { BackfillStore } from '../../src/backfill/store.js';
 import type { Config } from '../../src/config/schema.js';
-import { createContext, type AppContext } from '../../src/main.js';
+import { createContext, type AppContext } from '../../src/platform/read-context.js';
 import { OpsStore } from '../../src/ops/ops-store.js';
 import { ConnectionUrlResolver } from '../../src/sources/connection-url.js';
 import type { DemoDatabase } from '../support/demo-database.js';

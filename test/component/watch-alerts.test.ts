@@ -1,7 +1,7 @@
 import { WebClient } from '@slack/web-api';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContext, type AppContext } from '../../src/main.js';
+import { createContext, type AppContext } from '../../src/platform/read-context.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { OpsStore } from '../../src/ops/ops-store.js';
 import { createLogger } from '../../src/shared/logger.js';

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { BotError } from '../../src/shared/errors.js';
 import { assertChannelPolicy, authorize, authorizeApproval } from '../../src/slack/authorize.js';
-import { ephemeralNotice, ephemeralUsage } from '../../src/slack/error-messages.js';
+import { ephemeralNotice } from '../../src/slack/ephemeral.js';
+import { ephemeralUsage } from '../../src/gap/views/usage-message.js';
 
 // The authorisation rules: closed by default, the same for both commands and every button, approvals never by the
 // requester.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkUsage } from '../../src/check/check-slash-command.js';
+import { checkUsage } from '../../src/check/check-slack.js';
 import { parseGapInput } from '../../src/gap/gap-input.js';
 import type { BotError } from '../../src/shared/errors.js';
 

@@ -2,7 +2,8 @@ import { Worker, type ConnectionOptions, type Processor, type Queue } from 'bull
 import type { Logger } from '../../shared/logger.js';
 import { QUEUES } from '../gap-job-payloads.js';
 import { onJobFailedForGood } from '../gap-failure.js';
-import { allProcessor, reportProcessor, windowProcessor, type GapJobDeps, type WorkerDeps } from '../gap-processors.js';
+import { allProcessor, reportProcessor, windowProcessor } from '../gap-processors.js';
+import type { GapJobDeps, WorkerDeps } from '../gap-job-deps.js';
 import { dropChildResults, openFlowQueues } from './flow-progress.js';
 import { logDetail } from './job-error.js';
 import { ProgressReporter } from './progress-reporter.js';

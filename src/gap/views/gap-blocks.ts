@@ -1,6 +1,7 @@
 // Pure Block Kit renderers for the gap investigation: data in, message JSON out, no Slack client calls.
 
-export { assertWithinSlackLimits, slackLimitViolations, SLACK_LIMITS, type SlackMessage } from '../../slack/limits.js';
+export { assertWithinSlackLimits, slackLimitViolations, SLACK_LIMITS } from '../../slack/limits.js';
+export type { SlackMessage } from '../../slack/slack-message.js';
 export { rootMessage, progressBar, VERDICT_EMOJI, type RootState } from './root-message.js';
 export {
   threadMessages,
@@ -14,5 +15,7 @@ export {
   type ThreadOptions,
 } from './thread-messages.js';
 export { tableMessages, tableBlock, evenChunks, type TableRenderOptions } from '../../slack/table-blocks.js';
-export { errorMessage, ephemeralUsage, type ErrorMessageInput, type EphemeralMessage, type UsageOptions } from '../../slack/error-messages.js';
+export { errorMessage, type ErrorMessageInput } from './error-message.js';
+export { ephemeralUsage, type UsageOptions } from './usage-message.js';
+export type { EphemeralMessage } from '../../slack/slack-message.js';
 export { escapeMrkdwn } from '../../slack/mrkdwn.js';

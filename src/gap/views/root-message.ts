@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { GapReport } from '../report.js';
 import { verdictSentence } from './finding-sentences.js';
 import { formatDuration, formatInt, plural } from '../../shared/format.js';
-import type { SlackMessage } from '../../slack/limits.js';
+import type { SlackMessage } from '../../slack/slack-message.js';
 import { contextLine, escapeMrkdwn, mention, mrkdwnSection } from '../../slack/mrkdwn.js';
 
 // The root message in the channel: edited in place as the investigation runs (queued -> running -> done or

@@ -1,6 +1,7 @@
 import type { GapReport } from '../report.js';
 import { plural } from '../../shared/format.js';
-import { SLACK_LIMITS, type SlackMessage } from '../../slack/limits.js';
+import { SLACK_LIMITS } from '../../slack/limits.js';
+import type { SlackMessage } from '../../slack/slack-message.js';
 import { escapeMrkdwn, mrkdwnSection, packLines } from '../../slack/mrkdwn.js';
 import { evenChunks, tableMessages, type TableRenderOptions } from '../../slack/table-blocks.js';
 import { reportChangeLines, SHOWN_PER_FINDING, sourcesSentence, type ChangeItem, type FindingChangeLine } from './change-lines.js';

@@ -1,58 +1,23 @@
-import type { App, RespondFn } from '@slack/bolt';
-import type { Config } from '../config/schema.js';
-import type { OpsStore } from '../ops/ops-store.js';
-import { BotError, isPermanent, userFacing } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
-import { authorize, authorizeApproval } from '../slack/authorize.js';
-import { ephemeralNotice } from '../slack/error-messages.js';
-import type { ThreadPublisher } from '../slack/thread-publisher.js';
+import type { RespondFn } from '@slack/bolt';
+import { BACKFILL_ACTION_ID as CHECK_REQUEST_ACTION_ID } from '../check/check-blocks.js';
+import { BACKFILL_ACTION_ID as GAP_REQUEST_ACTION_ID } from '../gap/views/thread-messages.js';
+import { BotError, userFacing } from '../shared/errors.js';
+import type { Click } from '../slack/action-body.js';
+import { authorizeApproval } from '../slack/authorize.js';
+import { replyEphemeral } from '../slack/ephemeral.js';
+import type { ActionRoute } from '../slack/routes.js';
 import { ACTION, parseDecisionValue, parseRequestId, planMessage, progressMessage } from './backfill-blocks.js';
-import { requestFromCheck, requestFromGapReport, type ClickContext } from './backfill-request.js';
-import type { BackfillService } from './service.js';
-import type { BackfillRequest, BackfillStore } from './store.js';
-import type { UsergroupResolver } from './usergroups.js';
+import { requestFromCheck, requestFromGapReport } from './backfill-request.js';
+import type { BackfillActionDeps } from './backfill-slack-deps.js';
+import type { BackfillRequest } from './store.js';
 
-// The backfill buttons. Every rule is checked here, on the server, at click time: the channel and user gate, who
-// may decide (configured approvers, never the requester), who may cancel (the requester or an approver); then the
-// store's conditional UPDATE settles the click once. A click that changes nothing gets an ephemeral reason.
-
-type SlackSettings = NonNullable<Config['slack']>;
-
-export interface BackfillActionDeps {
-  service: BackfillService;
-  store: BackfillStore;
-  ops: Pick<OpsStore, 'getRun'>;
-  publisher: ThreadPublisher;
-  /** Enqueues the job of an approved request (jobId = request ID, so twice is once). */
-  enqueue(requestId: string): Promise<void>;
-  usergroups: UsergroupResolver;
-  slack: SlackSettings;
-  logger: Logger;
-  now?: () => Date;
-}
-
-interface ActionBody {
-  user: { id: string };
-  channel?: { id?: string };
-  container?: { channel_id?: string; message_ts?: string; is_ephemeral?: boolean; thread_ts?: string };
-  message?: { ts?: string; thread_ts?: string };
-  actions?: Array<{ value?: string; action_id?: string }>;
-}
-
-export function clickOf(body: ActionBody): ClickContext & { value: string } {
-  return {
-    user: body.user.id,
-    channel: body.channel?.id ?? body.container?.channel_id ?? '',
-    messageTs: body.message?.ts ?? body.container?.message_ts ?? null,
-    threadTs: body.message?.thread_ts ?? body.container?.thread_ts ?? null,
-    ephemeral: body.container?.is_ephemeral === true,
-    value: body.actions?.[0]?.value ?? '',
-  };
-}
+// The backfill buttons. Every rule is checked on the server at click time: the channel and user gate (by the Slack
+// adapter, before any of this runs), who may decide (configured approvers, never the requester), who may cancel
+// (the requester or an approver); then the store's conditional UPDATE settles the click once. A click that changes
+// nothing gets an ephemeral reason.
 
 async function tell(respond: RespondFn, text: string, hint?: string): Promise<void> {
-  const notice = ephemeralNotice(hint ? { message: text, hint } : text);
-  await respond({ ...notice, replace_original: false });
+  await replyEphemeral(respond, hint ? { message: text, hint } : text);
 }
 
 async function isApprover(deps: BackfillActionDeps, user: string): Promise<{ yes: boolean; groups: string[] }> {
@@ -64,7 +29,7 @@ async function isApprover(deps: BackfillActionDeps, user: string): Promise<{ yes
 }
 
 /** A refused click is recorded too: who tried what, and why it changed nothing. */
-async function auditRefusal(deps: BackfillActionDeps, req: BackfillRequest | null, click: ClickContext, action: string, reason: string, planHash?: string): Promise<void> {
+async function auditRefusal(deps: BackfillActionDeps, req: BackfillRequest | null, click: Click, action: string, reason: string, planHash?: string): Promise<void> {
   if (!req) return;
   await deps.store
     .appendAudit({ requestId: req.id, actor: click.user, action: `${action}_refused`, channel: click.channel, planHash: planHash ?? null, detail: { reason } })
@@ -72,20 +37,18 @@ async function auditRefusal(deps: BackfillActionDeps, req: BackfillRequest | nul
 }
 
 /** Replaces the clicked message (the plan or the progress message); a failed edit is logged, not fatal. */
-async function replace(deps: BackfillActionDeps, click: ClickContext, msg: { text: string; blocks: unknown[] }): Promise<void> {
+async function replace(deps: BackfillActionDeps, click: Click, msg: { text: string; blocks: unknown[] }): Promise<void> {
   if (!click.messageTs || click.ephemeral) return;
   await deps.publisher.updateRoot(click.channel, click.messageTs, msg as never).catch((err: unknown) => deps.logger.warn({ err }, 'could not update the backfill message'));
 }
 
-async function decide(deps: BackfillActionDeps, action: 'approve' | 'deny', click: ClickContext & { value: string }, respond: RespondFn): Promise<void> {
+async function decide(deps: BackfillActionDeps, action: 'approve' | 'deny', click: Click, respond: RespondFn): Promise<void> {
   const parsed = parseDecisionValue(click.value);
   if (!parsed) {
     await tell(respond, 'This button does not carry a backfill request I can read; nothing was changed.', 'Request the backfill again from the gap report.');
     return;
   }
   const { requestId, planHash } = parsed;
-  // The channel and user gate first: outside it, not even whether the request exists is said.
-  authorize(deps.slack, click.channel, click.user);
   const req = await deps.store.get(requestId);
   if (!req) {
     await tell(respond, `I have no backfill request ${requestId}; nothing was changed.`, 'Request a new one from the gap report.');
@@ -133,9 +96,8 @@ async function decide(deps: BackfillActionDeps, action: 'approve' | 'deny', clic
   }
 }
 
-async function cancel(deps: BackfillActionDeps, click: ClickContext & { value: string }, respond: RespondFn, fromRun: boolean): Promise<void> {
+async function cancel(deps: BackfillActionDeps, click: Click, respond: RespondFn, fromRun: boolean): Promise<void> {
   const requestId = parseRequestId(click.value);
-  authorize(deps.slack, click.channel, click.user);
   const req = requestId ? await deps.store.get(requestId) : null;
   if (!req) {
     await tell(respond, `I have no backfill request ${requestId ?? ''}; nothing was changed.`.replace('  ', ' '), 'Request a new one from the gap report.');
@@ -173,30 +135,19 @@ async function cancel(deps: BackfillActionDeps, click: ClickContext & { value: s
   }
 }
 
-/** Runs a handler after the ack; anything unexpected becomes an ephemeral line, the detail goes to the log. */
-function guarded(deps: BackfillActionDeps, name: string, fn: (click: ClickContext & { value: string }, respond: RespondFn) => Promise<void>) {
-  return async ({ ack, body, respond }: { ack: () => Promise<void>; body: unknown; respond: RespondFn }) => {
-    await ack();
-    const click = clickOf(body as ActionBody);
-    try {
-      await fn(click, respond);
-    } catch (err) {
-      // A refusal (not allowed, bad input) is routine; anything else is a fault worth the error log.
-      if (isPermanent(err)) deps.logger.info({ code: (err as BotError).code, reason: (err as BotError).userMessage, user: click.user, channel: click.channel, action: name }, 'backfill click refused');
-      else deps.logger.error({ err, user: click.user, channel: click.channel, action: name }, 'backfill action failed');
-      const { message, hint } = userFacing(err);
-      await tell(respond, message, hint).catch(() => undefined);
-    }
-  };
-}
-
-export function registerBackfillActions(deps: BackfillActionDeps, ids: { gapRequest: string; checkRequest: string }): (app: App) => void {
-  return (app) => {
-    app.action(ids.gapRequest, guarded(deps, 'request_gap', (click, respond) => requestFromGapReport(deps, click, respond)));
-    app.action(ids.checkRequest, guarded(deps, 'request_check', (click, respond) => requestFromCheck(deps, click, respond)));
-    app.action(ACTION.approve, guarded(deps, 'approve', (click, respond) => decide(deps, 'approve', click, respond)));
-    app.action(ACTION.deny, guarded(deps, 'deny', (click, respond) => decide(deps, 'deny', click, respond)));
-    app.action(ACTION.cancel, guarded(deps, 'cancel', (click, respond) => cancel(deps, click, respond, false)));
-    app.action(ACTION.cancelRun, guarded(deps, 'cancel_run', (click, respond) => cancel(deps, click, respond, true)));
-  };
+/** The backfill's buttons: its own (approve, deny, cancel) and the requests from a gap report or a check. */
+export function backfillRoutes(deps: BackfillActionDeps): ActionRoute[] {
+  const route = (actionId: string, name: string, handle: (click: Click, respond: RespondFn) => Promise<void>): ActionRoute => ({
+    actionId,
+    name: `backfill ${name}`,
+    handle: ({ click, respond }) => handle(click, respond),
+  });
+  return [
+    route(GAP_REQUEST_ACTION_ID, 'request from a report', (click, respond) => requestFromGapReport(deps, click, respond)),
+    route(CHECK_REQUEST_ACTION_ID, 'request from a check', (click, respond) => requestFromCheck(deps, click, respond)),
+    route(ACTION.approve, 'approve', (click, respond) => decide(deps, 'approve', click, respond)),
+    route(ACTION.deny, 'deny', (click, respond) => decide(deps, 'deny', click, respond)),
+    route(ACTION.cancel, 'cancel', (click, respond) => cancel(deps, click, respond, false)),
+    route(ACTION.cancelRun, 'cancel run', (click, respond) => cancel(deps, click, respond, true)),
+  ];
 }

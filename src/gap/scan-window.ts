@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import type { ReadOnlyDb } from '../sources/read-only-db.js';
+import { windowCountsQuery } from './queries.js';
+import { windowRowSchema, type WindowCounts } from './window-counts.js';
+import type { TimeWindow } from './windows.js';
+
+/** Runs one window's count query (read-only) and returns its rows as plain data. */
+export async function scanWindow(db: ReadOnlyDb, customer: string, profile: string, window: TimeWindow): Promise<WindowCounts> {
+  const started = performance.now();
+  const q = windowCountsQuery(customer, profile, new Date(window.from), new Date(window.to));
+  const rows = z.array(windowRowSchema).parse(await db.query(q.text, q.values));
+  return { window, rows, elapsedMs: Math.round(performance.now() - started) };
+}

@@ -1,0 +1,91 @@
+import type { ConnectionOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import type pg from 'pg';
+import { WebClient } from '@slack/web-api';
+import type { Config, SlackSettings } from '../config/schema.js';
+import { createMetrics, type BotMetrics } from '../observability/metrics.js';
+import { createOpsPool, OpsStore } from '../ops/ops-store.js';
+import { BotError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { assertChannelPolicy } from '../slack/authorize.js';
+import { assertTransportSecrets, createSlackTransport, slackClientOptions, type SlackTransport } from '../slack/receiver.js';
+import { SLACK_CLIENT_OPTIONS, webClientPublisher, type ThreadPublisher } from '../slack/thread-publisher.js';
+import { createContext, type AppContext } from './read-context.js';
+
+// What serve and worker share, built once from the config: the read tier, the Redis connections, the ops database,
+// the Slack clients and the metrics. Each capability's wire*() takes what it needs from here.
+
+export interface Platform extends AppContext {
+  redis: {
+    /** Workers block on Redis and must wait for it: a connection that retries forever. */
+    worker: ConnectionOptions;
+    /** The command path fails fast, so a person hears about it: no offline queue, one retry. */
+    command: Redis;
+    /** Run state written by jobs: a few retries. */
+    state: Redis;
+    prefix: string;
+  };
+  ops: OpsStore;
+  opsPool: pg.Pool;
+  slack: SlackSettings;
+  /** The Web API client the jobs post with (usergroups too). */
+  web: WebClient;
+  publisher: ThreadPublisher;
+  metrics: BotMetrics;
+  /** The Slack receiver, when this process listens (serve); null for worker. */
+  transport: SlackTransport | null;
+}
+
+function requireSection<T>(value: T | undefined, what: string, example: string): T {
+  if (value === undefined) throw new BotError('BAD_CONFIG', `serve and worker need ${what} in the config.`, { hint: `For example: ${example}` });
+  return value;
+}
+
+export async function createPlatform(config: Config, opts: { listen: boolean; logger?: Logger }): Promise<Platform> {
+  const redisConfig = requireSection(config.redis, 'redis', 'redis: { url: redis://127.0.0.1:6379 }');
+  const opsConfig = requireSection(config.ops, 'ops', 'ops: { url: ${OPS_DATABASE_URL} }');
+  const slack = requireSection(config.slack, 'slack', 'slack: { mode: socket }  plus SLACK_BOT_TOKEN and SLACK_APP_TOKEN');
+  // Closed by default: refuse to listen before any connection is opened when no channel is allowed.
+  if (opts.listen) assertChannelPolicy(slack);
+  assertTransportSecrets(slack);
+  const base = createContext(config, { logger: opts.logger });
+  const { logger } = base;
+
+  const command = new Redis(redisConfig.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+  command.on('error', (err) => logger.warn({ err: err.message }, 'redis (command path) error'));
+  await command.connect().catch((err: unknown) => logger.warn({ err }, 'redis not reachable at start; commands will report it'));
+  const state = new Redis(redisConfig.url, { maxRetriesPerRequest: 3 });
+  state.on('error', () => undefined);
+
+  // Deadlines and error listeners on every ops connection: a stalled ops database fails fast, never crashes.
+  const opsPool = createOpsPool(opsConfig.url, { onError: (err) => logger.warn({ err: err.message }, 'ops database connection error') });
+  const ops = new OpsStore(opsPool);
+  await ops.migrate().catch(async (cause: unknown) => {
+    // Nothing is left open behind a refused start.
+    await Promise.all([base.close(), opsPool.end()]).catch(() => undefined);
+    command.disconnect();
+    state.disconnect();
+    throw new BotError('BAD_CONFIG', 'Cannot prepare the ops database (ops.url).', {
+      cause,
+      hint: 'Create it first: scorecard-bot ops:init --database-url URL --create-database',
+    });
+  });
+
+  const web = new WebClient(slack.botToken, { ...SLACK_CLIENT_OPTIONS, slackApiUrl: slackClientOptions(slack)?.slackApiUrl });
+  return {
+    ...base,
+    redis: { worker: { url: redisConfig.url, maxRetriesPerRequest: null }, command, state, prefix: redisConfig.prefix },
+    ops,
+    opsPool,
+    slack,
+    web,
+    publisher: webClientPublisher(web, { tableBlocks: slack.tableBlocks }),
+    metrics: createMetrics(),
+    transport: opts.listen ? createSlackTransport(slack, logger) : null,
+    async close() {
+      await Promise.all([base.close(), opsPool.end()]);
+      command.disconnect();
+      state.disconnect();
+    },
+  };
+}

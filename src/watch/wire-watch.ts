@@ -1,0 +1,47 @@
+import type { StartGapDeps } from '../gap/start-gap-run.js';
+import type { Platform } from '../platform/platform.js';
+import type { SlackSurface } from '../slack/routes.js';
+import { WATCH_QUEUE } from './schedules.js';
+import { watchSurface } from './watch-slack.js';
+import { refreshAuditGauges, startWatch } from './watch-runtime.js';
+
+// The watchdog in serve and worker: schedules synced with the config at start, audits run by the workers, the App
+// Home and the alert's Full report button, and the per-customer gauges read at each scrape.
+
+export interface WatchWiringOptions {
+  workers?: boolean;
+  lockDurationMs?: number;
+  /** The watchdog's clock (audits' lookback ends here); tests pin it inside the demo data. */
+  now?: () => Date;
+}
+
+export interface WiredWatch {
+  slack: SlackSurface;
+  queues: string[];
+  /** Brings the audit gauges up to date (before each /metrics scrape). */
+  beforeScrape(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function wireWatch(p: Platform, gap: StartGapDeps, opts: WatchWiringOptions = {}): WiredWatch {
+  const { config, logger } = p;
+  const runtime = startWatch({
+    config,
+    gap: { sources: p.sources, clickhouse: p.clickhouse, settings: config.gap, logger },
+    publisher: p.publisher,
+    ops: p.ops,
+    opsPool: p.opsPool,
+    connection: p.redis.worker,
+    prefix: p.redis.prefix,
+    metrics: p.metrics,
+    workers: opts.workers !== false,
+    now: opts.now,
+    lockDurationMs: opts.lockDurationMs,
+  });
+  return {
+    slack: watchSurface({ opsPool: p.opsPool, gap, logger, now: opts.now }),
+    queues: [WATCH_QUEUE],
+    beforeScrape: () => refreshAuditGauges(p.metrics, runtime.store),
+    close: () => runtime.close().catch(() => undefined),
+  };
+}
