@@ -39,8 +39,8 @@ async function child(mode: string, configPath: string, customer: string, periodT
   const { parseConfig } = await import('../src/config/load-config.js');
   const { runGap, planGap } = await import('../src/gap/gap-service.js');
   const { missingIdsCsvFile } = await import('../src/gap/missing-ids.js');
-  const { missingIdsQuery } = await import('../src/gap/queries.js');
-  const { dayWindows } = await import('../src/gap/windows.js');
+  const { missingIdsQuery } = await import('../src/gap/core/queries.js');
+  const { dayWindows } = await import('../src/gap/core/windows.js');
   const { missingIdsCsv } = await import('../src/gap/views/csv.js');
   const { parsePeriod } = await import('../src/period/parse-period.js');
   const { createClickhouseTier } = await import('../src/sources/clickhouse.js');
@@ -114,12 +114,12 @@ async function child(mode: string, configPath: string, customer: string, periodT
 type Tier = import('../src/sources/clickhouse.js').ClickhouseTier;
 type Db = import('../src/sources/read-only-db.js').ReadOnlyDb;
 type Plan = import('../src/gap/gap-service.js').GapPlan;
-type Report = import('../src/gap/report.js').GapReport;
+type Report = import('../src/gap/core/report.js').GapReport;
 
 /** ClickHouse compared as before the change, for the baseline: per differing day, both sides' IDs in memory. */
 async function oldClickhouseCompare(ch: Tier, db: Db, plan: Plan, report: Report): Promise<number> {
   const { clickhouseDayCounts } = await import('../src/gap/clickhouse-compare.js');
-  const { presentIdsQuery } = await import('../src/gap/queries.js');
+  const { presentIdsQuery } = await import('../src/gap/core/queries.js');
   const inClickhouse = await clickhouseDayCounts(ch, plan.customer, plan.profile, new Date(plan.period.from), new Date(plan.period.to));
   let missing = 0;
   for (const d of report.daily) {

@@ -1,6 +1,6 @@
 import type { ClickhouseTier } from '../sources/clickhouse.js';
 import type { ReadOnlyDb } from '../sources/read-only-db.js';
-import { dayWindows } from '../gap/windows.js';
+import { dayWindows } from '../gap/core/windows.js';
 import { createPlanHasher } from './plan-hash.js';
 import type { BackfillScope } from './scope.js';
 

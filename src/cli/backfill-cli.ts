@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { parseCliArgs } from './args.js';
 import { configFrom } from './config-source.js';
-import { parseGapInput } from '../gap/gap-input.js';
+import { parseGapInput } from '../gap/core/gap-input.js';
 import { createContext } from '../platform/read-context.js';
 import { BotError } from '../shared/errors.js';
 import { ConnectionUrlResolver } from '../sources/connection-url.js';

@@ -7,7 +7,7 @@ import { ConnectionUrlResolver } from '../sources/connection-url.js';
 import { CustomerSources } from '../sources/customer-sources.js';
 import { CONTRACT_TABLES, describeProbe, probeAll } from '../sources/privilege-probe.js';
 import { configSchema } from '../config/schema.js';
-import { gapReportSchema } from '../gap/report.js';
+import { gapReportSchema } from '../gap/core/report.js';
 import { checkResultSchema } from '../check/check-result.js';
 import type { CliIo } from './cli-io.js';
 

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { ClickhouseTier } from '../sources/clickhouse.js';
 import type { ReadOnlyDb } from '../sources/read-only-db.js';
 import { mapPool } from '../shared/map-pool.js';
-import { presentIdsQuery } from './queries.js';
-import type { Population } from './report.js';
+import { presentIdsQuery } from './core/queries.js';
+import type { Population } from './core/report.js';
 
 // ClickHouse is compared cheaply first (distinct scorecards per day on both sides, from counts we already have
 // for historic) and IDs are fetched only for days whose counts differ, one window at a time, so memory stays flat.

@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { logDetail, userFacingJobError } from './jobs/job-error.js';
 import { errorMessage, rootMessage } from './views/gap-blocks.js';
-import { QUEUES, runMetaSchema, runThread } from './gap-job-payloads.js';
+import { QUEUES, runMetaSchema, runThread } from './core/gap-job-payloads.js';
 import { finishRun } from './gap-processors.js';
 import type { WorkerDeps } from './gap-job-deps.js';
 

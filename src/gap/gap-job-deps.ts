@@ -8,7 +8,7 @@ import type { ThreadPublisher } from '../slack/thread-publisher.js';
 import type { FlowQueues } from './jobs/flow-progress.js';
 import type { ProgressReporter } from './jobs/progress-reporter.js';
 import type { RunState } from './jobs/run-state.js';
-import type { GapReport } from './report.js';
+import type { GapReport } from './core/report.js';
 
 // Types only: the processors and the report publisher both take these, and neither imports the other for them.
 

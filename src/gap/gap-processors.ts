@@ -11,11 +11,11 @@ import { BotError, isPermanent } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { ThreadPublisher } from '../slack/thread-publisher.js';
 import { rootMessage } from './views/gap-blocks.js';
-import { allJobSchema, reportJobSchema, windowJobSchema, type RunMeta } from './gap-job-payloads.js';
+import { allJobSchema, reportJobSchema, windowJobSchema, type RunMeta } from './core/gap-job-payloads.js';
 import { finishGap, scanPlanWindow } from './gap-service.js';
 import type { LookbackProgress } from './lookback.js';
-import { gapReportSchema, type GapReport } from './report.js';
-import { windowCountsSchema, type WindowCounts } from './window-counts.js';
+import { gapReportSchema, type GapReport } from './core/report.js';
+import { windowCountsSchema, type WindowCounts } from './core/window-counts.js';
 import { publishAllSummary, publishReport } from './publish-report.js';
 import type { GapJobDeps, WorkerDeps } from './gap-job-deps.js';
 

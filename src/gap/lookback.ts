@@ -3,16 +3,16 @@
 // customer's start) or gap.lookbackMonths. Bounded by design: it stops at the first clean month.
 //
 // Planning and deciding are pure; runLookback is the small shell that scans (scanWindow through the caller's `scan`).
-import type { EarlierScan } from './analyze/index.js';
-import { isBad, pool, wilsonLower } from './analyze/stats.js';
-import { CHRONIC } from './analyze/thresholds.js';
-import { dailyOf } from './analyze/view.js';
-import type { Finding, Population } from './report.js';
-import type { HourCell } from './series.js';
+import type { EarlierScan } from './core/analyze/index.js';
+import { isBad, pool, wilsonLower } from './core/analyze/stats.js';
+import { CHRONIC } from './core/analyze/thresholds.js';
+import { dailyOf } from './core/analyze/view.js';
+import type { Finding, Population } from './core/report.js';
+import type { HourCell } from './core/series.js';
 import { mapPool } from '../shared/map-pool.js';
-import { mergeWindows } from './merge-windows.js';
-import type { WindowCounts } from './window-counts.js';
-import { dayWindows, type TimeWindow } from './windows.js';
+import { mergeWindows } from './core/merge-windows.js';
+import type { WindowCounts } from './core/window-counts.js';
+import { dayWindows, type TimeWindow } from './core/windows.js';
 
 export type LookbackStop = 'clean' | 'no_scorecards' | 'limit';
 

@@ -8,8 +8,8 @@ import { missingIdsCsvChunks } from './views/csv.js';
 import type { CustomerSources } from '../sources/customer-sources.js';
 import { cursorBatches } from './cursor-batches.js';
 import type { GapPlan } from './gap-service.js';
-import { missingIdsQuery } from './queries.js';
-import { dayWindows } from './windows.js';
+import { missingIdsQuery } from './core/queries.js';
+import { dayWindows } from './core/windows.js';
 
 export interface MissingIdRow {
   scorecardId: string;

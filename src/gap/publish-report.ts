@@ -3,11 +3,11 @@ import { backfillMessage, headlineMessage, findingsMessages, rootMessage, tableM
 import type { ThreadReply } from '../slack/thread-publisher.js';
 import type { OutgoingMessage } from '../slack/slack-message.js';
 import type { GapJobDeps } from './gap-job-deps.js';
-import { runThread, type RunMeta } from './gap-job-payloads.js';
+import { runThread, type RunMeta } from './core/gap-job-payloads.js';
 import type { GapPlan } from './gap-service.js';
 import { missingIdsCsvFile } from './missing-ids.js';
 import { changesMessages, releaseCorrelationMessages } from './what-changed/render-slack.js';
-import type { GapReport } from './report.js';
+import type { GapReport } from './core/report.js';
 
 
 /**

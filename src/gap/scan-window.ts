@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { ReadOnlyDb } from '../sources/read-only-db.js';
-import { windowCountsQuery } from './queries.js';
-import { windowRowSchema, type WindowCounts } from './window-counts.js';
-import type { TimeWindow } from './windows.js';
+import { windowCountsQuery } from './core/queries.js';
+import { windowRowSchema, type WindowCounts } from './core/window-counts.js';
+import type { TimeWindow } from './core/windows.js';
 
 /** Runs one window's count query (read-only) and returns its rows as plain data. */
 export async function scanWindow(db: ReadOnlyDb, customer: string, profile: string, window: TimeWindow): Promise<WindowCounts> {

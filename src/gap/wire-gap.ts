@@ -3,7 +3,7 @@ import type { Platform } from '../platform/platform.js';
 import type { SlackSurface } from '../slack/routes.js';
 import type { GapJobDeps } from './gap-job-deps.js';
 import { gapSlashCommand } from './gap-slack.js';
-import { QUEUES } from './gap-job-payloads.js';
+import { QUEUES } from './core/gap-job-payloads.js';
 import type { ReconcilerOptions } from './jobs/reconciler.js';
 import { RunState, type RunStateOptions } from './jobs/run-state.js';
 import { UserRuns } from './jobs/user-runs.js';

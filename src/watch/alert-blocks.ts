@@ -1,5 +1,5 @@
 import type { ActionsBlock, KnownBlock } from '@slack/types';
-import type { GapReport, Population } from '../gap/report.js';
+import type { GapReport, Population } from '../gap/core/report.js';
 import { formatDate, formatDateTime, formatInt, formatRatio, plural, truncate } from '../shared/format.js';
 import { backfillValue, BACKFILL_ACTION_ID } from '../gap/views/thread-messages.js';
 import type { SlackMessage } from '../slack/slack-message.js';

@@ -1,5 +1,5 @@
-import type { Finding, GapReport, Population } from '../gap/report.js';
-import { wilsonLower } from '../gap/analyze/stats.js';
+import type { Finding, GapReport, Population } from '../gap/core/report.js';
+import { wilsonLower } from '../gap/core/analyze/stats.js';
 import { findingSentence } from '../gap/views/finding-sentences.js';
 import { formatInt, formatRatio } from '../shared/format.js';
 import type { WatchThresholds } from '../config/watch-schema.js';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Population } from '../gap/report.js';
+import type { Population } from '../gap/core/report.js';
 import type { AlertCondition } from './alert-rules.js';
 import { rateLevel } from './alert-rules.js';
 import type { AlertKind } from './fingerprint.js';

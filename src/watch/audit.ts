@@ -1,8 +1,8 @@
 import { finishGap, planGap, runGap, scanPlanWindow, type GapDeps } from '../gap/gap-service.js';
-import { dayWindows } from '../gap/windows.js';
+import { dayWindows } from '../gap/core/windows.js';
 import type { Period } from '../period/parse-period.js';
 import { ItemFailedError, mapPool } from '../shared/map-pool.js';
-import type { GapReport } from '../gap/report.js';
+import type { GapReport } from '../gap/core/report.js';
 import type { OpsStore } from '../ops/ops-store.js';
 import type { BotMetrics } from '../observability/metrics.js';
 import { userFacing } from '../shared/errors.js';

@@ -1,4 +1,4 @@
-import type { Population } from '../gap/report.js';
+import type { Population } from '../gap/core/report.js';
 
 // An alert's identity: the same problem seen by later audits has the same fingerprint, so it is announced once.
 

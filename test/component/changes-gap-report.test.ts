@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemoDeploymentsRepo, FLAG, PROD_FLAG_AT, PROD_RELEASES } from '../../dev/demo/deployments-repo.js';
 import type { Customer } from '../../dev/demo/incident-profile.js';
-import { gapReportSchema, type GapReport } from '../../src/gap/report.js';
+import { gapReportSchema, type GapReport } from '../../src/gap/core/report.js';
 import { assertWithinSlackLimits } from '../../src/slack/limits.js';
 import { threadMessages } from '../../src/gap/views/thread-messages.js';
 import { createDemoDatabase, type DemoDatabase } from '../support/demo-database.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkScorecard } from '../../src/check/check-service.js';
 import type { Config } from '../../src/config/schema.js';
 import { runGap } from '../../src/gap/gap-service.js';
-import { gapReportSchema } from '../../src/gap/report.js';
+import { gapReportSchema } from '../../src/gap/core/report.js';
 import { createOpsPool, OpsStore } from '../../src/ops/ops-store.js';
 import { parsePeriod } from '../../src/period/parse-period.js';
 import { CustomerSources } from '../../src/sources/customer-sources.js';

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGap, type GapDeps } from '../../src/gap/gap-service.js';
 import type { LookbackProgress } from '../../src/gap/lookback.js';
-import { gapReportSchema, type Finding, type GapReport } from '../../src/gap/report.js';
+import { gapReportSchema, type Finding, type GapReport } from '../../src/gap/core/report.js';
 import { parsePeriod } from '../../src/period/parse-period.js';
 import { findingSentence } from '../../src/gap/views/finding-sentences.js';
 import { renderTerminalReport } from '../../src/gap/views/terminal-report.js';

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
 import { runGap, type GapDeps } from '../../src/gap/gap-service.js';
-import { gapReportSchema, type GapReport, type Population } from '../../src/gap/report.js';
+import { gapReportSchema, type GapReport, type Population } from '../../src/gap/core/report.js';
 import { parsePeriod } from '../../src/period/parse-period.js';
 import { renderTerminalReport } from '../../src/gap/views/terminal-report.js';
 import { threadMessages } from '../../src/gap/views/gap-blocks.js';

@@ -8,7 +8,7 @@ import type { Customer } from '../../dev/demo/incident-profile.js';
 import { checkScorecard } from '../../src/check/check-service.js';
 import { runGap, runGapAll, type GapDeps } from '../../src/gap/gap-service.js';
 import { gapCommand } from '../../src/cli/gap-cli.js';
-import { gapReportSchema, type GapReport, type Population } from '../../src/gap/report.js';
+import { gapReportSchema, type GapReport, type Population } from '../../src/gap/core/report.js';
 import { parsePeriod } from '../../src/period/parse-period.js';
 import { createClickhouseTier } from '../../src/sources/clickhouse.js';
 import { CustomerSources } from '../../src/sources/customer-sources.js';

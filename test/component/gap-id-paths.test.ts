@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { POSTGRES_CONTRACT_DDL } from '../../dev/db/contract-ddl.js';
 import { runGap } from '../../src/gap/gap-service.js';
-import { uuidV7Prefix } from '../../src/gap/queries.js';
+import { uuidV7Prefix } from '../../src/gap/core/queries.js';
 import { parsePeriod } from '../../src/period/parse-period.js';
 import { CustomerSources } from '../../src/sources/customer-sources.js';
 import { createLogger } from '../../src/shared/logger.js';

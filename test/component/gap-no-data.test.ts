@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGap } from '../../src/gap/gap-service.js';
-import { gapReportSchema } from '../../src/gap/report.js';
+import { gapReportSchema } from '../../src/gap/core/report.js';
 import { parsePeriod } from '../../src/period/parse-period.js';
 import { renderImpactTable, renderTerminalReport } from '../../src/gap/views/terminal-report.js';
 import { rootMessage } from '../../src/gap/views/root-message.js';

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
-import { retryBudgetMs, retryOptions } from '../../src/gap/gap-flow.js';
+import { retryBudgetMs, retryOptions } from '../../src/gap/core/gap-flow.js';
 import { createServeContext, type ServeContext } from '../../src/main.js';
 import { createDemoDatabase, deleteRedisKeys, REDIS_URL, type DemoDatabase } from '../support/demo-database.js';
 import { captureLog, freePort, startOwnRedis, until, windowsDoneIn, windowsPending, type CapturedLog } from '../support/job-helpers.js';

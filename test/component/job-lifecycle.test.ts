@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/schema.js';
-import { retryBudgetMs, retryOptions } from '../../src/gap/gap-flow.js';
+import { retryBudgetMs, retryOptions } from '../../src/gap/core/gap-flow.js';
 import { RunState } from '../../src/gap/jobs/run-state.js';
 import { createServeContext, type ServeContext } from '../../src/main.js';
 import { createDemoDatabase, deleteRedisKeys, REDIS_URL, type DemoDatabase } from '../support/demo-database.js';

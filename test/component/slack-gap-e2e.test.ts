@@ -6,7 +6,7 @@ import { Queue } from 'bullmq';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServeContext, type ServeContext } from '../../src/main.js';
-import { QUEUES } from '../../src/gap/gap-job-payloads.js';
+import { QUEUES } from '../../src/gap/core/gap-job-payloads.js';
 import { createLogger } from '../../src/shared/logger.js';
 import type { Config } from '../../src/config/schema.js';
 import type { CountPair } from '../../dev/demo/ground-truth.js';

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
-import { QUEUES } from '../../src/gap/gap-job-payloads.js';
+import { QUEUES } from '../../src/gap/core/gap-job-payloads.js';
 import { createServeContext, type ServeContext } from '../../src/main.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createDemoDatabase, REDIS_URL, type DemoDatabase } from '../support/demo-database.js';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import { Queue } from 'bullmq';
-import { QUEUES } from '../../src/gap/gap-job-payloads.js';
+import { QUEUES } from '../../src/gap/core/gap-job-payloads.js';
 import { createLogger, type Logger } from '../../src/shared/logger.js';
 
 // Helpers for tests of the job lifecycle: captured log lines, polling, progress read from the flow, and a Redis

@@ -1,10 +1,10 @@
 // Issue 14: a steady loss is named chronic, with its level, range and real start, at full volume and at 1/100 of
 // it; noise around zero never is. Synthetic series only (pure); the demo data is test/component/gap-chronic.test.ts.
 import { describe, expect, it } from 'vitest';
-import { analyze, type EarlierScan } from '../../src/gap/analyze/index.js';
+import { analyze, type EarlierScan } from '../../src/gap/core/analyze/index.js';
 import { lookbackMonths, lookbackNeeded, monthVerdict } from '../../src/gap/lookback.js';
-import { findingSchema, type Finding } from '../../src/gap/report.js';
-import type { HourCell } from '../../src/gap/series.js';
+import { findingSchema, type Finding } from '../../src/gap/core/report.js';
+import type { HourCell } from '../../src/gap/core/series.js';
 import { findingSentence } from '../../src/gap/views/finding-sentences.js';
 import { dates, JANUARY, makeSeries, poisson, REVIEW_HOURS, rng, sround, spreadDay, US_DAY, between, type Rand } from './analyze-fixtures.js';
 

@@ -2,7 +2,7 @@
 // Deterministic: every builder takes its own seeded generator. `scale` multiplies volumes (the demo runs at 0.01);
 // counts are rounded stochastically so that rates survive scaling down.
 import { mulberry32 } from '../../dev/demo/numbers.js';
-import type { CreatedSubmittedCell, DateCell, GapSeries, HourCell } from '../../src/gap/series.js';
+import type { CreatedSubmittedCell, DateCell, GapSeries, HourCell } from '../../src/gap/core/series.js';
 
 export type Rand = () => number;
 

@@ -1,8 +1,8 @@
 // Healthy customers, small and huge, with and without a 0.01% background of random missing: no episodes, and the
 // verdicts that go with them.
 import { describe, expect, it } from 'vitest';
-import { analyze, verdictOf } from '../../src/gap/analyze/index.js';
-import { findingSchema } from '../../src/gap/report.js';
+import { analyze, verdictOf } from '../../src/gap/core/analyze/index.js';
+import { findingSchema } from '../../src/gap/core/report.js';
 import { healthy, makeSeries } from './analyze-fixtures.js';
 
 const episodes = ['chronic', 'change_point', 'batch_failure', 'recurring_failure', 'recovery', 'submit_date_correlation'];

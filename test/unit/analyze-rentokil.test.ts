@@ -2,8 +2,8 @@
 // Jan 29 (with 7 Dec 31 scorecards that went missing because of when they were submitted), and one failed batch
 // hour in the unsubmitted population.
 import { describe, expect, it } from 'vitest';
-import { analyze, hoursThatMatter, verdictOf } from '../../src/gap/analyze/index.js';
-import { findingSchema, type Finding } from '../../src/gap/report.js';
+import { analyze, hoursThatMatter, verdictOf } from '../../src/gap/core/analyze/index.js';
+import { findingSchema, type Finding } from '../../src/gap/core/report.js';
 import { rentokil } from './analyze-fixtures.js';
 
 const of = <K extends Finding['kind']>(fs: Finding[], kind: K, population?: string) =>

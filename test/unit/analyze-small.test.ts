@@ -1,6 +1,6 @@
 // Tiny volumes (nclh: ~3 submitted scorecards a day, at fixed hours) and a one-day period.
 import { describe, expect, it } from 'vitest';
-import { analyze, hoursThatMatter } from '../../src/gap/analyze/index.js';
+import { analyze, hoursThatMatter } from '../../src/gap/core/analyze/index.js';
 import { cut, nclh, rentokil } from './analyze-fixtures.js';
 
 describe('small counts (nclh-like)', () => {

@@ -1,8 +1,8 @@
 // spirit, as in the incident report: a daily 14:00 UTC batch failing ~50% Jan 10-16 (no batch Jan 12), fixed
 // Jan 17, over a chronic few % missing; submitted scorecards go from 0% to ~30% on Jan 8-9 and recover Jan 29.
 import { describe, expect, it } from 'vitest';
-import { analyze, hoursThatMatter } from '../../src/gap/analyze/index.js';
-import { findingSchema, type Finding } from '../../src/gap/report.js';
+import { analyze, hoursThatMatter } from '../../src/gap/core/analyze/index.js';
+import { findingSchema, type Finding } from '../../src/gap/core/report.js';
 import { cut, spirit } from './analyze-fixtures.js';
 
 const of = <K extends Finding['kind']>(fs: Finding[], kind: K) =>

@@ -1,9 +1,9 @@
 // The statistics the detectors rest on, and the change-point detector on plain daily series at any volume.
 import { describe, expect, it } from 'vitest';
-import { findChangePoints } from '../../src/gap/analyze/change-point.js';
-import { findRecovery } from '../../src/gap/analyze/recovery.js';
-import { isFailingCell } from '../../src/gap/analyze/recurring-failure.js';
-import { isBad, wilsonLower } from '../../src/gap/analyze/stats.js';
+import { findChangePoints } from '../../src/gap/core/analyze/change-point.js';
+import { findRecovery } from '../../src/gap/core/analyze/recovery.js';
+import { isFailingCell } from '../../src/gap/core/analyze/recurring-failure.js';
+import { isBad, wilsonLower } from '../../src/gap/core/analyze/stats.js';
 import { addDays } from './analyze-fixtures.js';
 
 const days = (rates: [number, number][], volume: number) =>

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { correlateFindings } from '../../src/changes/correlate.js';
 import type { ChangeEvent, ChangeSourceStatus } from '../../src/changes/event.js';
 import { releaseCorrelationTable } from '../../src/gap/what-changed/timeline.js';
-import type { GapReport } from '../../src/gap/report.js';
+import type { GapReport } from '../../src/gap/core/report.js';
 import { renderTerminalReport } from '../../src/gap/views/terminal-report.js';
 import { assertWithinSlackLimits } from '../../src/slack/limits.js';
 import { threadMessages } from '../../src/gap/views/thread-messages.js';

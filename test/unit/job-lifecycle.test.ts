@@ -1,6 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { retryBudgetMs } from '../../src/gap/gap-flow.js';
+import { retryBudgetMs } from '../../src/gap/core/gap-flow.js';
 import { GENERIC_FAILURE, logDetail, toJobError, userFacingJobError } from '../../src/gap/jobs/job-error.js';
 import { ProgressReporter } from '../../src/gap/jobs/progress-reporter.js';
 import { decide } from '../../src/gap/jobs/reconciler.js';

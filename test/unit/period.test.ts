@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePeriod } from '../../src/period/parse-period.js';
-import { parseGapInput } from '../../src/gap/gap-input.js';
+import { parseGapInput } from '../../src/gap/core/gap-input.js';
 import { BotError } from '../../src/shared/errors.js';
 
 const now = new Date('2026-02-10T15:00:00Z');
@@ -87,7 +87,7 @@ describe('parseGapInput', () => {
   });
 });
 
-import { dayWindows, scanRange } from '../../src/gap/windows.js';
+import { dayWindows, scanRange } from '../../src/gap/core/windows.js';
 
 describe('scan range and windows', () => {
   it('scans the six months ending with the period, a day per window', () => {

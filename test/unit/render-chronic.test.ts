@@ -1,6 +1,6 @@
 // Issue 14: how a chronic loss reads, in the terminal, in Slack and in the timeline.
 import { describe, expect, it } from 'vitest';
-import { gapReportSchema, type Finding, type GapReport } from '../../src/gap/report.js';
+import { gapReportSchema, type Finding, type GapReport } from '../../src/gap/core/report.js';
 import { findingSentence, storySentence } from '../../src/gap/views/finding-sentences.js';
 import { timelineTable } from '../../src/gap/views/tables.js';
 import { renderTerminalReport } from '../../src/gap/views/terminal-report.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../../src/gap/report.js';
+import type { Finding } from '../../src/gap/core/report.js';
 import { findingSentence, verdictSentence } from '../../src/gap/views/finding-sentences.js';
 import { dailyTable, hourlyTable, hoursThatMatter, impactTable, monthlyTable, timelineTable } from '../../src/gap/views/tables.js';
 import { renderImpactTable, renderTerminalReport } from '../../src/gap/views/terminal-report.js';

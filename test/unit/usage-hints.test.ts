@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkUsage } from '../../src/check/check-slack.js';
-import { parseGapInput } from '../../src/gap/gap-input.js';
+import { parseGapInput } from '../../src/gap/core/gap-input.js';
 import type { BotError } from '../../src/shared/errors.js';
 
 // The examples a person is shown name customers this bot has, not the ones of the incident.

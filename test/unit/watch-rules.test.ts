@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Finding, GapReport } from '../../src/gap/report.js';
+import type { Finding, GapReport } from '../../src/gap/core/report.js';
 import { alertConditions, continuedAlert, inQuietHours, isWorse, rateLevel, splitByAllowance } from '../../src/watch/alert-rules.js';
 import { lookbackPeriod } from '../../src/watch/lookback.js';
 

@@ -1,5 +1,5 @@
 import { Job, Queue, type ConnectionOptions } from 'bullmq';
-import { QUEUES, type RunMeta } from '../gap-job-payloads.js';
+import { QUEUES, type RunMeta } from '../core/gap-job-payloads.js';
 
 // Progress is read from the flow itself: the windows a report has processed (BullMQ records each finished child
 // once in its parent), so a retried or re-run window is never counted twice.

@@ -1,5 +1,5 @@
 import { Job } from 'bullmq';
-import { subjectKey } from '../gap-flow.js';
+import { subjectKey } from '../core/gap-flow.js';
 import type { OpsStore } from '../../ops/ops-store.js';
 import type { Logger } from '../../shared/logger.js';
 import { rootMessage } from '../views/gap-blocks.js';

@@ -1,6 +1,6 @@
 import { Worker, type ConnectionOptions, type Processor, type Queue } from 'bullmq';
 import type { Logger } from '../../shared/logger.js';
-import { QUEUES } from '../gap-job-payloads.js';
+import { QUEUES } from '../core/gap-job-payloads.js';
 import { onJobFailedForGood } from '../gap-failure.js';
 import { allProcessor, reportProcessor, windowProcessor } from '../gap-processors.js';
 import type { GapJobDeps, WorkerDeps } from '../gap-job-deps.js';

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { Finding, GapReport } from '../report.js';
+import type { Finding, GapReport } from '../core/report.js';
 import { formatHour, formatHourOfDay, formatInt, formatPct, formatRatio, formatShortDate } from '../../shared/format.js';
 
 // The daily missing rate as a chart: a pure Vega-Lite spec from the report, and a renderer to PNG that needs no

@@ -1,4 +1,4 @@
-import type { Finding, GapReport, Population } from '../report.js';
+import type { Finding, GapReport, Population } from '../core/report.js';
 import {
   daysBetween,
   formatApprox,

@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { GapReport } from '../report.js';
+import type { GapReport } from '../core/report.js';
 import { verdictSentence } from './finding-sentences.js';
 import { formatDuration, formatInt, plural } from '../../shared/format.js';
 import type { SlackMessage } from '../../slack/slack-message.js';

@@ -1,4 +1,4 @@
-import type { Counts, GapReport } from '../report.js';
+import type { Counts, GapReport } from '../core/report.js';
 import {
   formatDate,
   formatHour,

@@ -1,4 +1,4 @@
-import type { GapReport } from '../report.js';
+import type { GapReport } from '../core/report.js';
 import { clickhouseUnavailable, findingSentence, storySentence, verdictSentence } from './finding-sentences.js';
 import { formatDateTime, formatDuration, formatInt, formatPeriodRange, formatRatio, plural } from '../../shared/format.js';
 import {

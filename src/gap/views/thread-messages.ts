@@ -1,6 +1,6 @@
 import type { ActionsBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { z } from 'zod';
-import type { GapReport } from '../report.js';
+import type { GapReport } from '../core/report.js';
 import { findingSentence, storySentence, verdictSentence } from './finding-sentences.js';
 import { formatDateTime, formatDuration, formatInt, formatPeriodRange, formatRatio, plural, truncate } from '../../shared/format.js';
 import { dailyTable, hourlyTable, monthlyTable, timelineTable } from './tables.js';

@@ -1,4 +1,4 @@
-import type { GapReport } from '../report.js';
+import type { GapReport } from '../core/report.js';
 import { changeWindowFor, correlateFindings } from '../../changes/correlate.js';
 import type { ChangesLoader } from '../../changes/loader.js';
 

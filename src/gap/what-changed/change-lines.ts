@@ -1,4 +1,4 @@
-import type { GapReport } from '../report.js';
+import type { GapReport } from '../core/report.js';
 import { formatShortDate, formatShortDateTime, plural } from '../../shared/format.js';
 import { DEFAULT_WINDOWS, findingAnchors, type Anchor } from '../../changes/correlate.js';
 import type { NearbyChange } from '../../changes/event.js';

@@ -1,4 +1,4 @@
-import type { GapReport } from '../report.js';
+import type { GapReport } from '../core/report.js';
 import { plural } from '../../shared/format.js';
 import { SLACK_LIMITS } from '../../slack/limits.js';
 import type { SlackMessage } from '../../slack/slack-message.js';

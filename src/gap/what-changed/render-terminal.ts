@@ -1,4 +1,4 @@
-import type { GapReport } from '../report.js';
+import type { GapReport } from '../core/report.js';
 import { textTable } from '../../shared/text-table.js';
 import type { TableModel } from '../../shared/text-table.js';
 import { reportChangeLines, sourcesSentence, type FindingChangeLine } from './change-lines.js';

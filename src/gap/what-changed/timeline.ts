@@ -1,4 +1,4 @@
-import type { GapReport } from '../report.js';
+import type { GapReport } from '../core/report.js';
 import type { TableModel } from '../../shared/text-table.js';
 import { daysBetween, formatLongDate, formatShortDate, formatShortDateTime, plural, truncate } from '../../shared/format.js';
 import { findingAnchors } from '../../changes/correlate.js';

@@ -1,8 +1,8 @@
 import type { FlowJob } from 'bullmq';
-import type { GapSettings } from '../config/schema.js';
+import type { GapSettings } from '../../config/schema.js';
 import type { GapInput } from './gap-input.js';
 import { allJobSchema, QUEUES, reportJobSchema, windowJobSchema, type RunMeta } from './gap-job-payloads.js';
-import type { GapPlan } from './gap-service.js';
+import type { GapPlan } from '../gap-service.js';
 
 export interface JobRetryOptions {
   attempts: number;

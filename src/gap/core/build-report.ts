@@ -1,4 +1,4 @@
-import type { Period } from '../period/parse-period.js';
+import type { Period } from '../../period/parse-period.js';
 import type { Counts, Finding, GapReport, Population } from './report.js';
 import type { GapSeries, HourCell } from './series.js';
 import { monthlyFrom } from './windows.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { changeEventSchema, changeSourceStatusSchema, nearbyChangeSchema } from '../changes/event.js';
+import { changeEventSchema, changeSourceStatusSchema, nearbyChangeSchema } from '../../changes/event.js';
 
 // The GapReport is the JSON contract of `scorecard-bot gap --json` and the single input of every renderer
 // (terminal, Block Kit, CSV, chart). Keep it plain data.

@@ -1,5 +1,5 @@
-import { BotError } from '../shared/errors.js';
-import { parsePeriod, type Period } from '../period/parse-period.js';
+import { BotError } from '../../shared/errors.js';
+import { parsePeriod, type Period } from '../../period/parse-period.js';
 
 export interface GapInput {
   customer: string; // a configured name or 'all'
