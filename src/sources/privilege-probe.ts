@@ -68,7 +68,7 @@ export function describeProbe(r: ProbeResult): string {
       return `${r.customer}: not checked, the check could not run (${r.error})`;
     case 'can-write': {
       const tables = r.writable.map((w) => `${w.table} (${w.privileges.join(', ')}${w.via ? ` as role ${w.via}` : ''})`).join('; ');
-      return `${r.customer}: DANGER, the read credentials can write${r.superuser ? ' (superuser)' : ''}: ${tables}. Give this customer a read-only role in postgres (see scorecard-bot db:init for the grants).`;
+      return `${r.customer}: DANGER, the read credentials can write${r.superuser ? ' (superuser)' : ''}: ${tables}. Give this customer a read-only role in postgres (README, The read-only role, lists the grants).`;
     }
   }
 }

@@ -177,7 +177,7 @@ export function classifyPgError(cause: unknown, label: string, deadlines: Deadli
     case '57014':
       return make('QUERY_TIMEOUT', 'statement_timeout', `A query on ${label} hit the statement timeout.`, 'Try a shorter period, or raise gap.statementTimeoutMs in the config.');
     case '42501':
-      return make('NOT_ALLOWED', 'permission_denied', `The read-only user has no permission on the database of ${label} (${pgSays}).`, 'Grant the read-only role CONNECT on the database and SELECT on the contract tables (see db:init).');
+      return make('NOT_ALLOWED', 'permission_denied', `The read-only user has no permission on the database of ${label} (${pgSays}).`, 'Grant the read-only role CONNECT on the database and SELECT on the contract tables (README, The read-only role, lists the grants).');
     case '3D000':
       return make('DATABASE_MISSING', 'database_missing', `The database of ${label} does not exist (${pgSays}).`, "Check the database name in the customer's postgres URL.");
     case '28P01':
