@@ -65,10 +65,13 @@ export function decisionRecord(req: BackfillRequest, at?: Date): string | null {
       return `:no_entry_sign: Denied by ${mention(req.decidedBy ?? '?')} at ${when(req.decidedAt)}. Nothing was written.`;
     case 'expired':
       return `:hourglass: Expired at ${when(req.expiresAt)}: nobody decided in time. Request it again for a fresh plan.`;
-    case 'cancelled': {
+    case 'cancelled':
+    case 'cancelling': {
       const approved = req.decidedBy ? `Approved by ${mention(req.decidedBy)} at ${when(req.decidedAt)}; ` : '';
-      return `:heavy_multiplication_x: ${approved}cancelled by ${mention(req.cancelledBy ?? '?')} at ${when(req.finishedAt)}.`;
+      return `:heavy_multiplication_x: ${approved}cancelled by ${mention(req.cancelledBy ?? '?')}${req.status === 'cancelling' ? ': stopping after the current chunk' : ` at ${when(req.finishedAt)}`}.`;
     }
+    case 'lost':
+      return `:warning: The planner stopped before the plan was ready (its process died). Nothing was written; request it again.`;
     case 'failed':
       if (!req.decidedBy) return `:x: The plan could not be computed: ${escapeMrkdwn(req.error ?? 'no reason given')}`;
     // falls through: approved, then the job failed; the thread says why
@@ -176,7 +179,9 @@ export function progressMessage(req: Pick<BackfillRequest, 'id' | 'scope'>, stat
       break;
     case 'running': {
       const p = state.progress;
-      line = `:arrows_counterclockwise: Running: ${counts(p)} · ${n(p.rowsPerSecond)} rows/s · ${eta(p.etaSeconds)}`;
+      line = p.waiting
+        ? `:hourglass: Waiting for ${escapeMrkdwn(p.waiting.what)}, retry ${n(p.waiting.retry)}: ${counts(p)}`
+        : `:arrows_counterclockwise: Running: ${counts(p)} · ${n(p.rowsPerSecond)} rows/s · ${eta(p.etaSeconds)}`;
       cancellable = true;
       break;
     }
@@ -198,7 +203,8 @@ export function progressMessage(req: Pick<BackfillRequest, 'id' | 'scope'>, stat
         cancelled: `:heavy_multiplication_x: Stopped${state.cancelledBy ? ` (cancelled by ${mention(state.cancelledBy)})` : ''}`,
         not_started: ':heavy_multiplication_x: Not started',
       }[r.status];
-      line = `${what}: ${counts(r)} · ${formatDuration(r.elapsedMs)}`;
+      const late = r.finishedBeforeCancelBy ? ` · finished before the cancel by ${mention(r.finishedBeforeCancelBy)} took effect` : '';
+      line = `${what}: ${counts(r)} · ${formatDuration(r.elapsedMs)}${late}`;
       break;
     }
   }
@@ -234,7 +240,13 @@ export function resultMessage(req: Pick<BackfillRequest, 'id' | 'scope'>, r: Bac
     not_started: ':heavy_multiplication_x: *Backfill not started*',
   }[r.status];
   const body: string[] = [title];
+  if (r.finishedBeforeCancelBy) body.push(`It finished before the cancel by ${mention(r.finishedBeforeCancelBy)} took effect: every chunk was already written.`);
   if (r.error) body.push(`> ${escapeMrkdwn(r.error)}`);
+  if (r.changedSinceApproval && r.changedSinceApproval.count > 0) {
+    const c = r.changedSinceApproval;
+    const samples = c.samples.slice(0, 5).map((id) => `\`${id}\``).join(', ');
+    body.push(`:warning: ${plural(c.count, 'scorecard')} changed since approval: left alone; request again to include them (${samples}).`);
+  }
   if (r.status === 'failed') body.push('A new request plans and writes the remainder; committed chunks are not written twice.');
   body.push(...lines.map((l) => `• ${escapeMrkdwn(l)}`));
   body.push(`Written: ${n(r.historicRows)} historic rows, ${n(r.clickhouseRows)} ClickHouse rows; ${n(r.alreadyPresent)} scorecards already present; ${n(r.rowsPerSecond)} rows/s.`);

@@ -86,9 +86,9 @@ export function backfillSlackReporter(deps: {
         if (!req || !st.ts) return;
         // Cancelled meanwhile: say it is stopping, and offer no Cancel button any more.
         const status = await deps.store.status(id);
-        const fresh = status === 'cancelled' ? await deps.store.get(id) : null;
+        const fresh = status === 'cancelling' ? await deps.store.get(id) : null;
         const msg =
-          status === 'cancelled'
+          status === 'cancelling'
             ? progressMessage(req, { phase: 'cancelling', by: fresh?.cancelledBy ?? '?', progress })
             : progressMessage(req, { phase: 'running', progress });
         await deps.publisher.updateRoot(req.channel, st.ts, msg);
@@ -102,7 +102,8 @@ export function backfillSlackReporter(deps: {
         const req = await ensureMessage(id, st);
         if (!req) return;
         const final = await deps.store.get(id);
-        const cancelledBy = final?.cancelledBy ?? null;
+        // Finished before a late cancel: the cancel is named in the result, not as a stop.
+        const cancelledBy = r.finishedBeforeCancelBy ? null : (final?.cancelledBy ?? null);
         const wait = st.lastEditAt + minInterval - now();
         if (wait > 0) await sleep(wait); // the last edit keeps the pace too
         if (st.ts) await deps.publisher.updateRoot(req.channel, st.ts, progressMessage(req, { phase: 'ended', result: r, cancelledBy }));

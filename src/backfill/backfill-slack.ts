@@ -127,7 +127,7 @@ async function cancel(deps: BackfillActionDeps, click: Click, respond: RespondFn
   if (!fromRun) {
     // The plan message: its record now says who cancelled (after whoever approved, if anyone did).
     await replace(deps, click, planMessage(won, { at }));
-  } else if (won.finishedAt !== null) {
+  } else if (won.status === 'cancelled') {
     // finished at once: the job had not started (a running job finishes after its current chunk)
     await replace(deps, click, progressMessage(won, { phase: 'cancelled_before_start', by: click.user }));
   } else {

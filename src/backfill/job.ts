@@ -6,14 +6,19 @@ import { maskSecrets } from '../shared/mask.js';
 import type { ConnectionUrlResolver } from '../sources/connection-url.js';
 import { backoffMs, chunkCount, chunkRange, rateDelayMs, remainingChunks } from './chunking.js';
 import { openClickhouseWriter, writeClickhouseChunk, type ClickhouseWriter } from './clickhouse-writer.js';
-import { openWriterPool, writeHistoricChunk } from './chunk-writer.js';
+import { openWriterPool, writeHistoricChunk, type ChunkOutcome } from './chunk-writer.js';
 import { computePlan } from './plan.js';
-import type { BackfillStore, Checkpoint } from './store.js';
+import type { BackfillRequest, BackfillStore, Checkpoint } from './store.js';
+import { durationMs, isTransient } from './transient.js';
+import { configuredWriterIdentity, describePostgres, targetChange, type PostgresIdentity } from './writer-identity.js';
 
 // The job: chunk by chunk, each one transaction on the customer's writer connection, then ClickHouse, then a
 // checkpoint in the ops database. A resumed job (another worker after a kill -9, or a retry) skips checkpointed
 // chunks; a chunk done but not yet checkpointed is simply written again, which writes nothing (NOT EXISTS).
-// At the end the gap scan runs again and the request ends done or done_with_remainder.
+// What runs is what was approved: the writer must be the one the plan was bound to, and each chunk writes only the
+// scorecards whose digest still matches the plan's. An outage of the writer or the ops database is waited out
+// (backfill.retryBudget); the progress message says what it waits for. At the end the gap scan runs again and the
+// request ends done or done_with_remainder.
 
 export interface BackfillProgress {
   chunksDone: number;
@@ -22,6 +27,8 @@ export interface BackfillProgress {
   clickhouseRows: number;
   rowsPerSecond: number;
   etaSeconds: number | null;
+  /** Set while a step waits out an outage: what it waits for, and which retry is next. */
+  waiting?: { what: string; retry: number } | null;
 }
 
 export interface PopulationCounts {
@@ -41,6 +48,10 @@ export interface BackfillResult {
   before?: { historic: PopulationCounts; clickhouse: PopulationCounts | null };
   after?: { historic: PopulationCounts; clickhouse: PopulationCounts | null };
   remainder?: { scorecardId: string; reason: string }[];
+  /** Planned scorecards whose data changed after the approval: left alone (a new request plans them). */
+  changedSinceApproval?: { count: number; samples: string[] };
+  /** A cancel arrived after the last chunk was written: the job had finished first. */
+  finishedBeforeCancelBy?: string;
   error?: string;
   failedChunk?: number;
 }
@@ -58,6 +69,8 @@ export interface BackfillJobDeps {
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Waits between retries of an outage never exceed this: a 5 s blip is noticed within seconds. */
+const MAX_WAIT_MS = 10_000;
 
 function errorText(err: unknown): string {
   if (err instanceof BotError) return err.userMessage;
@@ -77,14 +90,58 @@ export function throttleProgress(fn: ((p: BackfillProgress) => void) | undefined
   };
 }
 
+class StepFailed extends Error {
+  constructor(
+    readonly step: string,
+    readonly attempts: number,
+    readonly waitedMs: number,
+    readonly original: unknown,
+  ) {
+    super(errorText(original));
+  }
+}
+
+interface RetryPolicy {
+  budgetMs: number;
+  attempts: number;
+  baseMs: number;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
+  onWait: (what: string, retry: number) => void;
+}
+
+/**
+ * Runs one step (a chunk's write, a ClickHouse insert, an ops-database call). An outage is retried with backoff
+ * while the next wait still fits in the budget; any other error gets `attempts` tries in all.
+ */
+async function step<T>(what: string, policy: RetryPolicy, fn: () => Promise<T>): Promise<T> {
+  const first = policy.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const wait = Math.min(MAX_WAIT_MS, backoffMs(attempt, policy.baseMs));
+      const waited = policy.now() - first;
+      const retry = isTransient(err) ? waited + wait <= policy.budgetMs : attempt < policy.attempts;
+      if (!retry) throw new StepFailed(what, attempt, waited, err);
+      policy.onWait(what, attempt);
+      await policy.sleep(wait);
+    }
+  }
+}
+
 export async function runBackfillJob(deps: BackfillJobDeps, requestId: string, onProgress?: (p: BackfillProgress) => void): Promise<BackfillResult> {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? realSleep;
   const { store } = deps;
   const settings = deps.config.backfill;
-  const started = await store.start(requestId, deps.workerId ?? 'worker', settings.chunkSize);
   const empty = { chunks: 0, chunksDone: 0, historicRows: 0, clickhouseRows: 0, alreadyPresent: 0, elapsedMs: 0, rowsPerSecond: 0 };
-  if (!started) return { status: 'not_started', ...empty };
+  const started = await store.start(requestId, deps.workerId ?? 'worker', settings.chunkSize);
+  if (!started) {
+    // Cancelled while its job waited in the queue, or while no worker held it: it ends here, nothing written.
+    const stopped = await store.stop(requestId, { ...empty, status: 'cancelled' });
+    return { status: stopped ? 'cancelled' : 'not_started', ...empty };
+  }
   const scope = started.scope;
   const chunkSize = started.chunkSize ?? settings.chunkSize;
   const customer = deps.config.customers.find((c) => c.name === scope.customer);
@@ -92,80 +149,117 @@ export async function runBackfillJob(deps: BackfillJobDeps, requestId: string, o
     await store.fail(requestId, `${scope.customer} is no longer configured`, {});
     return { status: 'failed', ...empty, error: `${scope.customer} is no longer configured` };
   }
+  // The approval bound a writer: a config that now points elsewhere writes nothing.
+  const approved = started.plan?.writerIdentity;
+  if (approved !== undefined) {
+    const changed = targetChange(approved, configuredWriterIdentity(customer, deps.config.clickhouse, scope.clickhouse));
+    if (changed) {
+      await store.fail(requestId, changed, {});
+      return { status: 'failed', ...empty, error: changed };
+    }
+  }
 
   let pool: pg.Pool | null = null;
   let ch: ClickhouseWriter | null = null;
   const t0 = now();
-  const done: Checkpoint[] = await store.checkpoints(requestId);
-  const items = await store.writeCount(requestId);
+  let waiting: BackfillProgress['waiting'] = null;
+  // Until the progress figures exist (the first ops-database calls), a wait is only recorded.
+  let notifyWait = (): void => undefined;
+  const policy: RetryPolicy = {
+    budgetMs: durationMs(settings.retryBudget ?? '2m'),
+    attempts: settings.chunkAttempts,
+    baseMs: deps.chunkBackoffMs ?? 1000,
+    sleep,
+    now,
+    onWait: (what, retry) => {
+      waiting = { what, retry };
+      notifyWait();
+    },
+  };
+  const ops = <T>(fn: () => Promise<T>) => step('the ops database', policy, fn);
+  const done: Checkpoint[] = await ops(() => store.checkpoints(requestId));
+  const items = await ops(() => store.writeCount(requestId));
   const chunks = chunkCount(items, chunkSize);
   const totals = { historicRows: 0, clickhouseRows: 0, alreadyPresent: 0 };
   let rowsThisRun = 0;
+  let chunksDone = done.length;
   for (const c of done) {
     totals.historicRows += c.historicRows;
     totals.clickhouseRows += c.clickhouseRows;
     totals.alreadyPresent += c.alreadyPresent;
   }
   const progress = throttleProgress(onProgress, now);
-  const snapshot = (chunksDone: number): BackfillProgress => {
+  const snapshot = (n: number): BackfillProgress => {
     const secs = Math.max(0.001, (now() - t0) / 1000);
     const rate = rowsThisRun / secs;
-    const doneThisRun = chunksDone - done.length;
+    const doneThisRun = n - done.length;
     const perChunk = doneThisRun > 0 ? secs / doneThisRun : null;
     return {
-      chunksDone,
+      chunksDone: n,
       chunks,
       historicRows: totals.historicRows,
       clickhouseRows: totals.clickhouseRows,
       rowsPerSecond: Math.round(rate),
-      etaSeconds: perChunk === null ? null : Math.round(perChunk * (chunks - chunksDone)),
+      etaSeconds: perChunk === null ? null : Math.round(perChunk * (chunks - n)),
+      waiting,
     };
   };
-  const summary = (chunksDone: number) => {
+  notifyWait = () => progress(snapshot(chunksDone), true);
+  const summary = (n: number) => {
     const elapsedMs = now() - t0;
-    return { chunks, chunksDone, ...totals, elapsedMs, rowsPerSecond: Math.round(rowsThisRun / Math.max(0.001, elapsedMs / 1000)) };
+    return { chunks, chunksDone: n, ...totals, elapsedMs, rowsPerSecond: Math.round(rowsThisRun / Math.max(0.001, elapsedMs / 1000)) };
+  };
+  const failWith = async (error: string, failedChunk?: number): Promise<BackfillResult> => {
+    const result = { status: 'failed' as const, ...summary(chunksDone), error, ...(failedChunk === undefined ? {} : { failedChunk }) };
+    await ops(() => store.fail(requestId, error, result)).catch(() => undefined);
+    return result;
   };
 
   try {
+    let writerIdentity: PostgresIdentity;
     try {
-      pool = await openWriterPool(customer, deps.resolver, deps.config.gap.statementTimeoutMs);
+      const opened = await step(`${scope.customer}'s database`, policy, () => openWriterPool(customer, deps.resolver, deps.config.gap.statementTimeoutMs));
+      pool = opened.pool;
+      writerIdentity = opened.identity;
     } catch (err) {
-      const error = `cannot open the writer connection: ${errorText(err)}`;
-      await store.fail(requestId, error, {});
-      return { status: 'failed', ...summary(done.length), error };
+      return await failWith(`cannot open the writer connection: ${err instanceof StepFailed ? err.message : errorText(err)}`);
     }
+    // A credential command names no host at approval: the host of its first run is pinned, and a resumed job that
+    // resolves elsewhere stops.
+    const pinned = started.writerPinned;
+    if (pinned && JSON.stringify(pinned) !== JSON.stringify(writerIdentity)) {
+      return await failWith(`target changed since the job started: it wrote ${describePostgres(pinned)}, the writer now resolves to ${describePostgres(writerIdentity)}; request again`);
+    }
+    if (!pinned) await ops(() => store.pinWriter(requestId, writerIdentity));
     if (scope.clickhouse && deps.config.clickhouse) ch = openClickhouseWriter(deps.config.clickhouse);
-    let chunksDone = done.length;
+    const dbName = `${scope.customer}'s database`;
     for (const k of remainingChunks(items, chunkSize, done.map((c) => c.chunk))) {
       // Cancel is honoured between chunks: the current one always finishes (or rolls back) whole.
-      const status = await store.status(requestId);
+      const status = await ops(() => store.status(requestId));
       if (status !== 'running') {
         const result = { status: 'cancelled' as const, ...summary(chunksDone) };
-        await store.stoppedAfterCancel(requestId, result);
+        await ops(() => store.stop(requestId, result));
         return result;
       }
       const range = chunkRange(k, items, chunkSize);
-      const chunkItems = await store.chunkItems(requestId, range.fromSeq, range.toSeq);
-      const ids = chunkItems.map((i) => i.scorecardId);
-      const historicIds = chunkItems.filter((i) => i.reason !== 'clickhouse_only').map((i) => i.scorecardId);
-      let checkpoint: Checkpoint | null = null;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const h = historicIds.length > 0 ? await writeHistoricChunk(pool, scope.customer, scope.profile, historicIds) : { historicRows: 0, scorecardsWritten: 0 };
-          const c = ch ? await writeClickhouseChunk(ch, pool, scope.customer, scope.profile, ids, `${requestId}/${k}`) : 0;
-          checkpoint = { chunk: k, scorecards: ids.length, historicRows: h.historicRows, clickhouseRows: c, alreadyPresent: historicIds.length - h.scorecardsWritten };
-          break;
-        } catch (err) {
-          if (attempt >= settings.chunkAttempts) {
-            const error = `chunk ${k + 1} of ${chunks} (scorecards ${range.fromSeq + 1}–${range.toSeq} of the plan) failed after ${attempt} attempt(s): ${errorText(err)}`;
-            const result = { status: 'failed' as const, ...summary(chunksDone), error, failedChunk: k };
-            await store.fail(requestId, error, result);
-            return result;
-          }
-          await sleep(backoffMs(attempt, deps.chunkBackoffMs ?? 1000));
-        }
+      const chunkItems = await ops(() => store.chunkItems(requestId, range.fromSeq, range.toSeq));
+      const planned = chunkItems.map((i) => ({ scorecardId: i.scorecardId, digest: i.digest, historic: i.reason !== 'clickhouse_only' }));
+      let h: ChunkOutcome;
+      let c = 0;
+      try {
+        h = await step(dbName, policy, () => writeHistoricChunk(pool!, scope.customer, scope.profile, planned));
+        if (ch) c = await step('ClickHouse', policy, () => writeClickhouseChunk(ch!, pool!, scope.customer, scope.profile, h.matched, `${requestId}/${k}`));
+      } catch (err) {
+        if (!(err instanceof StepFailed)) throw err;
+        const waited = err.waitedMs >= 1000 ? ` over ${Math.round(err.waitedMs / 1000)} s` : '';
+        const error = `chunk ${k + 1} of ${chunks} (scorecards ${range.fromSeq + 1}–${range.toSeq} of the plan) failed after ${err.attempts} attempt(s)${waited}: ${err.step === dbName ? '' : `${err.step}: `}${err.message}`;
+        return await failWith(error, k);
       }
-      await store.checkpoint(requestId, checkpoint);
+      waiting = null;
+      const historicPlanned = planned.filter((i) => i.historic && h.matched.includes(i.scorecardId)).length;
+      const checkpoint: Checkpoint = { chunk: k, scorecards: planned.length, historicRows: h.historicRows, clickhouseRows: c, alreadyPresent: historicPlanned - h.scorecardsWritten };
+      await ops(() => store.markChanged(requestId, h.changed));
+      await ops(() => store.checkpoint(requestId, checkpoint));
       chunksDone++;
       totals.historicRows += checkpoint.historicRows;
       totals.clickhouseRows += checkpoint.clickhouseRows;
@@ -180,16 +274,24 @@ export async function runBackfillJob(deps: BackfillJobDeps, requestId: string, o
     // The write rate and elapsed time are the job's writing; the verification scan comes after.
     const written = summary(chunksDone);
     const verified = await verify(deps, started);
-    const remainder = await store.leftAloneItems(requestId);
+    const remainder = await ops(() => store.leftAloneItems(requestId));
+    const changed = await ops(() => store.changedItems(requestId));
     const left = verified.after.historic.submitted + verified.after.historic.unsubmitted + (verified.after.clickhouse ? verified.after.clickhouse.submitted + verified.after.clickhouse.unsubmitted : 0);
+    const complete = left === 0 && changed.count === 0;
     const result: BackfillResult = {
-      status: left === 0 ? 'done' : 'done_with_remainder',
+      status: complete ? 'done' : 'done_with_remainder',
       ...written,
       ...verified,
-      ...(left === 0 ? {} : { remainder }),
+      ...(left === 0 ? {} : { remainder: [...changed.samples.map((id) => ({ scorecardId: id, reason: 'changed_since_approval' })), ...remainder] }),
+      ...(changed.count > 0 ? { changedSinceApproval: changed } : {}),
     };
-    await store.finish(requestId, result.status as 'done' | 'done_with_remainder', result);
+    const finished = await ops(() => store.finish(requestId, result.status as 'done' | 'done_with_remainder', result));
+    // A cancel that came while the last chunk or the verification ran did not stop anything: say so.
+    if (finished?.cancelledBy) return { ...result, finishedBeforeCancelBy: finished.cancelledBy };
     return result;
+  } catch (err) {
+    if (err instanceof StepFailed) return failWith(`${err.step} did not answer for ${Math.round(err.waitedMs / 1000)} s: ${err.message}`);
+    throw err;
   } finally {
     await pool?.end().catch(() => undefined);
     await ch?.client.close().catch(() => undefined);
@@ -199,7 +301,7 @@ export async function runBackfillJob(deps: BackfillJobDeps, requestId: string, o
 /** Before: from the plan. After: the gap scan of the scope's period (one scorecard: the plan, re-computed). */
 async function verify(
   deps: BackfillJobDeps,
-  req: { scope: import('./scope.js').BackfillScope; plan: import('./plan.js').BackfillPlan | null },
+  req: Pick<BackfillRequest, 'scope' | 'plan'>,
 ): Promise<Required<Pick<BackfillResult, 'before' | 'after'>>> {
   const scope = req.scope;
   const chOn = scope.clickhouse && deps.gap.clickhouse !== null;

@@ -1,7 +1,9 @@
+import { scoreHasHistoricRow } from '../gap/core/contract-sql.js';
+
 // The director → historic (and historic → ClickHouse) column mapping, in one place.
 //
 // historic.scorecard_scores gets one row per director.scores row of a scorecard, exactly as the production writer
-// (and the demo loader, src/demo/load-sql.ts INSERT_HISTORIC) writes it:
+// (and the demo loader, dev/demo/load-sql.ts INSERT_HISTORIC) writes it:
 //
 //   historic column           source
 //   customer_id               director.scores.customer            (= the scorecard's customer)
@@ -15,7 +17,7 @@
 //   scorecard_submitted_at    director.scorecards.submitted_at    (NULL: not submitted)
 //   written_at                now() (column default): when the row was really written, i.e. by the backfill
 //
-// ClickHouse mirrors historic row for row (src/demo/load-sql.ts HISTORIC_AS_CLICKHOUSE_TSV): the same first
+// ClickHouse mirrors historic row for row (dev/demo/load-sql.ts HISTORIC_AS_CLICKHOUSE_TSV): the same first
 // columns, and updated_at = historic.written_at (the ReplacingMergeTree version column).
 
 /** Columns of INSERT INTO historic.scorecard_scores (...), in order. */
@@ -47,11 +49,30 @@ export const HISTORIC_SELECT = [
 /** Originals only: calibrations and non-original types are skipped by design and never written. */
 export const IN_SCOPE = `d.calibrated_scorecard_id IS NULL AND (d.scorecard_type IS NULL OR d.scorecard_type = 0)`;
 
-/** A historic row exists for this score (scorecard and criterion). NULL criteria compare as equal. */
-export const HISTORIC_ROW_EXISTS = `EXISTS (
-  SELECT 1 FROM historic.scorecard_scores h
-  WHERE h.customer_id = s.customer AND h.profile_id = s.profile AND h.scorecard_id = d.resource_id
-    AND h.criterion_id IS NOT DISTINCT FROM s.criterion_id)`;
+/** A historic row exists for this score (scorecard and criterion as set members, NULL matching NULL). */
+export const HISTORIC_ROW_EXISTS = scoreHasHistoricRow('s', 'd.resource_id');
+
+/**
+ * What an approval covers for one scorecard, as an aggregate over its director.scores rows (alias `score`): every
+ * (criterion, value) pair in a fixed order. Values go through float8send so no session setting (extra_float_digits)
+ * changes the text; quote_nullable keeps NULL apart from the text 'NULL'.
+ */
+export function scoresAggregate(score: string): string {
+  const value = `encode(float8send(${score}.numeric_value), 'hex')`;
+  return `string_agg(quote_nullable(${score}.criterion_id) || '=' || quote_nullable(${value}), ','
+    ORDER BY ${score}.criterion_id COLLATE "C" NULLS FIRST, ${value} NULLS FIRST)`;
+}
+
+/**
+ * The digest of one scorecard (alias `d`) given its scores aggregate: SHA-256 over its template, conversation and
+ * submit time (all written to historic) and its scores. The plan stores it per scorecard and hashes it into the plan;
+ * each chunk recomputes it in the statement that writes, and writes only scorecards whose digest still matches.
+ */
+export function scorecardDigest(d: string, scoresAgg: string): string {
+  return `encode(sha256(convert_to(concat_ws('|',
+    quote_nullable(${d}.template_id), quote_nullable(${d}.conversation_id),
+    quote_nullable(extract(epoch FROM ${d}.submitted_at)), coalesce(${scoresAgg}, '')), 'UTF8')), 'hex')`;
+}
 
 /** ClickHouse columns, in the order of clickhouseRow(). */
 export const CLICKHOUSE_COLUMNS = [

@@ -1,8 +1,11 @@
 import type { ClickhouseTier } from '../sources/clickhouse.js';
 import type { ReadOnlyDb } from '../sources/read-only-db.js';
+import { scoreHasHistoricRow } from '../gap/core/contract-sql.js';
 import { dayWindows } from '../gap/core/windows.js';
+import { scorecardDigest, scoresAggregate } from './mapping.js';
 import { createPlanHasher } from './plan-hash.js';
 import type { BackfillScope } from './scope.js';
+import type { WriterIdentity } from './writer-identity.js';
 
 // The plan: which scorecards of the scope to write, and what is left alone and why. Read-only credentials only,
 // streamed: each UTC day is read in keyset pages ordered by (created_at, ID), every page is classified, counted,
@@ -22,15 +25,18 @@ export interface ScannedScorecard {
   submitted: boolean;
   excluded: 'calibration' | 'non_original' | null;
   scores: number;
-  historicCriteria: number;
+  /** Director scores whose criterion has no historic row (criteria compared as sets: gap/core/contract-sql.ts). */
+  missingScores: number;
+  /** Historic holds at least one row of this scorecard. */
+  historicAny: boolean;
   chat: boolean;
 }
 
 /** Pure: why a scorecard is written or left alone. `inClickhouse` null: ClickHouse is not part of this plan. */
 export function classify(s: ScannedScorecard, inClickhouse: boolean | null): ItemReason {
   if (s.excluded) return s.excluded;
-  if (s.historicCriteria > 0) {
-    if (s.historicCriteria < s.scores) return 'partial';
+  if (s.historicAny) {
+    if (s.missingScores > 0) return 'partial';
     return inClickhouse === false ? 'clickhouse_only' : 'present';
   }
   if (s.scores === 0) return 'no_scores';
@@ -46,6 +52,8 @@ export interface PlanItem {
   submitted: boolean;
   scores: number;
   createdAt: string;
+  /** What the approval covers (scorecardDigest): set for scorecards to write, null for those left alone. */
+  digest: string | null;
 }
 
 type Pop = { submitted: number; unsubmitted: number };
@@ -56,6 +64,8 @@ export interface BackfillPlan {
   hash: string;
   /** The database the job would write, password masked; null when the customer has no writer connection. */
   target: string | null;
+  /** Who the job may write to (host, port, database, user; ClickHouse URL, database, table): bound by the approval. */
+  writerIdentity?: WriterIdentity | null;
   writerConfigured: boolean;
   toWrite: {
     scorecards: number;
@@ -76,7 +86,8 @@ export interface PlanOptions {
   clickhouse: ClickhouseTier | null;
   scope: BackfillScope;
   target: string | null;
-  /** Called with each page's items worth storing (to write, and missing ones left alone); awaited. */
+  writerIdentity?: WriterIdentity | null;
+  /** Called each page's items worth storing (to write, and missing ones left alone); awaited. */
   sink?: (items: PlanItem[]) => Promise<void>;
   pageSize?: number;
   samplesPerReason?: number;
@@ -87,11 +98,10 @@ SELECT k.id, k.created_key, k.submitted, k.excluded,
        -- A scalar probe, not EXISTS: PostgreSQL would hash the whole app.chats table for an EXISTS over a page.
        coalesce((SELECT true FROM app.chats c
                  WHERE c.customer_id = $1 AND c.profile_id = $2 AND c.conversation_id = k.conversation_id LIMIT 1), false) AS chat,
-       (SELECT count(*)::int FROM director.scores s
-         WHERE s.customer = $1 AND s.profile = $2 AND s.scorecard_id = k.id) AS scores,
-       CASE WHEN k.excluded IS NULL THEN
-         (SELECT count(DISTINCT h.criterion_id)::int FROM historic.scorecard_scores h
-           WHERE h.customer_id = $1 AND h.profile_id = $2 AND h.scorecard_id = k.id) ELSE 0 END AS historic
+       sc.scores, sc.missing_scores,
+       k.excluded IS NULL AND coalesce((SELECT true FROM historic.scorecard_scores h0
+           WHERE h0.customer_id = $1 AND h0.profile_id = $2 AND h0.scorecard_id = k.id LIMIT 1), false) AS historic_any,
+       CASE WHEN k.excluded IS NULL THEN ${scorecardDigest('k', 'sc.agg')} END AS digest
 FROM (
   -- COLLATE "C" only where IDs are ordered: on the selected column it would keep the lookups below off their indexes.
   SELECT d.resource_id AS id,
@@ -100,7 +110,7 @@ FROM (
          d.submitted_at IS NOT NULL AS submitted,
          CASE WHEN d.calibrated_scorecard_id IS NOT NULL THEN 'calibration'
               WHEN d.scorecard_type IS NOT NULL AND d.scorecard_type <> 0 THEN 'non_original' END AS excluded,
-         d.conversation_id
+         d.conversation_id, d.template_id, d.submitted_at
   FROM director.scorecards d
   WHERE d.customer = $1 AND d.profile = $2 AND d.created_at >= $3::timestamptz AND d.created_at < $4::timestamptz
     -- $3 is the window's start, or the last page's created_at: the index range starts there, not at midnight
@@ -111,6 +121,12 @@ FROM (
   LIMIT $8
   OFFSET 0
 ) k
+CROSS JOIN LATERAL (
+  SELECT count(*)::int AS scores,
+         count(*) FILTER (WHERE k.excluded IS NULL AND NOT ${scoreHasHistoricRow('s', 'k.id')})::int AS missing_scores,
+         ${scoresAggregate('s')} AS agg
+  FROM director.scores s WHERE s.customer = $1 AND s.profile = $2 AND s.scorecard_id = k.id
+) sc
 ORDER BY k.created_at, k.id COLLATE "C"`;
 
 interface PageRow {
@@ -120,7 +136,9 @@ interface PageRow {
   excluded: 'calibration' | 'non_original' | null;
   chat: boolean;
   scores: number;
-  historic: number;
+  missing_scores: number;
+  historic_any: boolean;
+  digest: string | null;
 }
 
 async function clickhouseIdsOfDay(ch: ClickhouseTier, scope: BackfillScope, from: string, to: string): Promise<Set<string>> {
@@ -139,11 +157,12 @@ export async function computePlan(opts: PlanOptions): Promise<BackfillPlan> {
   const { scope, db } = opts;
   const pageSize = opts.pageSize ?? 2000;
   const sampleN = opts.samplesPerReason ?? 5;
-  const hasher = createPlanHasher(scope);
+  const hasher = createPlanHasher(scope, opts.writerIdentity ?? null);
   const plan: BackfillPlan = {
     scope,
     hash: '',
     target: opts.target,
+    writerIdentity: opts.writerIdentity ?? null,
     writerConfigured: opts.target !== null,
     toWrite: { scorecards: 0, byReason: { missing: 0, partial: 0, clickhouse_only: 0 }, historicRows: 0, clickhouseRows: 0 },
     leftAlone: { calibration: 0, non_original: 0, no_scores: 0, conversation_missing: 0, present: 0 },
@@ -175,28 +194,30 @@ export async function computePlan(opts: PlanOptions): Promise<BackfillPlan> {
           submitted: r.submitted,
           excluded: r.excluded,
           scores: r.scores,
-          historicCriteria: r.historic,
+          missingScores: r.missing_scores,
+          historicAny: r.historic_any,
           chat: r.chat,
         };
         const reason = classify(scanned, inCh ? inCh.has(r.id) : null);
         const p = r.submitted ? 'submitted' : 'unsubmitted';
         plan.scanned++;
-        if (!r.excluded && r.historic === 0) plan.before.historic[p]++;
+        if (!r.excluded && !r.historic_any) plan.before.historic[p]++;
         const samples = (plan.samples[reason] ??= []);
         if (samples.length < sampleN) samples.push(r.id);
         if (reason === 'missing' || reason === 'partial' || reason === 'clickhouse_only') {
-          hasher.add(r.id, r.created_key);
+          const digest = r.digest ?? '';
+          hasher.add(r.id, r.created_key, digest);
           plan.toWrite.scorecards++;
           plan.toWrite.byReason[reason]++;
-          const historicRows = reason === 'clickhouse_only' ? 0 : r.scores - r.historic;
+          const historicRows = reason === 'clickhouse_only' ? 0 : r.missing_scores;
           plan.toWrite.historicRows += historicRows;
-          if (ch) plan.toWrite.clickhouseRows += reason === 'clickhouse_only' ? r.historic : historicRows;
+          if (ch) plan.toWrite.clickhouseRows += reason === 'clickhouse_only' ? r.scores : historicRows;
           if (reason === 'clickhouse_only') plan.before.clickhouse[p]++;
-          items.push({ scorecardId: r.id, reason, seq: seq++, submitted: r.submitted, scores: r.scores, createdAt: r.created_key });
+          items.push({ scorecardId: r.id, reason, seq: seq++, submitted: r.submitted, scores: r.scores, createdAt: r.created_key, digest });
         } else {
           plan.leftAlone[reason]++;
           if (reason === 'no_scores' || reason === 'conversation_missing') {
-            items.push({ scorecardId: r.id, reason, seq: null, submitted: r.submitted, scores: r.scores, createdAt: r.created_key });
+            items.push({ scorecardId: r.id, reason, seq: null, submitted: r.submitted, scores: r.scores, createdAt: r.created_key, digest: null });
           }
         }
       }

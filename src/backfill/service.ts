@@ -5,12 +5,12 @@ import type { Period } from '../period/parse-period.js';
 import { BotError, userFacing } from '../shared/errors.js';
 import type { ConnectionUrlResolver } from '../sources/connection-url.js';
 import { findCustomer } from '../sources/customer-sources.js';
-import { describeWriterTarget } from './chunk-writer.js';
 import { explainRefusal, type Decision } from './decide.js';
 import { runBackfillJob, type BackfillProgress, type BackfillResult } from './job.js';
 import { computePlan, type BackfillPlan } from './plan.js';
 import { periodScope, scorecardScope, type BackfillScope } from './scope.js';
 import type { BackfillRequest, BackfillStore } from './store.js';
+import { configuredWriterIdentity, describeIdentity, type WriterIdentity } from './writer-identity.js';
 
 // The API the Slack layer (and the CLI, and tests) drive: request → plan stored as pending; approve / deny /
 // cancel as single conditional UPDATEs that either win or say why not; run executes an approved request.
@@ -55,11 +55,17 @@ export async function resolveScope(deps: Pick<BackfillServiceDeps, 'config' | 'g
   return scorecardScope(customer, input.scorecardId, row.created_at, clickhouse);
 }
 
+/** The writer a plan binds: configured now, named without credentials. */
+export function planTarget(deps: Pick<BackfillServiceDeps, 'config'>, scope: BackfillScope): { target: string | null; writerIdentity: WriterIdentity | null } {
+  const writerIdentity = configuredWriterIdentity(findCustomer(deps.config, scope.customer), deps.config.clickhouse, scope.clickhouse);
+  return { target: writerIdentity ? describeIdentity(writerIdentity) : null, writerIdentity };
+}
+
 /** The dry run: the same plan, read-only, written nowhere (no ops database needed). */
 export async function dryRunPlan(deps: Pick<BackfillServiceDeps, 'config' | 'gap'>, input: ScopeInput): Promise<BackfillPlan> {
   const scope = await resolveScope(deps, input);
   const db = await deps.gap.sources.readOnly(scope.customer);
-  return computePlan({ db, clickhouse: deps.gap.clickhouse, scope, target: describeWriterTarget(findCustomer(deps.config, scope.customer)) });
+  return computePlan({ db, clickhouse: deps.gap.clickhouse, scope, ...planTarget(deps, scope) });
 }
 
 export class BackfillService {
@@ -93,7 +99,7 @@ export class BackfillService {
         db,
         clickhouse: this.deps.gap.clickhouse,
         scope,
-        target: describeWriterTarget(findCustomer(this.deps.config, scope.customer)),
+        ...planTarget(this.deps, scope),
         sink: (items) => store.addItems(id, items),
       });
     } catch (err) {

@@ -2,11 +2,12 @@
 // so two clicks, two approvers or two workers racing for the same arrow get exactly one winner.
 //
 //   planning ─► pending ─► approved ─► running ─► done | done_with_remainder | failed
-//                  │           │          │
-//                  ├► denied   └► cancelled (before the job starts)
-//                  ├► cancelled           └► cancelled (the job stops after its current chunk)
-//                  └► expired
-//   planning ─► failed (the plan could not be computed)
+//      │           │           │          │
+//      │           ├► denied   │          └► cancelling ─► cancelled (the job stopped after its current chunk)
+//      │           ├► expired  │                   └─────► done | done_with_remainder (it finished first)
+//      ├───────────┴───────────┴► cancelled (before the job starts: final at once)
+//      ├► failed (the plan could not be computed)
+//      └► lost (its planner stopped heart-beating: the process died)
 
 export const STATUSES = [
   'planning',
@@ -16,9 +17,11 @@ export const STATUSES = [
   'cancelled',
   'expired',
   'running',
+  'cancelling',
   'done',
   'done_with_remainder',
   'failed',
+  'lost',
 ] as const;
 export type BackfillStatus = (typeof STATUSES)[number];
 
@@ -28,30 +31,34 @@ export const STATUS_MEANING: Record<BackfillStatus, string> = {
   pending: 'the plan is ready and waits for a second person to approve or deny it',
   approved: 'approved; the job is queued',
   denied: 'an approver said no; nothing was written',
-  cancelled: 'stopped by the requester or an approver (before the job, or after its current chunk)',
+  cancelled: 'stopped by the requester or an approver (before the job, or after its current chunk); finished_at says when',
   expired: 'nobody decided in time; request again for a fresh plan',
   running: 'the job is writing, chunk by chunk',
+  cancelling: 'cancelled while running: the job stops after its current chunk',
   done: 'written and verified: the gap scan finds nothing left of the plan',
   done_with_remainder: 'written, but the gap scan still finds scorecards missing (listed with the reason)',
   failed: 'a chunk failed on every attempt, or the plan failed; a new request resumes the remainder',
+  lost: 'the planner stopped (its process died) before the plan was ready; nothing was written, request again',
 };
 
-export type Transition = 'planned' | 'plan_failed' | 'approve' | 'deny' | 'cancel' | 'expire' | 'start' | 'finish' | 'fail';
+export type Transition = 'planned' | 'plan_failed' | 'lose' | 'approve' | 'deny' | 'cancel' | 'expire' | 'start' | 'stop' | 'finish' | 'fail';
 
 /** The statuses a transition may leave from, and where it goes. `start` from running is a resume after a crash. */
 export const TRANSITIONS: Record<Transition, { from: readonly BackfillStatus[]; to: readonly BackfillStatus[] }> = {
   planned: { from: ['planning'], to: ['pending'] },
   plan_failed: { from: ['planning'], to: ['failed'] },
+  lose: { from: ['planning'], to: ['lost'] },
   approve: { from: ['pending'], to: ['approved'] },
   deny: { from: ['pending'], to: ['denied'] },
-  cancel: { from: ['pending', 'approved', 'running'], to: ['cancelled'] },
+  cancel: { from: ['planning', 'pending', 'approved', 'running'], to: ['cancelled', 'cancelling'] },
   expire: { from: ['pending'], to: ['expired'] },
   start: { from: ['approved', 'running'], to: ['running'] },
-  finish: { from: ['running'], to: ['done', 'done_with_remainder'] },
-  fail: { from: ['running', 'approved'], to: ['failed'] },
+  stop: { from: ['cancelling'], to: ['cancelled'] },
+  finish: { from: ['running', 'cancelling'], to: ['done', 'done_with_remainder'] },
+  fail: { from: ['running', 'approved', 'cancelling'], to: ['failed'] },
 };
 
-export const TERMINAL: ReadonlySet<BackfillStatus> = new Set(['denied', 'cancelled', 'expired', 'done', 'done_with_remainder', 'failed']);
+export const TERMINAL: ReadonlySet<BackfillStatus> = new Set(['denied', 'cancelled', 'expired', 'done', 'done_with_remainder', 'failed', 'lost']);
 
 export function canTransition(t: Transition, from: BackfillStatus, to: BackfillStatus): boolean {
   const rule = TRANSITIONS[t];

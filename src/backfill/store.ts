@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { BackfillPlan, PlanItem } from './plan.js';
 import { backfillScopeSchema, type BackfillScope } from './scope.js';
 import type { BackfillStatus } from './status.js';
+import type { PostgresIdentity } from './writer-identity.js';
 
 // The backfill tables of the ops database (migration 0002). Every status change is one conditional UPDATE with
 // its audit row in the same statement (a data-modifying CTE), so a transition and its record cannot part.
@@ -30,6 +31,10 @@ export interface BackfillRequest {
   decidedAt: Date | null;
   startedAt: Date | null;
   finishedAt: Date | null;
+  heartbeatAt: Date | null;
+  /** The gap report whose button asked for this backfill (null: from a check, the CLI or an alert). */
+  sourceRunId: string | null;
+  writerPinned: PostgresIdentity | null;
 }
 
 export interface Checkpoint {
@@ -73,6 +78,9 @@ function toRequest(r: Record<string, unknown>): BackfillRequest {
     decidedAt: (r.decided_at as Date | null) ?? null,
     startedAt: (r.started_at as Date | null) ?? null,
     finishedAt: (r.finished_at as Date | null) ?? null,
+    heartbeatAt: (r.heartbeat_at as Date | null) ?? null,
+    sourceRunId: (r.source_run_id as string | null) ?? null,
+    writerPinned: (r.writer_pinned as PostgresIdentity | null) ?? null,
   };
 }
 
@@ -100,14 +108,14 @@ export class BackfillStore {
     return rows[0] ? toRequest(rows[0] as Record<string, unknown>) : null;
   }
 
-  async create(r: { id: string; scope: BackfillScope; requester: string; channel: string; threadTs: string | null; expiresAt: Date }): Promise<BackfillRequest> {
+  async create(r: { id: string; scope: BackfillScope; requester: string; channel: string; threadTs: string | null; expiresAt: Date; sourceRunId?: string | null }): Promise<BackfillRequest> {
     const { rows } = await this.pool.query(
-      `WITH t AS (INSERT INTO ${T} (id, customer, scope, requester, channel, thread_ts, status, expires_at)
-                  VALUES ($1, $2, $3, $4, $5, $6, 'planning', $7) RETURNING *),
+      `WITH t AS (INSERT INTO ${T} (id, customer, scope, requester, channel, thread_ts, status, expires_at, heartbeat_at, source_run_id)
+                  VALUES ($1, $2, $3, $4, $5, $6, 'planning', $7, now(), $8) RETURNING *),
             a AS (INSERT INTO ${AUDIT} (request_id, actor, action, channel, detail)
                   SELECT id, requester, 'requested', channel, scope FROM t)
        SELECT * FROM t`,
-      [r.id, r.scope.customer, JSON.stringify(r.scope), r.requester, r.channel, r.threadTs, r.expiresAt],
+      [r.id, r.scope.customer, JSON.stringify(r.scope), r.requester, r.channel, r.threadTs, r.expiresAt, r.sourceRunId ?? null],
     );
     return toRequest(rows[0] as Record<string, unknown>);
   }
@@ -116,8 +124,8 @@ export class BackfillStore {
   async addItems(requestId: string, items: PlanItem[]): Promise<void> {
     if (items.length === 0) return;
     await this.pool.query(
-      `INSERT INTO scorecard_bot.backfill_items (request_id, scorecard_id, reason, seq, submitted, scores, created_at)
-       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[], $5::boolean[], $6::int[], $7::timestamptz[])`,
+      `INSERT INTO scorecard_bot.backfill_items (request_id, scorecard_id, reason, seq, submitted, scores, created_at, digest)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[], $5::boolean[], $6::int[], $7::timestamptz[], $8::text[])`,
       [
         requestId,
         items.map((i) => i.scorecardId),
@@ -126,7 +134,25 @@ export class BackfillStore {
         items.map((i) => i.submitted),
         items.map((i) => i.scores),
         items.map((i) => i.createdAt),
+        items.map((i) => i.digest),
       ],
+    );
+    // Each page is proof of life: the reconciler ends a planning request whose heartbeat goes stale.
+    await this.heartbeat(requestId);
+  }
+
+  /** The planner is alive (a request planning with an old heartbeat is lost: see lose()). */
+  async heartbeat(id: string): Promise<void> {
+    await this.pool.query(`UPDATE ${T} SET heartbeat_at = now() WHERE id = $1 AND status = 'planning'`, [id]);
+  }
+
+  /** planning → lost, when its planner has not been heard of for staleMs (the process died mid-plan). */
+  lose(id: string, staleMs: number): Promise<BackfillRequest | null> {
+    return this.transition(
+      `status = 'lost', error = 'the planner stopped before the plan was ready', finished_at = now()`,
+      `status = 'planning' AND coalesce(heartbeat_at, created_at) < now() - make_interval(secs => $2::double precision / 1000)`,
+      [id, staleMs],
+      { actor: 'bot', action: 'lost' },
     );
   }
 
@@ -166,11 +192,15 @@ export class BackfillStore {
     );
   }
 
-  /** Before the job: final at once. While running: the job sees it between chunks and stops. */
+  /**
+   * Before the job (planning, pending, approved): cancelled, final at once, finished now. While running:
+   * cancelling; the job sees it between chunks and stops (stop), or it had already written the last chunk (finish).
+   */
   cancel(id: string, actor: string): Promise<BackfillRequest | null> {
     return this.transition(
-      `status = 'cancelled', cancelled_by = $2, finished_at = CASE WHEN status = 'running' THEN NULL ELSE now() END`,
-      `status IN ('pending', 'approved', 'running')`,
+      `status = CASE WHEN status = 'running' THEN 'cancelling' ELSE 'cancelled' END, cancelled_by = $2,
+       finished_at = CASE WHEN status = 'running' THEN NULL ELSE now() END`,
+      `status IN ('planning', 'pending', 'approved', 'running')`,
       [id, actor],
       { actor, action: 'cancelled' },
     );
@@ -196,8 +226,9 @@ export class BackfillStore {
     );
   }
 
+  /** From running, or from cancelling when the cancel came after the last chunk: it finished first. */
   finish(id: string, status: 'done' | 'done_with_remainder', result: unknown): Promise<BackfillRequest | null> {
-    return this.transition(`status = $2, result = $3::jsonb, finished_at = now()`, `status = 'running'`, [id, status, JSON.stringify(result)], {
+    return this.transition(`status = $2, result = $3::jsonb, finished_at = now()`, `status IN ('running', 'cancelling')`, [id, status, JSON.stringify(result)], {
       actor: 'bot',
       action: status,
       detail: result,
@@ -205,27 +236,53 @@ export class BackfillStore {
   }
 
   fail(id: string, error: string, detail: unknown): Promise<BackfillRequest | null> {
-    return this.transition(`status = 'failed', error = $2, result = $3::jsonb, finished_at = now()`, `status IN ('running', 'approved')`, [id, error, JSON.stringify(detail)], {
+    return this.transition(`status = 'failed', error = $2, result = $3::jsonb, finished_at = now()`, `status IN ('running', 'approved', 'cancelling')`, [id, error, JSON.stringify(detail)], {
       actor: 'bot',
       action: 'failed',
       detail,
     });
   }
 
-  /** A cancelled job records where it stopped (the status stays cancelled). */
-  async stoppedAfterCancel(id: string, detail: unknown): Promise<void> {
-    await this.transition(`finished_at = now(), result = $2::jsonb`, `status = 'cancelled' AND finished_at IS NULL`, [id, JSON.stringify(detail)], {
+  /** cancelling → cancelled: the job stopped after its current chunk (or the reconciler found no job left). */
+  stop(id: string, detail: unknown): Promise<BackfillRequest | null> {
+    return this.transition(`status = 'cancelled', finished_at = now(), result = $2::jsonb`, `status = 'cancelling'`, [id, JSON.stringify(detail)], {
       actor: 'bot',
       action: 'stopped',
       detail,
     });
   }
 
+  /** Pins the writer host a credential command resolved to at the job's first start (see writer-identity.ts). */
+  async pinWriter(id: string, identity: PostgresIdentity): Promise<void> {
+    await this.pool.query(`UPDATE ${T} SET writer_pinned = $2::jsonb WHERE id = $1 AND writer_pinned IS NULL`, [id, JSON.stringify(identity)]);
+  }
+
+  /** Scorecards whose digest no longer matched when their chunk ran: left alone, listed in the result. */
+  async markChanged(id: string, scorecardIds: string[]): Promise<void> {
+    if (scorecardIds.length === 0) return;
+    await this.pool.query(`UPDATE scorecard_bot.backfill_items SET outcome = 'changed' WHERE request_id = $1 AND scorecard_id = ANY($2::text[])`, [id, scorecardIds]);
+  }
+
+  async changedItems(id: string, limit = 20): Promise<{ count: number; samples: string[] }> {
+    const { rows } = await this.pool.query<{ n: number; samples: string[] | null }>(
+      `SELECT count(*)::int AS n, (array_agg(scorecard_id ORDER BY seq))[1:$2] AS samples
+       FROM scorecard_bot.backfill_items WHERE request_id = $1 AND outcome = 'changed'`,
+      [id, limit],
+    );
+    return { count: rows[0]?.n ?? 0, samples: rows[0]?.samples ?? [] };
+  }
+
+  /** Requests in these statuses (the reconciler's work list), oldest first. */
+  async inStatus(statuses: BackfillStatus[], limit = 200): Promise<BackfillRequest[]> {
+    const { rows } = await this.pool.query(`SELECT * FROM ${T} WHERE status = ANY($1::text[]) ORDER BY created_at LIMIT $2`, [statuses, limit]);
+    return rows.map((r) => toRequest(r as Record<string, unknown>));
+  }
+
   /** The newest open request (planning, pending and not expired, approved, running) for exactly this scope in a channel. */
   async openFor(channel: string, scope: BackfillScope): Promise<BackfillRequest | null> {
     const { rows } = await this.pool.query(
       `SELECT * FROM ${T} WHERE channel = $1 AND scope = $2::jsonb
-         AND (status IN ('planning', 'approved', 'running') OR (status = 'pending' AND expires_at > now()))
+         AND (status IN ('planning', 'approved', 'running', 'cancelling') OR (status = 'pending' AND expires_at > now()))
        ORDER BY created_at DESC LIMIT 1`,
       [channel, JSON.stringify(scope)],
     );
@@ -250,12 +307,13 @@ export class BackfillStore {
     return rows[0]?.n ?? 0;
   }
 
-  async chunkItems(id: string, fromSeq: number, toSeq: number): Promise<{ scorecardId: string; reason: string }[]> {
-    const { rows } = await this.pool.query<{ scorecard_id: string; reason: string }>(
-      `SELECT scorecard_id, reason FROM scorecard_bot.backfill_items WHERE request_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq`,
+  async chunkItems(id: string, fromSeq: number, toSeq: number): Promise<{ scorecardId: string; reason: string; digest: string }[]> {
+    const { rows } = await this.pool.query<{ scorecard_id: string; reason: string; digest: string | null }>(
+      `SELECT scorecard_id, reason, digest FROM scorecard_bot.backfill_items WHERE request_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq`,
       [id, fromSeq, toSeq],
     );
-    return rows.map((r) => ({ scorecardId: r.scorecard_id, reason: r.reason }));
+    // A plan stored before digests existed has none: such an item matches nothing and is left alone.
+    return rows.map((r) => ({ scorecardId: r.scorecard_id, reason: r.reason, digest: r.digest ?? '' }));
   }
 
   async leftAloneItems(id: string, limit = 20): Promise<{ scorecardId: string; reason: string }[]> {

@@ -1,3 +1,4 @@
+import { criterionMatches } from '../gap/core/contract-sql.js';
 // SQL for one scorecard check. Pure text + parameters; the ID and customer only ever travel as bind parameters.
 //
 // What narrowing by the creation time buys, tier by tier:
@@ -61,7 +62,7 @@ CROSS JOIN LATERAL (
          (SELECT count(DISTINCT criterion_id) FROM found)::int AS criteria,
          (SELECT count(*) FROM director.scores x
           WHERE x.customer = s.customer AND x.profile = s.profile AND x.scorecard_id = s.resource_id
-            AND NOT EXISTS (SELECT 1 FROM found f WHERE f.criterion_id IS NOT DISTINCT FROM x.criterion_id))::int
+            AND NOT EXISTS (SELECT 1 FROM found f WHERE ${criterionMatches('f', 'x')}))::int
            AS scores_without_historic
 ) h
 WHERE s.customer = $1 AND s.profile = $2 AND s.resource_id = $3`,

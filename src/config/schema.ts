@@ -69,7 +69,12 @@ export const backfillSettingsSchema = z
       .default('24h')
       .describe('How long a backfill request waits for approval before it expires'),
     chunkSize: z.number().int().min(1).max(10_000).default(500).describe('Scorecards per chunk (one transaction each)'),
-    chunkAttempts: z.number().int().min(1).max(10).default(3).describe('Tries per chunk before the request fails'),
+    chunkAttempts: z.number().int().min(1).max(10).default(3).describe('Tries per chunk before the request fails, for errors that are not an outage'),
+    retryBudget: z
+      .string()
+      .regex(/^[1-9]\d{0,3}(s|m|h)$/, 'a duration in seconds, minutes or hours, e.g. "2m", "90s"')
+      .default('2m')
+      .describe('How long a chunk waits out an outage of the writer or the ops database (retrying with backoff) before the request fails'),
     maxRowsPerSecond: z.number().int().positive().optional().describe('Cap on historic rows written per second (default: no cap)'),
     clickhouse: z.boolean().default(true).describe('Also insert the rows ClickHouse lacks (when clickhouse is configured)'),
   })
@@ -122,7 +127,7 @@ export const configSchema = z
       .strict()
       .optional(),
     gap: gapSettingsSchema.default({ statementTimeoutMs: 60_000, concurrency: 4, historyMonths: 6, lookbackMonths: 24, windowAttempts: 5, retryBackoffMs: 5_000 }),
-    backfill: backfillSettingsSchema.default({ expiresAfter: '24h', chunkSize: 500, chunkAttempts: 3, clickhouse: true }),
+    backfill: backfillSettingsSchema.default({ expiresAfter: '24h', chunkSize: 500, chunkAttempts: 3, retryBudget: '2m', clickhouse: true }),
     changes: changesConfigSchema.optional(),
     watch: watchSchema.describe('Scheduled audits that alert when a gap opens, worsens or closes (see README, Watchdog)'),
     observability: observabilitySchema.optional().describe('The /metrics, /healthz and /readyz server of serve and worker; absent: not started'),

@@ -63,7 +63,7 @@ describe('dry run', () => {
     const chMissing = t.clickhouseMissing.filter((d) => d.date.startsWith('2026-01')).reduce((a, d) => a + d.missing, 0);
     expect(plan.toWrite.byReason.clickhouse_only).toBe(chMissing);
     expect(plan.before.clickhouse.submitted).toBe(2);
-    expect(plan.target).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:5432\//);
+    expect(plan.target).toMatch(/^127\.0\.0\.1:5432\/\S+ as postgres/);
     expect(plan.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(plan.samples.missing).toHaveLength(5);
     const janTotal = t.monthly.submitted['2026-01']![0] + t.monthly.unsubmitted['2026-01']![0];
@@ -265,7 +265,7 @@ describe('requests, decisions and the job', () => {
       if (Date.now() > deadline) throw new Error('no chunk was checkpointed');
       await new Promise((res) => setTimeout(res, 100));
     }
-    expect(await svc.cancel(r.id, 'U_REQ')).toMatchObject({ ok: true, request: { status: 'cancelled', cancelledBy: 'U_REQ' } });
+    expect(await svc.cancel(r.id, 'U_REQ')).toMatchObject({ ok: true, request: { status: 'cancelling', cancelledBy: 'U_REQ' } });
     const result = await running;
     expect(result.status).toBe('cancelled');
     const done = await h.store.checkpoints(r.id);

@@ -57,6 +57,9 @@ function request(over: Partial<BackfillRequest> = {}): BackfillRequest {
     decidedAt: null,
     startedAt: null,
     finishedAt: null,
+    heartbeatAt: null,
+    sourceRunId: null,
+    writerPinned: null,
     ...over,
   };
 }

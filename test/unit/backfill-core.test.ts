@@ -6,6 +6,7 @@ import { classify, type ScannedScorecard } from '../../src/backfill/plan.js';
 import { createPlanHasher } from '../../src/backfill/plan-hash.js';
 import type { BackfillScope } from '../../src/backfill/scope.js';
 import { expiresAfterMs } from '../../src/backfill/service.js';
+import { postgresIdentityOfUrl, targetChange } from '../../src/backfill/writer-identity.js';
 import { canTransition, STATUSES, STATUS_MEANING, TERMINAL, TRANSITIONS } from '../../src/backfill/status.js';
 import type { BackfillRequest } from '../../src/backfill/store.js';
 import { createHash } from 'node:crypto';
@@ -13,27 +14,44 @@ import { createHash } from 'node:crypto';
 const scope: BackfillScope = { customer: 'rentokil', profile: 'p', from: '2026-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z', label: 'Jan 2026', clickhouse: true };
 
 describe('plan hash', () => {
-  it('is SHA-256 over the scope and the IDs in plan order, computed incrementally', () => {
+  it('is SHA-256 over the scope, the bound writer and each ID with its digest in plan order, computed incrementally', () => {
     const h = createPlanHasher(scope);
-    h.add('b', '2026-01-01T00:00:00.000001Z');
-    h.add('a', '2026-01-01T00:00:00.000002Z');
+    h.add('b', '2026-01-01T00:00:00.000001Z', 'd1');
+    h.add('a', '2026-01-01T00:00:00.000002Z', 'd2');
     const expected = createHash('sha256')
-      .update(JSON.stringify({ customer: 'rentokil', profile: 'p', from: scope.from, to: scope.to, scorecardId: null, clickhouse: true }) + '\nb\na')
+      .update(JSON.stringify({ customer: 'rentokil', profile: 'p', from: scope.from, to: scope.to, scorecardId: null, clickhouse: true }) + '\nnone\nb d1\na d2')
       .digest('hex');
     expect(h.digest()).toBe(expected);
   });
 
-  it('differs when the scope or the set differs, and refuses IDs out of order', () => {
-    const one = (s: BackfillScope, ids: string[]) => {
-      const h = createPlanHasher(s);
-      ids.forEach((id) => h.add(id, '2026-01-02T00:00:00.000000Z'));
+  it('differs when the scope, the set, a digest or the writer differs, and refuses IDs out of order', () => {
+    const writerA = { postgres: postgresIdentityOfUrl('postgres://w:secret@db-a.internal:5432/acme'), clickhouse: null };
+    const one = (s: BackfillScope, ids: string[], digest = 'd', writer: typeof writerA | null = null) => {
+      const h = createPlanHasher(s, writer);
+      ids.forEach((id) => h.add(id, '2026-01-02T00:00:00.000000Z', digest));
       return h.digest();
     };
     expect(one(scope, ['a', 'b'])).not.toBe(one(scope, ['a', 'c']));
     expect(one(scope, ['a', 'b'])).not.toBe(one({ ...scope, clickhouse: false }, ['a', 'b']));
+    expect(one(scope, ['a', 'b'], 'd')).not.toBe(one(scope, ['a', 'b'], 'e'));
+    expect(one(scope, ['a', 'b'], 'd', writerA)).not.toBe(one(scope, ['a', 'b'], 'd', { ...writerA, postgres: postgresIdentityOfUrl('postgres://w@db-b.internal:5432/acme') }));
+    // Rotating the password is not a new target.
+    expect(one(scope, ['a'], 'd', writerA)).toBe(one(scope, ['a'], 'd', { ...writerA, postgres: postgresIdentityOfUrl('postgres://w:rotated@db-a.internal:5432/acme') }));
     const h = createPlanHasher(scope);
-    h.add('b', '2026-01-02T00:00:00.000000Z');
-    expect(() => h.add('a', '2026-01-02T00:00:00.000000Z')).toThrow(/out of order/);
+    h.add('b', '2026-01-02T00:00:00.000000Z', 'd');
+    expect(() => h.add('a', '2026-01-02T00:00:00.000000Z', 'd')).toThrow(/out of order/);
+  });
+});
+
+describe('writer identity', () => {
+  it('binds host, port, database and user, never the password, and says what changed', () => {
+    const a = { postgres: postgresIdentityOfUrl('postgres://writer:p@ss:w0rd@db-a.internal/acme'), clickhouse: null };
+    expect(a.postgres).toEqual({ kind: 'url', host: 'db-a.internal', port: 5432, database: 'acme', user: 'writer' });
+    expect(targetChange(a, { postgres: postgresIdentityOfUrl('postgres://writer:new@db-a.internal:5432/acme'), clickhouse: null })).toBeNull();
+    const moved = targetChange(a, { postgres: postgresIdentityOfUrl('postgres://writer:p@db-b.internal/acme'), clickhouse: null });
+    expect(moved).toBe('target changed since approval: approved db-a.internal:5432/acme as writer, configured db-b.internal:5432/acme as writer; request again');
+    expect(moved).not.toMatch(/w0rd|p@ss/);
+    expect(targetChange(a, null)).toMatch(/configured no writer/);
   });
 });
 
@@ -64,7 +82,11 @@ describe('statuses', () => {
     expect(canTransition('approve', 'pending', 'approved')).toBe(true);
     expect(canTransition('approve', 'approved', 'approved')).toBe(false);
     expect(canTransition('approve', 'expired', 'approved')).toBe(false);
-    expect(canTransition('cancel', 'running', 'cancelled')).toBe(true);
+    expect(canTransition('cancel', 'running', 'cancelling')).toBe(true);
+    expect(canTransition('cancel', 'planning', 'cancelled')).toBe(true);
+    expect(canTransition('stop', 'cancelling', 'cancelled')).toBe(true);
+    expect(canTransition('finish', 'cancelling', 'done')).toBe(true); // the cancel came after the last chunk
+    expect(canTransition('lose', 'planning', 'lost')).toBe(true);
     expect(canTransition('cancel', 'done', 'cancelled')).toBe(false);
     expect(canTransition('start', 'running', 'running')).toBe(true); // resume after a crash
     expect(canTransition('finish', 'running', 'done_with_remainder')).toBe(true);
@@ -73,17 +95,22 @@ describe('statuses', () => {
 });
 
 describe('classify', () => {
-  const base: ScannedScorecard = { id: 'x', createdAt: '', submitted: true, excluded: null, scores: 5, historicCriteria: 0, chat: true };
+  const base: ScannedScorecard = { id: 'x', createdAt: '', submitted: true, excluded: null, scores: 5, missingScores: 5, historicAny: false, chat: true };
   it('names why each scorecard is written or left alone', () => {
     expect(classify(base, true)).toBe('missing');
     expect(classify({ ...base, excluded: 'calibration' }, null)).toBe('calibration');
     expect(classify({ ...base, excluded: 'non_original' }, null)).toBe('non_original');
-    expect(classify({ ...base, scores: 0 }, null)).toBe('no_scores');
+    expect(classify({ ...base, scores: 0, missingScores: 0 }, null)).toBe('no_scores');
     expect(classify({ ...base, chat: false }, null)).toBe('conversation_missing');
-    expect(classify({ ...base, historicCriteria: 2 }, true)).toBe('partial');
-    expect(classify({ ...base, historicCriteria: 5 }, true)).toBe('present');
-    expect(classify({ ...base, historicCriteria: 5 }, false)).toBe('clickhouse_only');
-    expect(classify({ ...base, historicCriteria: 5 }, null)).toBe('present');
+    expect(classify({ ...base, historicAny: true, missingScores: 3 }, true)).toBe('partial');
+    expect(classify({ ...base, historicAny: true, missingScores: 0 }, true)).toBe('present');
+    expect(classify({ ...base, historicAny: true, missingScores: 0 }, false)).toBe('clickhouse_only');
+    expect(classify({ ...base, historicAny: true, missingScores: 0 }, null)).toBe('present');
+  });
+
+  it('compares criteria as sets: director {c2, c3} against historic {c1, c2} is partial, not present', () => {
+    // Two scores, two historic rows: equal counts, but c3 has no historic row (missingScores counts it).
+    expect(classify({ ...base, scores: 2, historicAny: true, missingScores: 1 }, null)).toBe('partial');
   });
 });
 
@@ -129,12 +156,14 @@ describe('mapping', () => {
 });
 
 describe('plan text', () => {
-  it('shows counts, the left-alone table, samples, the hash prefix, and the writer target with its password masked', async () => {
+  it('shows counts, the left-alone table, samples, the hash prefix, and the writer target without its password', async () => {
     const { renderPlanText } = await import('../../src/backfill/render-plan.js');
-    const { describeWriterTarget } = await import('../../src/backfill/chunk-writer.js');
-    const target = describeWriterTarget({ name: 'rentokil', profile: 'p', postgres: { url: 'postgres://ro@db/x' }, writer: { url: 'postgres://bot_rw:s3cret@db:5432/rentokil' } });
-    expect(target).toBe('postgres://bot_rw:***@db:5432/rentokil');
-    expect(describeWriterTarget({ name: 'rentokil', profile: 'p', postgres: { url: 'postgres://ro@db/x' } })).toBeNull();
+    const { planTarget } = await import('../../src/backfill/service.js');
+    const customer = (writer?: { url: string }) => ({ name: 'rentokil', profile: 'p', postgres: { url: 'postgres://ro@db/x' }, ...(writer ? { writer } : {}) });
+    const config = (writer?: { url: string }) => ({ customers: [customer(writer)], clickhouse: { url: 'http://ch:8123', database: 'conversations', table: 'scorecard_scores' } }) as never;
+    const { target } = planTarget({ config: config({ url: 'postgres://bot_rw:s3cret@db:5432/rentokil' }) }, scope);
+    expect(target).toBe('db:5432/rentokil as bot_rw; ClickHouse http://ch:8123 conversations.scorecard_scores');
+    expect(planTarget({ config: config() }, scope).target).toBeNull();
     const text = renderPlanText(
       {
         scope, hash: 'c0ffee'.repeat(10) + 'abcd', target, writerConfigured: true, scanned: 8872,
@@ -146,7 +175,7 @@ describe('plan text', () => {
       { dryRun: true },
     );
     expect(text).toContain('Backfill plan: rentokil, Jan 2026 (dry run: nothing was written)');
-    expect(text).toContain('target: postgres://bot_rw:***@db:5432/rentokil');
+    expect(text).toContain('target: db:5432/rentokil as bot_rw; ClickHouse http://ch:8123 conversations.scorecard_scores');
     expect(text).not.toContain('s3cret');
     expect(text).toContain('plan hash: c0ffeec0ffee');
     expect(text).toContain('scorecards to write: 1,222 of 8,872 scanned');
