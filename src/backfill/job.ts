@@ -120,10 +120,13 @@ async function step<T>(what: string, policy: RetryPolicy, fn: () => Promise<T>):
     try {
       return await fn();
     } catch (err) {
-      const wait = Math.min(MAX_WAIT_MS, backoffMs(attempt, policy.baseMs));
       const waited = policy.now() - first;
-      const retry = isTransient(err) ? waited + wait <= policy.budgetMs : attempt < policy.attempts;
+      const transient = isTransient(err);
+      // An outage is waited out until the budget is spent (the last wait shortened to fit); other errors get tries.
+      const remaining = policy.budgetMs - waited;
+      const retry = transient ? remaining > 0 : attempt < policy.attempts;
       if (!retry) throw new StepFailed(what, attempt, waited, err);
+      const wait = Math.min(MAX_WAIT_MS, backoffMs(attempt, policy.baseMs), transient ? remaining : Infinity);
       policy.onWait(what, attempt);
       await policy.sleep(wait);
     }
