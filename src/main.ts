@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import type { BackfillReconcilerOptions } from './backfill/reconciler.js';
 import { wireBackfill } from './backfill/wire-backfill.js';
 import { wireCheck } from './check/wire-check.js';
 import type { Config } from './config/schema.js';
@@ -30,6 +31,8 @@ export interface ServeOptions {
   runState?: RunStateOptions;
   /** First retry delay of a failed backfill chunk; short in tests. */
   backfillChunkBackoffMs?: number;
+  /** The backfill reconciler's timing (re-queue, resume, lost plans); short in tests. */
+  backfillReconciler?: Partial<BackfillReconcilerOptions>;
   /** The watchdog's clock (audits' lookback ends here); tests pin it inside the demo data. */
   watchNow?: () => Date;
 }
@@ -47,7 +50,7 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
   const timing = { workers: opts.workers, lockDurationMs: opts.lockDurationMs, stalledIntervalMs: opts.stalledIntervalMs };
   const gap = wireGap(p, { ...timing, reconciler: opts.reconciler, runState: opts.runState });
   const check = wireCheck(p);
-  const backfill = wireBackfill(p, { ...timing, chunkBackoffMs: opts.backfillChunkBackoffMs });
+  const backfill = wireBackfill(p, { ...timing, chunkBackoffMs: opts.backfillChunkBackoffMs, reconciler: opts.backfillReconciler });
   const watch = wireWatch(p, gap.starter, { workers: opts.workers, lockDurationMs: opts.lockDurationMs, now: opts.watchNow });
   const capabilities = [gap, check, backfill, watch];
 

@@ -3,6 +3,7 @@ import { formatDuration, formatInt, plural, truncate } from '../shared/format.js
 import type { SlackMessage } from '../slack/slack-message.js';
 import { contextLine, escapeMrkdwn, mention, mrkdwnSection } from '../slack/mrkdwn.js';
 import type { BackfillProgress, BackfillResult, PopulationCounts } from './job.js';
+import type { PlanProgress } from './plan.js';
 import { LEFT_ALONE_REASONS, WRITE_REASONS } from './plan.js';
 import { hashPrefix } from './plan-hash.js';
 import { REASON_TEXT } from './render-plan.js';
@@ -70,6 +71,9 @@ export function decisionRecord(req: BackfillRequest, at?: Date): string | null {
       const approved = req.decidedBy ? `Approved by ${mention(req.decidedBy)} at ${when(req.decidedAt)}; ` : '';
       return `:heavy_multiplication_x: ${approved}cancelled by ${mention(req.cancelledBy ?? '?')}${req.status === 'cancelling' ? ': stopping after the current chunk' : ` at ${when(req.finishedAt)}`}.`;
     }
+    case 'done':
+      if (req.plan && req.plan.toWrite.scorecards === 0) return `:white_check_mark: Nothing to write: no scorecard of this scope is missing from historic${req.scope.clickhouse ? ' or ClickHouse' : ''}, so no approval is needed.`;
+      return `:white_check_mark: Approved by ${mention(req.decidedBy ?? '?')} at ${when(req.decidedAt)}. Requested by ${mention(req.requester)}.`;
     case 'lost':
       return `:warning: The planner stopped before the plan was ready (its process died). Nothing was written; request it again.`;
     case 'failed':
@@ -80,10 +84,28 @@ export function decisionRecord(req: BackfillRequest, at?: Date): string | null {
   }
 }
 
+/** While the plan job scans: how far it is, and Cancel. */
+export function planningMessage(req: Pick<BackfillRequest, 'id' | 'scope' | 'requester'>, p?: PlanProgress | null): SlackMessage {
+  const where = p ? ` · day ${n(p.daysDone)} of ${n(p.days)} · ${n(p.scanned)} scorecards scanned, ${n(p.toWrite)} to write so far` : '';
+  const line = `:mag: *Backfill plan* · ${escapeMrkdwn(subject(req))} · requested by ${mention(req.requester)}\nPlanning (read-only)${where}…`;
+  return {
+    text: truncate(`Backfill plan for ${subject(req)}: planning${where}`, 3000),
+    blocks: [
+      mrkdwnSection(line),
+      contextLine(`request \`${req.id}\``),
+      { type: 'actions', block_id: `backfill_decide:${req.id}`.slice(0, 255), elements: [button('Cancel', ACTION.cancel, req.id)] },
+    ],
+  };
+}
+
 /** The plan posted in the thread: counts, what is left alone and why, samples, hash, expiry, and the decision. */
 export function planMessage(req: BackfillRequest, opts: { at?: Date } = {}): SlackMessage {
   const plan = req.plan;
-  if (!plan) return { text: `Backfill ${subject(req)}: planning`, blocks: [mrkdwnSection(`*Backfill plan* · ${escapeMrkdwn(subject(req))}: planning…`)] };
+  if (!plan) {
+    const record = decisionRecord(req, opts.at);
+    if (record === null) return planningMessage(req);
+    return { text: truncate(`Backfill ${subject(req)}: ${record.replace(/^:[a-z_]+: /, '')}`, 3000), blocks: [mrkdwnSection(`*Backfill plan* · ${escapeMrkdwn(subject(req))}\n${record}`), contextLine(`request \`${req.id}\``)] };
+  }
   const s = plan.scope;
   const blocks: KnownBlock[] = [];
   blocks.push(

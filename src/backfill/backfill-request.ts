@@ -5,7 +5,7 @@ import { BotError } from '../shared/errors.js';
 import type { Click } from '../slack/action-body.js';
 import { parseBackfillValue } from '../gap/views/thread-messages.js';
 import type { BackfillActionDeps } from './backfill-slack-deps.js';
-import { anchorMessage, planMessage } from './backfill-blocks.js';
+import { anchorMessage, planningMessage } from './backfill-blocks.js';
 import type { ScopeInput } from './service.js';
 
 // "Request backfill" (gap report) and "Backfill this scorecard" (check): the button carries an ID, never the scope.
@@ -17,11 +17,22 @@ async function say(respond: RespondFn, text: string): Promise<void> {
   await respond({ response_type: 'ephemeral', replace_original: false, text });
 }
 
-/** Scopes being planned by this process right now: a double click plans once. */
+/** Scopes being requested by this process right now: a double click plans once. */
 const planning = new Map<string, object>();
 
-/** Plans the request and posts it in the thread; bad input was refused before anything was stored. */
-async function plan(deps: BackfillActionDeps, click: Click, respond: RespondFn, input: ScopeInput, threadTs: () => Promise<string>): Promise<void> {
+/**
+ * Stores the request and hands its planning to a job: the click is answered by a "Planning…" message in the thread
+ * (with Cancel), which the plan job edits as it scans and replaces by the plan. Bad input, an over-long scope and a
+ * person at backfill.maxOpenPerUser are refused before anything is stored.
+ */
+async function plan(
+  deps: BackfillActionDeps,
+  click: Click,
+  respond: RespondFn,
+  input: ScopeInput,
+  threadTs: () => Promise<string>,
+  sourceRunId: string | null = null,
+): Promise<void> {
   const scope = await deps.service.scopeOf(input); // unknown customer, over 13 months, unknown scorecard: refused here
   const key = `${click.channel} ${JSON.stringify(scope)}`;
   // One open request per scope: a second click points at the first instead of planning twice. The in-process
@@ -39,13 +50,13 @@ async function plan(deps: BackfillActionDeps, click: Click, respond: RespondFn, 
       await say(respond, `A backfill of ${scope.customer}, ${scope.label} ${what}; its plan is in the thread. Nothing new was planned. To plan again, cancel it first.`);
       return;
     }
-    await say(respond, `Planning the backfill of ${scope.customer}, ${scope.label} (read-only); the plan will appear in the thread for an approver.`);
     const thread = await threadTs();
-    // Once the request is stored, the ops database answers for it.
-    const req = await deps.service.request(input, { requester: click.user, channel: click.channel, threadTs: thread }).finally(release);
-    const ts = await deps.publisher.postInThread(click.channel, thread, planMessage(req));
-    await deps.store.appendAudit({ requestId: req.id, actor: 'bot', action: 'plan_posted', channel: click.channel, planHash: req.planHash, detail: { ts, threadTs: thread } });
-    deps.logger.info({ requestId: req.id, user: click.user, customer: scope.customer, scope: scope.label, scorecards: req.plan?.toWrite.scorecards }, 'backfill requested');
+    // Once the request is stored, the ops database answers for it (and the reconciler, should this process die).
+    const req = await deps.service.createRequest(input, { requester: click.user, channel: click.channel, threadTs: thread, sourceRunId }).finally(release);
+    const ts = await deps.publisher.postInThread(click.channel, thread, planningMessage(req));
+    await deps.store.appendAudit({ requestId: req.id, actor: 'bot', action: 'plan_posted', channel: click.channel, detail: { ts, threadTs: thread } });
+    await deps.enqueuePlan(req.id);
+    deps.logger.info({ requestId: req.id, user: click.user, customer: scope.customer, scope: scope.label }, 'backfill requested');
   } finally {
     release();
   }
@@ -72,7 +83,7 @@ export async function requestFromGapReport(deps: BackfillActionDeps, click: Clic
     throw new BotError('BAD_INPUT', 'A backfill covers one customer; this report covers all of them.', { hint: 'Run /scorecard-gap <customer> <period> and request the backfill from that report.' });
   }
   const period: Period = { from: new Date(run.periodFrom), to: new Date(run.periodTo), label: run.periodLabel, grain: 'day' };
-  await plan(deps, click, respond, { customer: run.customer, period }, async () => run.rootTs);
+  await plan(deps, click, respond, { customer: run.customer, period }, async () => run.rootTs, run.runId);
 }
 
 export async function requestFromCheck(deps: BackfillActionDeps, click: Click, respond: RespondFn): Promise<void> {

@@ -15,6 +15,8 @@ export interface BackfillActionDeps {
   publisher: ThreadPublisher;
   /** Enqueues the job of an approved request (jobId = request ID, so twice is once). */
   enqueue(requestId: string): Promise<void>;
+  /** Enqueues the plan job of a request in planning (jobId = request ID). */
+  enqueuePlan(requestId: string): Promise<void>;
   usergroups: UsergroupResolver;
   slack: SlackSettings;
   logger: Logger;

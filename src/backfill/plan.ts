@@ -4,6 +4,7 @@ import { scoreHasHistoricRow } from '../gap/core/contract-sql.js';
 import { dayWindows } from '../gap/core/windows.js';
 import { scorecardDigest, scoresAggregate } from './mapping.js';
 import { createPlanHasher } from './plan-hash.js';
+import { BotError } from '../shared/errors.js';
 import type { BackfillScope } from './scope.js';
 import type { WriterIdentity } from './writer-identity.js';
 
@@ -91,6 +92,27 @@ export interface PlanOptions {
   sink?: (items: PlanItem[]) => Promise<void>;
   pageSize?: number;
   samplesPerReason?: number;
+  /** After every page: how far the scan is (the plan job's progress and heartbeat). */
+  onPage?: (p: PlanProgress) => void | Promise<void>;
+  /** Refuse (BAD_INPUT) as soon as more scorecards than this are to be written: the scan stops there. */
+  maxScorecards?: number;
+}
+
+export interface PlanProgress {
+  daysDone: number;
+  days: number;
+  scanned: number;
+  toWrite: number;
+}
+
+/** The refusal of a plan over backfill.maxScorecards, with a shorter period that stays under it. */
+function overCap(scope: BackfillScope, max: number, dayFrom: string): BotError {
+  const first = scope.from.slice(0, 10);
+  const lastFull = new Date(new Date(dayFrom).getTime() - 86_400_000).toISOString().slice(0, 10);
+  const shorter = dayFrom.slice(0, 10) > first ? ` Backfill a shorter period, e.g. ${first}..${lastFull}, then the rest.` : '';
+  return new BotError('BAD_INPUT', `This backfill would write more than ${max.toLocaleString('en-US')} scorecards (backfill.maxScorecards), counting from ${first} to ${dayFrom.slice(0, 10)}.`, {
+    hint: `${shorter.trim() || 'Backfill one day at a time.'}`,
+  });
 }
 
 const PAGE = `
@@ -172,7 +194,9 @@ export async function computePlan(opts: PlanOptions): Promise<BackfillPlan> {
   };
   const ch = scope.clickhouse ? opts.clickhouse : null;
   let seq = 0;
-  for (const w of dayWindows(new Date(scope.from), new Date(scope.to))) {
+  const days = dayWindows(new Date(scope.from), new Date(scope.to));
+  let daysDone = 0;
+  for (const w of days) {
     const inCh = ch ? await clickhouseIdsOfDay(ch, scope, w.from, w.to) : null;
     let after: [string, string] | null = null;
     for (;;) {
@@ -221,11 +245,15 @@ export async function computePlan(opts: PlanOptions): Promise<BackfillPlan> {
           }
         }
       }
+      if (opts.maxScorecards !== undefined && plan.toWrite.scorecards > opts.maxScorecards) throw overCap(scope, opts.maxScorecards, w.from);
       if (opts.sink && items.length > 0) await opts.sink(items);
       const last: PageRow | undefined = rows[rows.length - 1];
-      if (!last || rows.length < pageSize) break;
+      const dayDone = !last || rows.length < pageSize;
+      await opts.onPage?.({ daysDone: daysDone + (dayDone ? 1 : 0), days: days.length, scanned: plan.scanned, toWrite: plan.toWrite.scorecards });
+      if (dayDone) break;
       after = [last.created_key, last.id];
     }
+    daysDone++;
   }
   plan.hash = hasher.digest();
   return plan;

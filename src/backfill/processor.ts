@@ -1,8 +1,11 @@
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { z } from 'zod';
+import { isPermanent, userFacing } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { BackfillProgress, BackfillResult } from './job.js';
+import type { PlanProgress } from './plan.js';
 import type { BackfillService } from './service.js';
+import type { BackfillRequest } from './store.js';
 
 // The backfill queue: one job per approved request, jobId = request ID, so a double enqueue is one job. The job
 // itself is resumable (checkpoints in the ops database): a worker killed with kill -9 loses its lock, BullMQ
@@ -73,5 +76,52 @@ export function startBackfillWorker(
       .then((error) => hooks.onFailed?.(parsed.data.requestId, error))
       .catch((e: unknown) => logger.error({ err: e }, 'could not mark the backfill failed'));
   });
+  return worker;
+}
+
+// Planning is a job too: a click is acknowledged at once and never holds the Slack listener, and a plan of
+// thirteen months runs on a worker, heart-beating as it goes (a planner that dies is noticed by the reconciler).
+export const BACKFILL_PLAN_QUEUE = 'scorecard-backfill-plan';
+
+export function planQueue(settings: BackfillQueueSettings): Queue {
+  return new Queue(BACKFILL_PLAN_QUEUE, { connection: settings.connection, prefix: settings.prefix });
+}
+
+/** Enqueues the plan of a request in `planning`; safe to call twice (same jobId). */
+export async function enqueuePlan(queue: Queue, requestId: string): Promise<void> {
+  // One attempt: a failed plan is recorded with its reason; a worker that dies mid-plan is covered by stall detection.
+  await queue.add('plan', { requestId }, { jobId: requestId, attempts: 1, removeOnComplete: 1000, removeOnFail: 1000 });
+}
+
+export function startPlanWorker(
+  service: BackfillService,
+  settings: BackfillQueueSettings,
+  logger: Logger,
+  hooks: {
+    onProgress?: (requestId: string, p: PlanProgress) => void;
+    /** The plan is stored (pending, or done when there is nothing to write), or the request ended meanwhile. */
+    onPlanned?: (requestId: string, req: BackfillRequest | null) => void;
+    onFailed?: (requestId: string, error: string) => void;
+  } = {},
+): Worker {
+  const worker = new Worker(
+    BACKFILL_PLAN_QUEUE,
+    async (job: Job) => {
+      const parsed = payloadSchema.safeParse(job.data);
+      if (!parsed.success) throw new UnrecoverableError(`plan job ${job.id} has an unreadable payload`);
+      const { requestId } = parsed.data;
+      try {
+        const req = await service.plan(requestId, (p) => hooks.onProgress?.(requestId, p));
+        hooks.onPlanned?.(requestId, req);
+      } catch (err) {
+        // The request is already marked failed with the reason (service.plan): nothing a retry would change.
+        hooks.onFailed?.(requestId, userFacing(err).message);
+        if (isPermanent(err)) throw new UnrecoverableError(userFacing(err).message);
+        throw err;
+      }
+    },
+    { connection: settings.connection, prefix: settings.prefix, concurrency: 2, lockDuration: settings.lockDurationMs ?? 30_000, stalledInterval: settings.stalledIntervalMs ?? 30_000 },
+  );
+  worker.on('error', (err) => logger.error({ err, queue: BACKFILL_PLAN_QUEUE }, 'backfill plan worker error'));
   return worker;
 }

@@ -7,7 +7,7 @@ import type { ConnectionUrlResolver } from '../sources/connection-url.js';
 import { findCustomer } from '../sources/customer-sources.js';
 import { explainRefusal, type Decision } from './decide.js';
 import { runBackfillJob, type BackfillProgress, type BackfillResult } from './job.js';
-import { computePlan, type BackfillPlan } from './plan.js';
+import { computePlan, type BackfillPlan, type PlanProgress } from './plan.js';
 import { periodScope, scorecardScope, type BackfillScope } from './scope.js';
 import type { BackfillRequest, BackfillStore } from './store.js';
 import { configuredWriterIdentity, describeIdentity, type WriterIdentity } from './writer-identity.js';
@@ -85,14 +85,38 @@ export class BackfillService {
     return dryRunPlan(this.deps, input);
   }
 
-  /** Creates the request (planning), streams the plan's items into the ops database, and leaves it pending. */
-  async request(input: ScopeInput, who: { requester: string; channel: string; threadTs: string | null }): Promise<BackfillRequest> {
+  /**
+   * Stores a request in `planning` (its plan is computed by plan(), in a job): the scope is resolved and the
+   * per-person cap checked first, so a refusal stores nothing.
+   */
+  async createRequest(input: ScopeInput, who: { requester: string; channel: string; threadTs: string | null; sourceRunId?: string | null }): Promise<BackfillRequest> {
     const scope = await this.scopeOf(input);
     const { store } = this.deps;
+    const limit = this.deps.config.backfill.maxOpenPerUser ?? 2;
+    const open = await store.openCountBy(who.requester);
+    if (open >= limit) {
+      throw new BotError('TOO_MANY_RUNS', `You already have ${open} open backfill request${open === 1 ? '' : 's'}, so I did not plan another.`, {
+        hint: `Let one finish, or cancel one (at most ${limit} per person at once: backfill.maxOpenPerUser).`,
+      });
+    }
     const id = this.deps.newId?.() ?? `bf-${randomUUID()}`;
     const expiresAt = new Date(this.now().getTime() + expiresAfterMs(this.deps.config.backfill.expiresAfter));
-    await store.create({ id, scope, requester: who.requester, channel: who.channel, threadTs: who.threadTs, expiresAt });
+    return store.create({ id, scope, requester: who.requester, channel: who.channel, threadTs: who.threadTs, expiresAt, sourceRunId: who.sourceRunId ?? null });
+  }
+
+  /**
+   * Computes the plan of a request in `planning`: its items streamed into the ops database (each page a heartbeat),
+   * then pending, or done at once when there is nothing to write. A request no longer planning (cancelled, lost)
+   * is left as it is. A plan over backfill.maxScorecards fails with a shorter period to try.
+   */
+  async plan(id: string, onProgress?: (p: PlanProgress) => void): Promise<BackfillRequest | null> {
+    const { store } = this.deps;
+    const req = await store.get(id);
+    if (!req || req.status !== 'planning') return req;
+    const scope = req.scope;
+    await store.clearItems(id); // a retried plan job starts over
     let plan: BackfillPlan;
+    let beat = 0;
     try {
       const db = await this.deps.gap.sources.readOnly(scope.customer);
       plan = await computePlan({
@@ -101,14 +125,32 @@ export class BackfillService {
         scope,
         ...planTarget(this.deps, scope),
         sink: (items) => store.addItems(id, items),
+        maxScorecards: this.deps.config.backfill.maxScorecards,
+        onPage: async (p) => {
+          onProgress?.(p);
+          if (Date.now() - beat > 10_000) {
+            beat = Date.now();
+            await store.heartbeat(id);
+          }
+        },
       });
     } catch (err) {
       await store.planFailed(id, userFacing(err).message);
       throw err;
     }
-    const pending = await store.planned(id, plan);
-    if (!pending) throw new BotError('INTERNAL', 'The backfill request changed while it was being planned.');
-    return pending;
+    const next = plan.toWrite.scorecards === 0 ? await store.nothingToWrite(id, plan) : await store.planned(id, plan);
+    // Cancelled or lost while the scan ran: it stays so.
+    return next ?? store.get(id);
+  }
+
+  /** Creates and plans a request in one go (the CLI, the tests). */
+  async request(input: ScopeInput, who: { requester: string; channel: string; threadTs: string | null; sourceRunId?: string | null }): Promise<BackfillRequest> {
+    const created = await this.createRequest(input, who);
+    const planned = await this.plan(created.id);
+    if (!planned || (planned.status !== 'pending' && planned.status !== 'done')) {
+      throw new BotError('INTERNAL', `The backfill request changed while it was being planned (now ${planned?.status ?? 'gone'}).`);
+    }
+    return planned;
   }
 
   private async decided(

@@ -6,6 +6,7 @@
 //      │           ├► denied   │          └► cancelling ─► cancelled (the job stopped after its current chunk)
 //      │           ├► expired  │                   └─────► done | done_with_remainder (it finished first)
 //      ├───────────┴───────────┴► cancelled (before the job starts: final at once)
+//      ├► done (the plan found nothing to write: no approval needed)
 //      ├► failed (the plan could not be computed)
 //      └► lost (its planner stopped heart-beating: the process died)
 
@@ -41,11 +42,12 @@ export const STATUS_MEANING: Record<BackfillStatus, string> = {
   lost: 'the planner stopped (its process died) before the plan was ready; nothing was written, request again',
 };
 
-export type Transition = 'planned' | 'plan_failed' | 'lose' | 'approve' | 'deny' | 'cancel' | 'expire' | 'start' | 'stop' | 'finish' | 'fail';
+export type Transition = 'planned' | 'nothing_to_write' | 'plan_failed' | 'lose' | 'approve' | 'deny' | 'cancel' | 'expire' | 'start' | 'stop' | 'finish' | 'fail';
 
 /** The statuses a transition may leave from, and where it goes. `start` from running is a resume after a crash. */
 export const TRANSITIONS: Record<Transition, { from: readonly BackfillStatus[]; to: readonly BackfillStatus[] }> = {
   planned: { from: ['planning'], to: ['pending'] },
+  nothing_to_write: { from: ['planning'], to: ['done'] },
   plan_failed: { from: ['planning'], to: ['failed'] },
   lose: { from: ['planning'], to: ['lost'] },
   approve: { from: ['pending'], to: ['approved'] },

@@ -165,6 +165,32 @@ export class BackfillStore {
     );
   }
 
+  /** planning → done: the plan found nothing to write, so nobody is asked to approve anything. */
+  nothingToWrite(id: string, plan: BackfillPlan): Promise<BackfillRequest | null> {
+    const result = { status: 'done', nothingToWrite: true, chunks: 0, chunksDone: 0, historicRows: 0, clickhouseRows: 0, alreadyPresent: 0, elapsedMs: 0, rowsPerSecond: 0 };
+    return this.transition(
+      `status = 'done', plan_hash = $2, plan = $3::jsonb, writer_available = $4, result = $5::jsonb, finished_at = now()`,
+      `status = 'planning'`,
+      [id, plan.hash, JSON.stringify(plan), plan.writerConfigured, JSON.stringify(result)],
+      { actor: 'bot', action: 'nothing_to_write', detail: { scanned: plan.scanned } },
+    );
+  }
+
+  /** A plan job that starts over (a retry after its worker died) begins from no items. */
+  async clearItems(id: string): Promise<void> {
+    await this.pool.query(`DELETE FROM scorecard_bot.backfill_items WHERE request_id = $1`, [id]);
+  }
+
+  /** Open requests (planning, pending and not expired, approved, running, cancelling) of one person. */
+  async openCountBy(requester: string): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${T} WHERE requester = $1
+         AND (status IN ('planning', 'approved', 'running', 'cancelling') OR (status = 'pending' AND expires_at > now()))`,
+      [requester],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   planFailed(id: string, error: string): Promise<BackfillRequest | null> {
     return this.transition(`status = 'failed', error = $2, finished_at = now()`, `status = 'planning'`, [id, error], {
       actor: 'bot',

@@ -4,7 +4,9 @@ import { ConnectionUrlResolver } from '../sources/connection-url.js';
 import type { SlackSurface } from '../slack/routes.js';
 import { backfillRoutes } from './backfill-slack.js';
 import { backfillSlackReporter, type BackfillSlackReporter } from './backfill-slack-progress.js';
-import { BACKFILL_QUEUE, backfillQueue, enqueueBackfill, startBackfillWorker } from './processor.js';
+import { planSlackReporter } from './plan-slack-reporter.js';
+import { BACKFILL_PLAN_QUEUE, BACKFILL_QUEUE, backfillQueue, enqueueBackfill, enqueuePlan, planQueue, startBackfillWorker, startPlanWorker } from './processor.js';
+import { BackfillReconciler, DEFAULT_BACKFILL_RECONCILER, type BackfillReconcilerOptions } from './reconciler.js';
 import { BackfillService } from './service.js';
 import { BackfillStore } from './store.js';
 import { createUsergroupResolver } from './usergroups.js';
@@ -18,6 +20,8 @@ export interface BackfillWiringOptions {
   stalledIntervalMs?: number;
   /** First retry delay of a failed chunk; short in tests. */
   chunkBackoffMs?: number;
+  /** Reconciler timing (re-queue, resume, lost plans); short in tests. */
+  reconciler?: Partial<BackfillReconcilerOptions>;
 }
 
 export interface WiredBackfill {
@@ -40,26 +44,52 @@ export function wireBackfill(p: Platform, opts: BackfillWiringOptions = {}): Wir
   });
   const queueSettings = { connection: p.redis.worker, prefix: p.redis.prefix, lockDurationMs: opts.lockDurationMs, stalledIntervalMs: opts.stalledIntervalMs };
   const reporter = withRowMetrics(p, store, backfillSlackReporter({ store, publisher: p.publisher, logger }));
-  const worker = opts.workers === false ? null : startBackfillWorker(service, queueSettings, logger, reporter);
+  const planReporter = planSlackReporter({ store, publisher: p.publisher, logger });
+  const workers = opts.workers !== false;
+  const worker = workers ? startBackfillWorker(service, queueSettings, logger, reporter) : null;
+  const planWorker = workers ? startPlanWorker(service, queueSettings, logger, planReporter) : null;
   worker?.on('failed', () => p.metrics.jobFailures.inc({ queue: BACKFILL_QUEUE }));
+  planWorker?.on('failed', () => p.metrics.jobFailures.inc({ queue: BACKFILL_PLAN_QUEUE }));
   const jobs = backfillQueue({ connection: p.redis.command, prefix: p.redis.prefix });
+  const plans = planQueue({ connection: p.redis.command, prefix: p.redis.prefix });
+  // Where this process runs jobs it also makes sure no request is stranded (the ops database against the queue).
+  const reconcilerQueue = workers ? backfillQueue(queueSettings) : null;
+  const reconciler = reconcilerQueue
+    ? new BackfillReconciler(
+        {
+          store,
+          queue: reconcilerQueue,
+          enqueue: (id) => enqueueBackfill(reconcilerQueue, id),
+          logger,
+          onRepaired: (req, repair) => {
+            if (repair.action === 'lose') planReporter.onFailed(req.id, 'lost');
+            else if (repair.action === 'fail') reporter.onFailed(req.id, repair.reason);
+            else if (repair.action === 'stop') reporter.onFinished(req.id, { status: 'cancelled', chunks: 0, chunksDone: 0, historicRows: 0, clickhouseRows: 0, alreadyPresent: 0, elapsedMs: 0, rowsPerSecond: 0 });
+          },
+        },
+        { ...DEFAULT_BACKFILL_RECONCILER, ...opts.reconciler },
+      )
+    : null;
+  reconciler?.start();
   const routes = backfillRoutes({
     service,
     store,
     ops: p.ops,
     publisher: p.publisher,
     enqueue: (id) => enqueueBackfill(jobs, id),
+    enqueuePlan: (id) => enqueuePlan(plans, id),
     usergroups: createUsergroupResolver(p.web),
     slack: p.slack,
     logger,
   });
   return {
     slack: { actions: routes },
-    queues: [BACKFILL_QUEUE],
+    queues: [BACKFILL_QUEUE, BACKFILL_PLAN_QUEUE],
     async close() {
-      await worker?.close().catch(() => undefined);
-      await reporter.idle().catch(() => undefined);
-      await jobs.close().catch(() => undefined);
+      await reconciler?.stop();
+      await Promise.all([worker?.close(), planWorker?.close()].map((c) => c?.catch(() => undefined)));
+      await Promise.all([reporter.idle(), planReporter.idle()].map((c) => c.catch(() => undefined)));
+      await Promise.all([jobs, plans, reconcilerQueue].map((q) => q?.close().catch(() => undefined)));
     },
   };
 }

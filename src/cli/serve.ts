@@ -18,6 +18,9 @@ export async function serveCommand(kind: 'serve' | 'worker', argv: string[], io:
     stalledIntervalMs: env.SCORECARD_BOT_STALLED_MS ? Number(env.SCORECARD_BOT_STALLED_MS) : undefined,
     // Test hooks, like the two above: a fast reconciler so a lost run is noticed within seconds.
     reconciler: env.SCORECARD_BOT_RECONCILE_MS ? { intervalMs: Number(env.SCORECARD_BOT_RECONCILE_MS), graceMs: Number(env.SCORECARD_BOT_RECONCILE_MS) } : undefined,
+    backfillReconciler: env.SCORECARD_BOT_RECONCILE_MS
+      ? { intervalMs: Number(env.SCORECARD_BOT_RECONCILE_MS), graceMs: Number(env.SCORECARD_BOT_RECONCILE_MS), planStaleMs: Number(env.SCORECARD_BOT_PLAN_STALE_MS ?? 120_000) }
+      : undefined,
   });
   // A long-running bot must outlive a promise some library leaves unhandled while Redis or a database is away
   // (Node 20 would exit on it): log it, loudly, and keep serving.

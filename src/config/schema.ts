@@ -77,6 +77,8 @@ export const backfillSettingsSchema = z
       .describe('How long a chunk waits out an outage of the writer or the ops database (retrying with backoff) before the request fails'),
     maxRowsPerSecond: z.number().int().positive().optional().describe('Cap on historic rows written per second (default: no cap)'),
     clickhouse: z.boolean().default(true).describe('Also insert the rows ClickHouse lacks (when clickhouse is configured)'),
+    maxOpenPerUser: z.number().int().min(1).max(50).default(2).describe('Backfill requests one person may have open (planning, pending, approved, running) at once'),
+    maxScorecards: z.number().int().min(1).default(200_000).describe('The most scorecards one backfill may write; a larger plan is refused with a shorter period to try'),
   })
   .strict();
 
@@ -127,7 +129,7 @@ export const configSchema = z
       .strict()
       .optional(),
     gap: gapSettingsSchema.default({ statementTimeoutMs: 60_000, concurrency: 4, historyMonths: 6, lookbackMonths: 24, windowAttempts: 5, retryBackoffMs: 5_000 }),
-    backfill: backfillSettingsSchema.default({ expiresAfter: '24h', chunkSize: 500, chunkAttempts: 3, retryBudget: '2m', clickhouse: true }),
+    backfill: backfillSettingsSchema.default({ expiresAfter: '24h', chunkSize: 500, chunkAttempts: 3, retryBudget: '2m', clickhouse: true, maxOpenPerUser: 2, maxScorecards: 200_000 }),
     changes: changesConfigSchema.optional(),
     watch: watchSchema.describe('Scheduled audits that alert when a gap opens, worsens or closes (see README, Watchdog)'),
     observability: observabilitySchema.optional().describe('The /metrics, /healthz and /readyz server of serve and worker; absent: not started'),

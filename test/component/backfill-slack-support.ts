@@ -53,11 +53,26 @@ export function buttonsOf(m: { blocks?: unknown[] }): Array<{ action_id: string;
 
 export const isPlan = (m: StoredMessage): boolean => (m.text ?? '').startsWith('Backfill plan for');
 
-/** Waits for the plan message that follows a request click; returns it with its request ID and plan hash. */
+const isPlanning = (m: StoredMessage): boolean => /^Backfill plan for .*: planning/.test(m.text ?? '');
+
+/**
+ * The click is answered in the thread, not ephemerally: a "Planning…" message (with Cancel) appears there, and
+ * nothing goes to the clicker's response_url.
+ */
+export async function planningShown(threadTs: string, clickId: string): Promise<StoredMessage> {
+  const msg = await env.slack.waitFor(() => env.slack.threadReplies(CHANNEL, threadTs).filter(isPlan).find((m) => isPlanning(m) || buttonsOf(m).length > 0), 60_000);
+  expect(env.slack.responses.filter((r) => r.id === clickId)).toEqual([]);
+  return msg;
+}
+
+/** Waits for the plan message that follows a request click, planned; returns it with its request ID and plan hash. */
 export async function newPlan(threadTs: string, seen: number): Promise<{ msg: StoredMessage; requestId: string; hash: string }> {
-  const msg = await env.slack.waitFor(() => env.slack.threadReplies(CHANNEL, threadTs).filter(isPlan)[seen], 120_000);
+  const msg = await env.slack.waitFor(() => {
+    const m = env.slack.threadReplies(CHANNEL, threadTs).filter(isPlan)[seen];
+    return m && !isPlanning(m) ? m : undefined;
+  }, 120_000);
   const approve = buttonsOf(msg).find((b) => b.action_id === 'backfill_approve');
-  expect(approve, 'a pending plan carries an Approve button').toBeTruthy();
+  expect(approve, `a pending plan carries an Approve button: ${textOf(msg)}`).toBeTruthy();
   const [requestId, hash] = approve!.value.split(' ');
   return { msg, requestId: requestId!, hash: hash! };
 }

@@ -1,7 +1,14 @@
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKFILL_QUEUE } from '../../src/backfill/processor.js';
+import { WebClient } from '@slack/web-api';
+import { planSlackReporter } from '../../src/backfill/plan-slack-reporter.js';
+import { BACKFILL_QUEUE, startPlanWorker } from '../../src/backfill/processor.js';
+import { BackfillService } from '../../src/backfill/service.js';
+import { BackfillStore } from '../../src/backfill/store.js';
+import { createContext } from '../../src/platform/read-context.js';
+import { ConnectionUrlResolver } from '../../src/sources/connection-url.js';
+import { webClientPublisher } from '../../src/slack/thread-publisher.js';
 import type { Config } from '../../src/config/schema.js';
 import { createServeContext, type ServeContext } from '../../src/main.js';
 import { parsePrometheusText } from '../support/prom-text.js';
@@ -36,6 +43,7 @@ import {
   requestCount,
   SECRET,
   status,
+  planningShown,
   textOf,
   truthJan,
   until,
@@ -140,6 +148,15 @@ describe('bad input changes nothing', () => {
 
 describe('a customer without a writer connection', () => {
   it('gets a plan that says so, and Approve is refused with that reason', async () => {
+    // One nclh scorecard missing from historic (the demo loads no nclh data): a plan with something to write.
+    const p = demo.truth.profileId;
+    await admin.query(
+      `INSERT INTO director.scorecards (customer, profile, resource_id, conversation_id, template_id, created_at, submitted_at)
+         VALUES ('nclh', $1, 'nclh-planted-1', 'nclh-conv-1', 'tpl', '2026-01-12T10:00:00Z', '2026-01-13T10:00:00Z');
+       INSERT INTO director.scores (customer, profile, resource_id, scorecard_id, criterion_id, numeric_value)
+         VALUES ('nclh', $1, 'nclh-score-1', 'nclh-planted-1', 'c1', 1), ('nclh', $1, 'nclh-score-2', 'nclh-planted-1', 'c2', 0);
+       INSERT INTO app.chats (customer_id, profile_id, conversation_id, started_at) VALUES ('nclh', $1, 'nclh-conv-1', '2026-01-12T09:00:00Z');`.replaceAll('$1', `'${p}'`),
+    );
     const anchor = await postAnchor();
     await ops.query(
       `INSERT INTO scorecard_bot.gap_runs (run_id, customer, period_label, period_from, period_to, requested_by, channel, root_ts, status)
@@ -147,7 +164,7 @@ describe('a customer without a writer connection', () => {
       [ALICE, CHANNEL, anchor],
     );
     const id = await click('backfill_request', JSON.stringify({ runId: 'run-nclh' }), { user: ALICE, messageTs: anchor, threadTs: anchor });
-    await answer(id, /Planning the backfill of nclh, Jan 2026/);
+    await planningShown(anchor, id);
     const plan = await newPlan(anchor, 0);
     expect(textOf(plan.msg)).toContain('nclh has no writer connection configured, so this plan cannot be approved.');
     const jobs = await jobCount();
@@ -170,8 +187,8 @@ describe('"Backfill this scorecard" from a check', () => {
 
     const roots = slack.messages(CHANNEL).length;
     const id = await click('backfill_scorecard', button!.value, { user: ALICE, messageTs: '1700000999.000001', ephemeral: true });
-    await answer(id, /Planning the backfill of rentokil, scorecard/);
     const anchor = await slack.waitFor(() => slack.messages(CHANNEL).slice(roots).find((m) => /Backfill requested by <@U0ALICE>/.test(m.text ?? '')), 60_000);
+    await planningShown(anchor.ts, id);
     const plan = await newPlan(anchor.ts, 0);
     // One scorecard, missing from historic with all its scores: 1 to write.
     expect(plan.msg.text).toMatch(/^Backfill plan for rentokil, scorecard [0-9a-f-]+: 1 scorecard, \d+ historic rows; waiting for an approver$/);
@@ -187,7 +204,7 @@ describe('"Backfill this scorecard" from a check', () => {
     expect(await answer(late, /already denied/)).toContain('<@U0BOB>');
     expect(await status(plan.requestId)).toBe('denied');
     expect(await queue.getJob(plan.requestId)).toBeUndefined();
-    expect(await auditActions(plan.requestId)).toEqual(['requested', 'planned', 'plan_posted', 'denied', 'approve_refused']);
+    expect(await auditActions(plan.requestId)).toEqual(['requested', 'plan_posted', 'planned', 'denied', 'approve_refused']);
   }, 180_000);
 });
 
@@ -200,7 +217,7 @@ describe('the full path', () => {
     expect(JSON.parse(button.value)).toEqual({ runId: expect.any(String) }); // an ID, not the scope
 
     const id = await click('backfill_request', button.value, { user: ALICE, messageTs: button.ts, threadTs: report.rootTs });
-    await answer(id, /Planning the backfill of rentokil, Jan 2026/);
+    await planningShown(report.rootTs, id);
     const plan = await newPlan(report.rootTs, 0);
     const planText = textOf(plan.msg);
     expect(planText).toContain(`historic: ${fmt(jan.submitted[1])} submitted, ${fmt(jan.unsubmitted[1])} unsubmitted`);
@@ -247,7 +264,7 @@ describe('the full path', () => {
     for (let i = 1; i < edits.length; i++) expect(edits[i]! - edits[i - 1]!).toBeGreaterThanOrEqual(900);
 
     const audit = await auditActions(plan.requestId);
-    expect(audit.slice(0, 3)).toEqual(['requested', 'planned', 'plan_posted']);
+    expect(audit.slice(0, 3)).toEqual(['requested', 'plan_posted', 'planned']);
     expect(audit.filter((a) => a === 'approved')).toHaveLength(1);
     expect(audit.filter((a) => a === 'approve_refused')).toHaveLength(3);
     expect(audit.filter((a) => a === 'deny_refused')).toHaveLength(1);
@@ -289,7 +306,17 @@ describe('spirit: stale plan, expiry, cancel mid-run, a user-group approver, con
   let button: { value: string; ts: string };
   const JAN = ['2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z'] as const;
 
+  /** Re-opens a small gap when an earlier test closed it: a plan with nothing to write asks nobody to approve. */
+  async function ensureSomethingToWrite(): Promise<void> {
+    await admin.query(
+      `DELETE FROM historic.scorecard_scores WHERE customer_id = 'spirit' AND scorecard_id IN (
+         SELECT resource_id FROM director.scorecards WHERE customer = 'spirit' AND created_at >= '2026-01-05' AND created_at < '2026-01-06'
+         ORDER BY resource_id LIMIT 3)`,
+    );
+  }
+
   async function request(): Promise<{ msg: StoredMessage; requestId: string; hash: string }> {
+    await ensureSomethingToWrite();
     const seen = plansIn(rootTs);
     await click('backfill_request', button.value, { user: ALICE, messageTs: button.ts, threadTs: rootTs });
     return newPlan(rootTs, seen);
@@ -388,6 +415,7 @@ describe('spirit: stale plan, expiry, cancel mid-run, a user-group approver, con
   }, 120_000);
 
   it('a double click on Request backfill plans once; a double click and two approvers at once give exactly one approval and one job', async () => {
+    await ensureSomethingToWrite();
     const seen = plansIn(rootTs);
     const requests = await Promise.all([1, 2].map(() => click('backfill_request', button.value, { user: ALICE, messageTs: button.ts, threadTs: rootTs })));
     const plan = await newPlan(rootTs, seen);
@@ -421,6 +449,12 @@ describe('cancel before the job starts', () => {
     const prefix = `${config.redis!.prefix}-noworker`;
     const idle = await createServeContext({ ...config, redis: { ...config.redis!, prefix } }, { listen: true, workers: false, logger: createLogger({ level: 'silent' }) });
     const idleQueue = new Queue(BACKFILL_QUEUE, { connection: { url: REDIS_URL }, prefix });
+    // Plans still get made (by a plan worker of the test's own on that prefix); only the backfill job has no worker.
+    const planCtx = createContext(config);
+    const planStore = new BackfillStore(ops);
+    const planService = new BackfillService({ store: planStore, config, gap: { sources: planCtx.sources, clickhouse: planCtx.clickhouse, settings: config.gap, logger: planCtx.logger }, resolver: new ConnectionUrlResolver() });
+    const planPublisher = webClientPublisher(new WebClient('xoxb-test-token', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } }));
+    const planWorker = startPlanWorker(planService, { connection: { url: REDIS_URL, maxRetriesPerRequest: null }, prefix }, createLogger({ level: 'silent' }), planSlackReporter({ store: planStore, publisher: planPublisher, logger: planCtx.logger }));
     try {
       const idleUrl = `http://127.0.0.1:${await idle.start()}/slack/events`;
       const anchor = await postAnchor();
@@ -449,6 +483,8 @@ describe('cancel before the job starts', () => {
       expect(audit.slice(-1)).toEqual(['cancelled']);
       expect(audit).not.toContain('started');
     } finally {
+      await planWorker.close();
+      await planCtx.close();
       await idleQueue.obliterate({ force: true }).catch(() => undefined);
       await idleQueue.close();
       await idle.close();
