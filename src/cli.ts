@@ -9,6 +9,8 @@ const HELP = `scorecard-bot <command> [options]
   ops:init --database-url URL   create the bot's own ops database schema (--create-database)
   ops:migrate [--database-url URL]  apply the ops database's pending migrations (default: ops.url of --config)
   backfill plan <customer> <period>  dry run of a backfill: read-only, prints the plan, writes nothing (--json)
+  backfill audit verify         check the audit log's hash chain: exit 1 names the edited or removed row
+                                (--config FILE or --database-url URL; --json)
   serve                         Slack listener (Socket Mode or HTTP) and job workers
   worker                        job workers only (several machines can share one queue)
   config:check                  validate the config and print it with secrets masked

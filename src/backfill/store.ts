@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { AuditChainRow } from './audit-chain.js';
 import type { BackfillPlan, PlanItem } from './plan.js';
 import { backfillScopeSchema, type BackfillScope } from './scope.js';
 import type { BackfillStatus } from './status.js';
@@ -308,6 +309,36 @@ export class BackfillStore {
       channel: (r.channel as string | null) ?? null,
       planHash: (r.plan_hash as string | null) ?? null,
       detail: r.detail ?? null,
+    }));
+  }
+
+  /** The hash chain's first prev_hash (migration 0004), from the database so it cannot drift from the trigger's. */
+  async auditGenesis(): Promise<string> {
+    const { rows } = await this.pool.query<{ g: string }>(`SELECT scorecard_bot.backfill_audit_genesis() AS g`);
+    return rows[0]!.g;
+  }
+
+  /**
+   * One page of the whole audit log in id order, each row's hash recomputed by backfill_audit_hash(): the very
+   * function the insert trigger hashed it with, so verification and insertion cannot disagree on the recipe.
+   */
+  async auditChainPage(afterId: string | null, limit: number): Promise<AuditChainRow[]> {
+    const { rows } = await this.pool.query(
+      // a.id in ORDER BY: a bare "id" would sort by the text output column (1, 10, 2 ...).
+      `SELECT a.id::text AS id, a.request_id, a.action, a.actor, a.at, a.prev_hash, a.hash,
+              scorecard_bot.backfill_audit_hash(a.prev_hash, a.id, a.request_id, a.at, a.actor, a.action, a.channel, a.plan_hash, a.detail) AS recomputed
+       FROM ${AUDIT} a WHERE $1::bigint IS NULL OR a.id > $1::bigint ORDER BY a.id LIMIT $2`,
+      [afterId, limit],
+    );
+    return rows.map((r: Record<string, unknown>) => ({
+      id: String(r.id),
+      requestId: String(r.request_id),
+      action: String(r.action),
+      actor: String(r.actor),
+      at: r.at as Date,
+      prevHash: (r.prev_hash as string | null) ?? null,
+      hash: (r.hash as string | null) ?? null,
+      recomputed: (r.recomputed as string | null) ?? null,
     }));
   }
 }

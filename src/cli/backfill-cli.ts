@@ -9,19 +9,23 @@ import { planAsData, renderPlanText } from '../backfill/render-plan.js';
 import { BackfillService, dryRunPlan } from '../backfill/service.js';
 import { BackfillStore } from '../backfill/store.js';
 import type { CliIo } from './cli-io.js';
+import { AUDIT_USAGE, auditCommand } from './audit-verify-cli.js';
 
 const USAGE = `scorecard-bot backfill plan <customer> <period> [--json] [--config FILE]   (dry run: read-only, writes nothing)
-       scorecard-bot backfill run --request ID [--config FILE]                  (runs an approved request here)`;
+       scorecard-bot backfill run --request ID [--config FILE]                  (runs an approved request here)
+       ${AUDIT_USAGE}`;
 
-/** `scorecard-bot backfill ...`: the dry run, and running an approved request in this process. */
+/** `scorecard-bot backfill ...`: the dry run, running an approved request here, and audit verify. */
 export async function backfillCommand(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
-  const { values, positionals } = parseCliArgs(rest, { json: { type: 'boolean' }, config: { type: 'string' }, request: { type: 'string' } }, USAGE);
+  // audit verify parses its own options.
+  if (sub === 'audit') return auditCommand(rest, io);
   if (sub !== 'plan' && sub !== 'run') {
-    throw new BotError('BAD_INPUT', sub ? `Unknown backfill command "${sub.slice(0, 20)}".` : 'backfill needs a command: plan or run.', {
+    throw new BotError('BAD_INPUT', sub ? `Unknown backfill command "${sub.slice(0, 20)}".` : 'backfill needs a command: plan, run or audit verify.', {
       hint: `Usage: ${USAGE}`,
     });
   }
+  const { values, positionals } = parseCliArgs(rest, { json: { type: 'boolean' }, config: { type: 'string' }, request: { type: 'string' } }, USAGE);
   const config = await configFrom(values.config, io.env);
   const ctx = createContext(config);
   const gap = { sources: ctx.sources, clickhouse: ctx.clickhouse, settings: config.gap, logger: ctx.logger };
