@@ -7,7 +7,8 @@ const HELP = `scorecard-bot <command> [options]
   gap <customer|all> <period>   find scorecards missing from historic and ClickHouse (--json, --csv FILE)
   check <id> [customer]         why one scorecard is missing from historic or ClickHouse (--json)
   ops:init --database-url URL   create the bot's own ops database schema (--create-database)
-  ops:migrate [--database-url URL]  apply the ops database's pending migrations (default: ops.url of --config)
+  ops:migrate [--database-url URL]  apply the ops database's pending migrations (default: ops.migrationUrl,
+                                else ops.url, of --config)
   backfill plan <customer> <period>  dry run of a backfill: read-only, prints the plan, writes nothing (--json)
   backfill audit verify         check the audit log's hash chain: exit 1 names the edited or removed row
                                 (--config FILE or --database-url URL; --json)
