@@ -10,6 +10,9 @@ const HELP = `scorecard-bot <command> [options]
   ops:migrate [--database-url URL]  apply the ops database's pending migrations (default: ops.migrationUrl,
                                 else ops.url, of --config)
   backfill plan <customer> <period>  dry run of a backfill: read-only, prints the plan, writes nothing (--json)
+  backfill list                 backfill requests, newest first (--customer C, --status S, --limit N, --json)
+  backfill status <id>          one request: its plan, chunks done, result or error, audit trail (--json)
+  backfill cancel <id> --as NAME  cancel a request when Slack is down (recorded as cli:NAME; --json)
   backfill audit verify         check the audit log's hash chain: exit 1 names the edited or removed row
                                 (--config FILE or --database-url URL; --json)
   serve                         Slack listener (Socket Mode or HTTP) and job workers

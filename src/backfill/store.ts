@@ -312,6 +312,24 @@ export class BackfillStore {
     }));
   }
 
+  /** Requests newest first, each with its checkpointed progress (what list shows); filters are optional. */
+  async list(filter: { customer?: string; status?: BackfillStatus; limit: number }): Promise<RequestSummary[]> {
+    const { rows } = await this.pool.query(
+      `SELECT r.*, coalesce(c.chunks, 0) AS chunks_done, coalesce(c.historic_rows, 0) AS historic_rows_written
+       FROM ${T} r
+       LEFT JOIN (SELECT request_id, count(*)::int AS chunks, sum(historic_rows)::bigint AS historic_rows
+                  FROM scorecard_bot.backfill_checkpoints GROUP BY request_id) c ON c.request_id = r.id
+       WHERE ($1::text IS NULL OR r.customer = $1) AND ($2::text IS NULL OR r.status = $2)
+       ORDER BY r.created_at DESC, r.id DESC LIMIT $3`,
+      [filter.customer ?? null, filter.status ?? null, filter.limit],
+    );
+    return rows.map((r: Record<string, unknown>) => ({
+      ...toRequest(r),
+      chunksDone: Number(r.chunks_done),
+      historicRowsWritten: Number(r.historic_rows_written),
+    }));
+  }
+
   /** The hash chain's first prev_hash (migration 0004), from the database so it cannot drift from the trigger's. */
   async auditGenesis(): Promise<string> {
     const { rows } = await this.pool.query<{ g: string }>(`SELECT scorecard_bot.backfill_audit_genesis() AS g`);
@@ -341,4 +359,10 @@ export class BackfillStore {
       recomputed: (r.recomputed as string | null) ?? null,
     }));
   }
+}
+
+/** A request with its checkpointed progress, as `backfill list` shows it. */
+export interface RequestSummary extends BackfillRequest {
+  chunksDone: number;
+  historicRowsWritten: number;
 }

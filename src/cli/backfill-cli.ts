@@ -10,18 +10,25 @@ import { BackfillService, dryRunPlan } from '../backfill/service.js';
 import { BackfillStore } from '../backfill/store.js';
 import type { CliIo } from './cli-io.js';
 import { AUDIT_USAGE, auditCommand } from './audit-verify-cli.js';
+import { backfillCancelCommand, backfillListCommand, backfillStatusCommand, CANCEL_USAGE, LIST_USAGE, STATUS_USAGE } from './backfill-admin-cli.js';
 
 const USAGE = `scorecard-bot backfill plan <customer> <period> [--json] [--config FILE]   (dry run: read-only, writes nothing)
        scorecard-bot backfill run --request ID [--config FILE]                  (runs an approved request here)
+       ${LIST_USAGE}
+       ${STATUS_USAGE}
+       ${CANCEL_USAGE}
        ${AUDIT_USAGE}`;
 
-/** `scorecard-bot backfill ...`: the dry run, running an approved request here, and audit verify. */
+/** `scorecard-bot backfill ...`: the dry run, running an approved request here, and the operator's commands. */
 export async function backfillCommand(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
-  // audit verify parses its own options.
+  // The operator's commands (for when Slack is down) each parse their own options.
+  if (sub === 'list') return backfillListCommand(rest, io);
+  if (sub === 'status') return backfillStatusCommand(rest, io);
+  if (sub === 'cancel') return backfillCancelCommand(rest, io);
   if (sub === 'audit') return auditCommand(rest, io);
   if (sub !== 'plan' && sub !== 'run') {
-    throw new BotError('BAD_INPUT', sub ? `Unknown backfill command "${sub.slice(0, 20)}".` : 'backfill needs a command: plan, run or audit verify.', {
+    throw new BotError('BAD_INPUT', sub ? `Unknown backfill command "${sub.slice(0, 20)}".` : 'backfill needs a command: plan, run, list, status, cancel or audit verify.', {
       hint: `Usage: ${USAGE}`,
     });
   }

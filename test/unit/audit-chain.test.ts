@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeVerdict, finishChain, startChain, verdictAsData, walkChain, type AuditChainRow, type ChainState, type ChainVerdict } from '../../src/backfill/audit-chain.js';
+import { plainMentions } from '../../src/backfill/render-request.js';
 
 // The pure walk over the audit chain: rows in id order with their stored and recomputed hashes (here made-up
 // strings: the database computes the real ones), the first break out, and the sentence an operator reads.
@@ -79,4 +80,8 @@ describe('audit chain walk', () => {
     expect(verify(rows, 10)).toMatchObject({ intact: false, break: { kind: 'edited', row: { id: '2' } } });
   });
 
+  it('Slack mentions in the service messages read as plain names in a terminal', () => {
+    expect(plainMentions('This backfill is already denied (by <@U_A>); nothing to cancel.')).toBe('This backfill is already denied (by @U_A); nothing to cancel.');
+    expect(plainMentions('by <@cli:alice>')).toBe('by @cli:alice');
+  });
 });
