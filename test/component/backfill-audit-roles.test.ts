@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BackfillPlan } from '../../src/backfill/plan.js';
+import type { BackfillPlan, PlanItem } from '../../src/backfill/plan.js';
 import { BackfillStore } from '../../src/backfill/store.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { createPlatform } from '../../src/platform/platform.js';
@@ -165,7 +165,8 @@ describe('the runtime role, granted as the README says', () => {
     const store = new BackfillStore(appPool);
     const scope = { customer: 'acme', profile: 'p', from: '2026-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z', label: 'Jan 2026', clickhouse: false };
     await store.create({ id, scope, requester: 'U_REQ', channel: 'C1', threadTs: null, expiresAt: new Date(Date.now() + 3_600_000) });
-    await store.addItems(id, [{ scorecardId: 's1', reason: 'missing', seq: 0, submitted: true, scores: 3, createdAt: '2026-01-05T00:00:00.000Z' }]);
+    // `as`: main's PlanItem also carries the digest the approval binds (backfill integrity); this one works with both.
+    await store.addItems(id, [{ scorecardId: 's1', reason: 'missing', seq: 0, submitted: true, scores: 3, createdAt: '2026-01-05T00:00:00.000Z', digest: 'd1' } as PlanItem]);
     const plan: BackfillPlan = {
       scope,
       hash,
