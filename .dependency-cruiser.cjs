@@ -20,7 +20,7 @@ const PURE = [
   'src/gap/(core|views)/',
   'src/gap/what-changed/(change-lines|timeline|render-slack|render-terminal)\\.ts$',
   'src/check/(check-blocks|check-queries|check-result|render-check-text|scorecard-id|verdict)\\.ts$',
-  'src/backfill/(backfill-blocks|chunking|decide|mapping|plan-hash|render-plan|scope|status)\\.ts$',
+  'src/backfill/(audit-chain|backfill-blocks|chunking|decide|mapping|plan-hash|render-plan|render-request|scope|status)\\.ts$',
   'src/watch/(alert-blocks|alert-rules|fingerprint|home-view|lookback)\\.ts$',
   'src/changes/(correlate|event|provided-events|source)\\.ts$',
 ].map((p) => `^${p}`);

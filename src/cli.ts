@@ -7,8 +7,14 @@ const HELP = `scorecard-bot <command> [options]
   gap <customer|all> <period>   find scorecards missing from historic and ClickHouse (--json, --csv FILE)
   check <id> [customer]         why one scorecard is missing from historic or ClickHouse (--json)
   ops:init --database-url URL   create the bot's own ops database schema (--create-database)
-  ops:migrate [--database-url URL]  apply the ops database's pending migrations (default: ops.url of --config)
+  ops:migrate [--database-url URL]  apply the ops database's pending migrations (default: ops.migrationUrl,
+                                else ops.url, of --config)
   backfill plan <customer> <period>  dry run of a backfill: read-only, prints the plan, writes nothing (--json)
+  backfill list                 backfill requests, newest first (--customer C, --status S, --limit N, --json)
+  backfill status <id>          one request: its plan, chunks done, result or error, audit trail (--json)
+  backfill cancel <id> --as NAME  cancel a request when Slack is down (recorded as cli:NAME; --json)
+  backfill audit verify         check the audit log's hash chain: exit 1 names the edited or removed row
+                                (--config FILE or --database-url URL; --json)
   serve                         Slack listener (Socket Mode or HTTP) and job workers
   worker                        job workers only (several machines can share one queue)
   config:check                  validate the config and print it with secrets masked

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { AuditChainRow } from './audit-chain.js';
 import type { BackfillPlan, PlanItem } from './plan.js';
 import { backfillScopeSchema, type BackfillScope } from './scope.js';
 import type { BackfillStatus } from './status.js';
@@ -394,4 +395,58 @@ export class BackfillStore {
       detail: r.detail ?? null,
     }));
   }
+
+  /** Requests newest first, each with its checkpointed progress (what list shows); filters are optional. */
+  async list(filter: { customer?: string; status?: BackfillStatus; limit: number }): Promise<RequestSummary[]> {
+    const { rows } = await this.pool.query(
+      `SELECT r.*, coalesce(c.chunks, 0) AS chunks_done, coalesce(c.historic_rows, 0) AS historic_rows_written
+       FROM ${T} r
+       LEFT JOIN (SELECT request_id, count(*)::int AS chunks, sum(historic_rows)::bigint AS historic_rows
+                  FROM scorecard_bot.backfill_checkpoints GROUP BY request_id) c ON c.request_id = r.id
+       WHERE ($1::text IS NULL OR r.customer = $1) AND ($2::text IS NULL OR r.status = $2)
+       ORDER BY r.created_at DESC, r.id DESC LIMIT $3`,
+      [filter.customer ?? null, filter.status ?? null, filter.limit],
+    );
+    return rows.map((r: Record<string, unknown>) => ({
+      ...toRequest(r),
+      chunksDone: Number(r.chunks_done),
+      historicRowsWritten: Number(r.historic_rows_written),
+    }));
+  }
+
+  /** The hash chain's first prev_hash (migration 0004), from the database so it cannot drift from the trigger's. */
+  async auditGenesis(): Promise<string> {
+    const { rows } = await this.pool.query<{ g: string }>(`SELECT scorecard_bot.backfill_audit_genesis() AS g`);
+    return rows[0]!.g;
+  }
+
+  /**
+   * One page of the whole audit log in id order, each row's hash recomputed by backfill_audit_hash(): the very
+   * function the insert trigger hashed it with, so verification and insertion cannot disagree on the recipe.
+   */
+  async auditChainPage(afterId: string | null, limit: number): Promise<AuditChainRow[]> {
+    const { rows } = await this.pool.query(
+      // a.id in ORDER BY: a bare "id" would sort by the text output column (1, 10, 2 ...).
+      `SELECT a.id::text AS id, a.request_id, a.action, a.actor, a.at, a.prev_hash, a.hash,
+              scorecard_bot.backfill_audit_hash(a.prev_hash, a.id, a.request_id, a.at, a.actor, a.action, a.channel, a.plan_hash, a.detail) AS recomputed
+       FROM ${AUDIT} a WHERE $1::bigint IS NULL OR a.id > $1::bigint ORDER BY a.id LIMIT $2`,
+      [afterId, limit],
+    );
+    return rows.map((r: Record<string, unknown>) => ({
+      id: String(r.id),
+      requestId: String(r.request_id),
+      action: String(r.action),
+      actor: String(r.actor),
+      at: r.at as Date,
+      prevHash: (r.prev_hash as string | null) ?? null,
+      hash: (r.hash as string | null) ?? null,
+      recomputed: (r.recomputed as string | null) ?? null,
+    }));
+  }
+}
+
+/** A request with its checkpointed progress, as `backfill list` shows it. */
+export interface RequestSummary extends BackfillRequest {
+  chunksDone: number;
+  historicRowsWritten: number;
 }

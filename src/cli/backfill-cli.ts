@@ -9,19 +9,30 @@ import { planAsData, renderPlanText } from '../backfill/render-plan.js';
 import { BackfillService, dryRunPlan } from '../backfill/service.js';
 import { BackfillStore } from '../backfill/store.js';
 import type { CliIo } from './cli-io.js';
+import { AUDIT_USAGE, auditCommand } from './audit-verify-cli.js';
+import { backfillCancelCommand, backfillListCommand, backfillStatusCommand, CANCEL_USAGE, LIST_USAGE, STATUS_USAGE } from './backfill-admin-cli.js';
 
 const USAGE = `scorecard-bot backfill plan <customer> <period> [--json] [--config FILE]   (dry run: read-only, writes nothing)
-       scorecard-bot backfill run --request ID [--config FILE]                  (runs an approved request here)`;
+       scorecard-bot backfill run --request ID [--config FILE]                  (runs an approved request here)
+       ${LIST_USAGE}
+       ${STATUS_USAGE}
+       ${CANCEL_USAGE}
+       ${AUDIT_USAGE}`;
 
-/** `scorecard-bot backfill ...`: the dry run, and running an approved request in this process. */
+/** `scorecard-bot backfill ...`: the dry run, running an approved request here, and the operator's commands. */
 export async function backfillCommand(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
-  const { values, positionals } = parseCliArgs(rest, { json: { type: 'boolean' }, config: { type: 'string' }, request: { type: 'string' } }, USAGE);
+  // The operator's commands (for when Slack is down) each parse their own options.
+  if (sub === 'list') return backfillListCommand(rest, io);
+  if (sub === 'status') return backfillStatusCommand(rest, io);
+  if (sub === 'cancel') return backfillCancelCommand(rest, io);
+  if (sub === 'audit') return auditCommand(rest, io);
   if (sub !== 'plan' && sub !== 'run') {
-    throw new BotError('BAD_INPUT', sub ? `Unknown backfill command "${sub.slice(0, 20)}".` : 'backfill needs a command: plan or run.', {
+    throw new BotError('BAD_INPUT', sub ? `Unknown backfill command "${sub.slice(0, 20)}".` : 'backfill needs a command: plan, run, list, status, cancel or audit verify.', {
       hint: `Usage: ${USAGE}`,
     });
   }
+  const { values, positionals } = parseCliArgs(rest, { json: { type: 'boolean' }, config: { type: 'string' }, request: { type: 'string' } }, USAGE);
   const config = await configFrom(values.config, io.env);
   const ctx = createContext(config);
   const gap = { sources: ctx.sources, clickhouse: ctx.clickhouse, settings: config.gap, logger: ctx.logger };

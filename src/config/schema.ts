@@ -107,7 +107,17 @@ export const configSchema = z
       .strict()
       .optional(),
     redis: z.object({ url: z.string().min(1), prefix: z.string().default('scorecard-bot') }).strict().optional(),
-    ops: z.object({ url: z.string().min(1) }).strict().optional(),
+    ops: z
+      .object({
+        url: z.string().min(1).describe('The ops database as the runtime role: reads and writes the bot state, appends to the audit log'),
+        migrationUrl: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('The ops database as the role that owns schema scorecard_bot; serve, worker and ops:migrate apply migrations with it (absent: with url)'),
+      })
+      .strict()
+      .optional(),
     slack: z
       .object({
         mode: z.enum(['socket', 'http']).default('socket'),

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { runOpsMigrations } from './migrations/run.js';
 import { clientDeadlineMs, createSafePool } from '../sources/safe-pool.js';
 
@@ -40,8 +40,23 @@ export interface GapRunRecord {
 export class OpsStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  /** Applies the versioned migrations in src/ops/migrations (OPS_DDL is migration 1), under an advisory lock. */
-  async migrate(): Promise<string[]> {
+  /**
+   * Applies the versioned migrations in src/ops/migrations (OPS_DDL is migration 1), under an advisory lock.
+   * With `migrationUrl` (ops.migrationUrl: the role that owns the schema) they run on a short-lived connection of
+   * that role, so the pool's runtime role never needs to own or alter anything.
+   */
+  async migrate(migrationUrl?: string): Promise<string[]> {
+    if (migrationUrl) {
+      const client = new pg.Client({ connectionString: migrationUrl, application_name: 'scorecard-bot-migrate', connectionTimeoutMillis: OPS_CONNECT_TIMEOUT_MS });
+      // A connection lost while migrating must fail the migration, not crash the process.
+      client.on('error', () => undefined);
+      await client.connect();
+      try {
+        return await runOpsMigrations(client);
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    }
     const client = await this.pool.connect();
     try {
       return await runOpsMigrations(client);

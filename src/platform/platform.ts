@@ -60,12 +60,13 @@ export async function createPlatform(config: Config, opts: { listen: boolean; lo
   // Deadlines and error listeners on every ops connection: a stalled ops database fails fast, never crashes.
   const opsPool = createOpsPool(opsConfig.url, { onError: (err) => logger.warn({ err: err.message }, 'ops database connection error') });
   const ops = new OpsStore(opsPool);
-  await ops.migrate().catch(async (cause: unknown) => {
+  // Migrations run as the schema's owner when ops.migrationUrl names one; everything after runs as ops.url's role.
+  await ops.migrate(opsConfig.migrationUrl).catch(async (cause: unknown) => {
     // Nothing is left open behind a refused start.
     await Promise.all([base.close(), opsPool.end()]).catch(() => undefined);
     command.disconnect();
     state.disconnect();
-    throw new BotError('BAD_CONFIG', 'Cannot prepare the ops database (ops.url).', {
+    throw new BotError('BAD_CONFIG', `Cannot prepare the ops database (${opsConfig.migrationUrl ? 'ops.migrationUrl' : 'ops.url'}).`, {
       cause,
       hint: 'Create it first: scorecard-bot ops:init --database-url URL --create-database',
     });
