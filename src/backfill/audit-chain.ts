@@ -1,6 +1,6 @@
 import { hashPrefix } from './plan-hash.js';
 
-// Checking the audit log's hash chain (migration 0004). The database recomputes each row's hash with the same
+// Checking the audit log's hash chain (migration 0006). The database recomputes each row's hash with the same
 // function its insert trigger used (BackfillStore.auditChainPage); this pure part walks the rows in id order and
 // finds the first break. Rows come in pages, so the walk carries its state from one page to the next.
 

@@ -414,7 +414,7 @@ export class BackfillStore {
     }));
   }
 
-  /** The hash chain's first prev_hash (migration 0004), from the database so it cannot drift from the trigger's. */
+  /** The hash chain's first prev_hash (migration 0006), from the database so it cannot drift from the trigger's. */
   async auditGenesis(): Promise<string> {
     const { rows } = await this.pool.query<{ g: string }>(`SELECT scorecard_bot.backfill_audit_genesis() AS g`);
     return rows[0]!.g;

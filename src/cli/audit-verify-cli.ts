@@ -7,7 +7,7 @@ import { BackfillStore } from '../backfill/store.js';
 import { createOpsPool } from '../ops/ops-store.js';
 import { BotError } from '../shared/errors.js';
 
-// `backfill audit verify`: recomputes the audit log's hash chain (migration 0004) in the database and names the
+// `backfill audit verify`: recomputes the audit log's hash chain (migration 0006) in the database and names the
 // first row that was edited, or where rows were removed. Read-only: the runtime role can run it.
 
 export const AUDIT_USAGE = 'scorecard-bot backfill audit verify [--config FILE | --database-url URL] [--json]';

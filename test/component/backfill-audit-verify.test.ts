@@ -10,7 +10,7 @@ import { verifyAuditChain } from '../../src/cli/audit-verify-cli.js';
 import { runOpsMigrations } from '../../src/ops/migrations/run.js';
 import { createEmptyDatabase } from '../support/demo-database.js';
 
-// The audit log's hash chain (migration 0004) and `backfill audit verify`, on a database of this file's own.
+// The audit log's hash chain (migration 0006) and `backfill audit verify`, on a database of this file's own.
 // Every expected hash is computed here, in JavaScript, from the rows the test planted and the recipe the README
 // states: SHA-256 hex of prev_hash + jsonb_build_array(id, request_id, at in UTC with microseconds, actor,
 // action, channel, plan_hash, detail)::text, 64 zeros before the first row. Tampering is done as a superuser.
