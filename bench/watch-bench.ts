@@ -59,6 +59,7 @@ function recorder(): ThreadPublisher & { posts: SlackMessage[] } {
     postInThread: async (_c, _t, m) => (posts.push(m), `1.${++n}`),
     uploadFile: async () => undefined,
     threadReplies: async () => [],
+    getMessage: async () => null,
   };
 }
 

@@ -1,7 +1,10 @@
+import type { OpsStore } from '../ops/ops-store.js';
 import type { Logger } from '../shared/logger.js';
+import { permalink } from '../slack/authorize.js';
 import type { ThreadPublisher } from '../slack/thread-publisher.js';
 import { failureMessage, progressMessage, resultMessage } from './backfill-blocks.js';
 import type { BackfillProgress, BackfillResult } from './job.js';
+import { repairedRoot, requestButtonDone } from './report-repair.js';
 import type { BackfillRequest, BackfillStore } from './store.js';
 
 // The worker's side of the thread: one progress message per request, edited in place at most once a second
@@ -29,6 +32,8 @@ export function backfillSlackReporter(deps: {
   store: BackfillStore;
   publisher: ThreadPublisher;
   logger: Logger;
+  /** The gap runs (ops database): the report a backfill came from gets its root and button edited after a repair. */
+  runs?: Pick<OpsStore, 'getRun'>;
   minIntervalMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -70,6 +75,18 @@ export function backfillSlackReporter(deps: {
     return req;
   }
 
+  /** The report this backfill came from: its root says it was repaired, its Request backfill button links here. */
+  async function markReportRepaired(req: BackfillRequest, r: BackfillResult, progressTs: string): Promise<void> {
+    const run = req.sourceRunId ? await deps.runs?.getRun(req.sourceRunId) : null;
+    if (!run?.rootTs) return;
+    const link = permalink(req.channel, progressTs);
+    const root = await deps.publisher.getMessage(run.channel, run.rootTs);
+    if (root) await deps.publisher.updateRoot(run.channel, run.rootTs, repairedRoot(root, req.id, r, link));
+    const thread = req.threadTs ?? run.rootTs;
+    const button = (await deps.publisher.threadReplies(run.channel, thread)).find((m) => m.tag?.step === 'backfill' && m.tag.runId === run.runId);
+    if (button) await deps.publisher.updateRoot(run.channel, button.ts, requestButtonDone(req.id, link, r));
+  }
+
   return {
     onProgress(id, p) {
       const s = stateOf(id);
@@ -108,6 +125,9 @@ export function backfillSlackReporter(deps: {
         if (wait > 0) await sleep(wait); // the last edit keeps the pace too
         if (st.ts) await deps.publisher.updateRoot(req.channel, st.ts, progressMessage(req, { phase: 'ended', result: r, cancelledBy }));
         if (req.threadTs) await deps.publisher.postInThread(req.channel, req.threadTs, resultMessage(req, r, cancelledBy));
+        if ((r.status === 'done' || r.status === 'done_with_remainder') && final?.sourceRunId && st.ts) {
+          await markReportRepaired(final, r, st.ts).catch((err: unknown) => deps.logger.warn({ err, requestId: id }, 'backfill: could not mark the report repaired'));
+        }
         runs.delete(id);
       });
     },

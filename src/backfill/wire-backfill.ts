@@ -43,7 +43,7 @@ export function wireBackfill(p: Platform, opts: BackfillWiringOptions = {}): Wir
     workerId: `${hostname()}:${process.pid}`,
   });
   const queueSettings = { connection: p.redis.worker, prefix: p.redis.prefix, lockDurationMs: opts.lockDurationMs, stalledIntervalMs: opts.stalledIntervalMs };
-  const reporter = withRowMetrics(p, store, backfillSlackReporter({ store, publisher: p.publisher, logger }));
+  const reporter = withRowMetrics(p, store, backfillSlackReporter({ store, publisher: p.publisher, logger, runs: p.ops }));
   const planReporter = planSlackReporter({ store, publisher: p.publisher, logger });
   const workers = opts.workers !== false;
   const worker = workers ? startBackfillWorker(service, queueSettings, logger, reporter) : null;

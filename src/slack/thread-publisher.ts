@@ -38,6 +38,8 @@ export interface ThreadPublisher {
   uploadFile(channel: string, threadTs: string, file: { filename: string; title: string; content: Buffer | string | { path: string } }): Promise<void>;
   /** The thread's replies with their step tags (needs channels:history / groups:history). */
   threadReplies(channel: string, threadTs: string): Promise<ThreadReply[]>;
+  /** One message as it is now (text and blocks), or null when it is gone; to edit it without re-rendering it. */
+  getMessage(channel: string, ts: string): Promise<OutgoingMessage | null>;
 }
 
 function tagOf(metadata: unknown): StepTag | null {
@@ -81,6 +83,12 @@ export function webClientPublisher(client: WebClient, opts: { tableBlocks?: bool
         filename: file.filename,
         title: file.title,
       });
+    },
+    async getMessage(channel, ts) {
+      // conversations.replies on a message's own ts returns that message first (whether or not it has replies).
+      const res = await client.conversations.replies({ channel, ts, limit: 1, inclusive: true });
+      const m = (res.messages ?? []).find((x) => x.ts === ts) as { text?: string; blocks?: OutgoingMessage['blocks'] } | undefined;
+      return m ? { text: m.text ?? '', blocks: m.blocks ?? [] } : null;
     },
     async threadReplies(channel, threadTs) {
       const out: ThreadReply[] = [];

@@ -252,6 +252,21 @@ describe('the full path', () => {
     expect(await status(plan.requestId)).toBe('done');
     expect(slack.responses.filter((r) => r.id === bob)).toEqual([]);
 
+    // The report tells the truth now: its root says it was repaired, and its Request backfill button is gone.
+    const before = fmt(jan.submitted[1] + jan.unsubmitted[1]);
+    await slack.waitFor(() => (current(report.rootTs).text ?? '').startsWith(`Repaired by backfill ${plan.requestId}: ${before} → 0 missing from historic`), 30_000);
+    expect(textOf(current(report.rootTs))).toContain(`Repaired by backfill ${plan.requestId}: ${before} → 0 missing from historic`);
+    await slack.waitFor(() => buttonsOf(current(button.ts)).length === 0 || null, 30_000);
+    expect(textOf(current(button.ts))).toContain('see the backfill');
+    // An old client still showing the button: the new plan has nothing to write and asks nobody to approve.
+    const seen = plansIn(report.rootTs);
+    await click('backfill_request', button.value, { user: ALICE, messageTs: button.ts, threadTs: report.rootTs });
+    const empty = await slack.waitFor(() => {
+      const m = slack.threadReplies(CHANNEL, report.rootTs).filter((x) => (x.text ?? '').startsWith('Backfill plan for'))[seen];
+      return m && /Nothing to write/.test(m.text ?? '') ? m : undefined;
+    }, 60_000);
+    expect(buttonsOf(empty)).toEqual([]);
+
     // One job, and one progress message, edited in place, ending with the totals and no Cancel button.
     expect(await jobCount()).toBe(1);
     const progress = slack.threadReplies(CHANNEL, report.rootTs).filter((m) => /^Backfill rentokil, Jan 2026: /.test(m.text ?? ''));
