@@ -10,7 +10,7 @@ import { openWriterPool, writeHistoricChunk, type ChunkOutcome } from './chunk-w
 import { computePlan } from './plan.js';
 import type { BackfillRequest, BackfillStore, Checkpoint } from './store.js';
 import { durationMs, isTransient } from './transient.js';
-import { configuredWriterIdentity, describePostgres, targetChange, type PostgresIdentity } from './writer-identity.js';
+import { configuredWriterIdentity, describePostgres, samePostgres, targetChange, type PostgresIdentity } from './writer-identity.js';
 
 // The job: chunk by chunk, each one transaction on the customer's writer connection, then ClickHouse, then a
 // checkpoint in the ops database. A resumed job (another worker after a kill -9, or a retry) skips checkpointed
@@ -230,7 +230,7 @@ export async function runBackfillJob(deps: BackfillJobDeps, requestId: string, o
     // A credential command names no host at approval: the host of its first run is pinned, and a resumed job that
     // resolves elsewhere stops.
     const pinned = started.writerPinned;
-    if (pinned && JSON.stringify(pinned) !== JSON.stringify(writerIdentity)) {
+    if (pinned && !samePostgres(pinned, writerIdentity)) {
       return await failWith(`target changed since the job started: it wrote ${describePostgres(pinned)}, the writer now resolves to ${describePostgres(writerIdentity)}; request again`);
     }
     if (!pinned) await ops(() => store.pinWriter(requestId, writerIdentity));

@@ -49,6 +49,11 @@ export function canonicalIdentity(id: WriterIdentity | null): string {
   return JSON.stringify({ postgres: pg, clickhouse: id.clickhouse ? [id.clickhouse.url.toLowerCase(), id.clickhouse.database, id.clickhouse.table] : null });
 }
 
+/** Whether two PostgreSQL identities name the same writer (jsonb from the ops database reorders keys). */
+export function samePostgres(a: PostgresIdentity, b: PostgresIdentity): boolean {
+  return canonicalIdentity({ postgres: a, clickhouse: null }) === canonicalIdentity({ postgres: b, clickhouse: null });
+}
+
 /** Null when the configured writer is the approved one; otherwise the sentence the thread and the log get. */
 export function targetChange(approved: WriterIdentity | null, configured: WriterIdentity | null): string | null {
   if (canonicalIdentity(approved) === canonicalIdentity(configured)) return null;
