@@ -134,7 +134,8 @@ describe('requests, decisions and the job', () => {
   it('the audit log refuses UPDATE and DELETE', async () => {
     const r = await h.service().request({ customer: 'nclh', period: parsePeriod('2026-01-10') }, { requester: 'U_REQ', channel: 'C1', threadTs: '1.2' });
     const audit = await h.store.audit(r.id);
-    expect(audit.map((a) => a.action)).toEqual(['requested', 'planned']);
+    // nclh has nothing missing that day: the plan ends at once, asking nobody.
+    expect(audit.map((a) => a.action)).toEqual(['requested', 'nothing_to_write']);
     await expect(h.opsPool.query(`UPDATE scorecard_bot.backfill_audit SET actor = 'x' WHERE request_id = $1`, [r.id])).rejects.toThrow(/append-only: UPDATE refused/);
     await expect(h.opsPool.query(`DELETE FROM scorecard_bot.backfill_audit WHERE request_id = $1`, [r.id])).rejects.toThrow(/append-only: DELETE refused/);
     await expect(h.opsPool.query(`TRUNCATE scorecard_bot.backfill_audit`)).rejects.toThrow(/append-only: TRUNCATE refused/);
@@ -239,11 +240,12 @@ describe('requests, decisions and the job', () => {
     expect(final).toMatchObject({ status: 'done' });
     expect((await h.store.audit(r.id)).map((a) => a.action)).toEqual(['requested', 'planned', 'approved', 'started', 'done']);
 
-    // Once more: a new plan finds nothing to write, and running it writes nothing.
+    // Once more: a new plan finds nothing to write, so it is done at once: nobody is asked, nothing can run.
     const again = await svc.request({ customer: 'rentokil', period: jan }, { requester: 'U_REQ', channel: 'C1', threadTs: '1.5' });
     expect(again.plan?.toWrite.scorecards).toBe(0);
-    expect((await svc.approve(again.id, 'U_A', again.planHash!)).ok).toBe(true);
-    expect(await svc.run(again.id)).toMatchObject({ status: 'done', historicRows: 0, clickhouseRows: 0 });
+    expect(again).toMatchObject({ status: 'done', result: { nothingToWrite: true, historicRows: 0 } });
+    expect((await svc.approve(again.id, 'U_A', again.planHash!)).ok).toBe(false);
+    expect(await svc.run(again.id)).toMatchObject({ status: 'not_started', historicRows: 0 });
   });
 
   it('the read path the plan uses cannot write, even with the writer configured', async () => {

@@ -258,3 +258,37 @@ describe('cancel', () => {
     expect(await h.store.openFor('C1', scope)).toBeNull();
   });
 });
+
+describe('caps', () => {
+  it('backfill.maxScorecards: a plan over the cap is refused, with a shorter period to try, and nothing can be approved', async () => {
+    const cfg = { ...h.config, backfill: { ...h.config.backfill, maxScorecards: 20 } };
+    const svc = serviceFor(cfg);
+    const err = (await svc.request({ customer: 'rentokil', period: parsePeriod('2025-12-01..2026-01-31') }, { requester: 'U_CAP', channel: 'C1', threadTs: null }).catch((e: unknown) => e)) as {
+      code: string;
+      userMessage: string;
+      hint: string;
+    };
+    expect(err.code).toBe('BAD_INPUT');
+    expect(err.userMessage).toMatch(/^This backfill would write more than 20 scorecards \(backfill\.maxScorecards\), counting from 2025-12-01 to \d{4}-\d\d-\d\d\.$/);
+    expect(err.hint).toMatch(/Backfill a shorter period, e\.g\. 2025-12-01\.\.\d{4}-\d\d-\d\d, then the rest\.|Backfill one day at a time\./);
+    const { rows } = await h.opsPool.query(`SELECT status, error FROM scorecard_bot.backfill_requests WHERE requester = 'U_CAP'`);
+    expect(rows).toEqual([{ status: 'failed', error: err.userMessage }]);
+  });
+
+  it('backfill.maxOpenPerUser: a person at the cap is refused before anything is stored; others are not affected', async () => {
+    const cfg = { ...h.config, backfill: { ...h.config.backfill, maxOpenPerUser: 1 } };
+    const svc = serviceFor(cfg);
+    const first = await svc.createRequest({ customer: 'spirit', period: parsePeriod('2025-12-01..2025-12-03') }, { requester: 'U_ONE', channel: 'C1', threadTs: null });
+    const count = async () => Number((await h.opsPool.query(`SELECT count(*) AS n FROM scorecard_bot.backfill_requests`)).rows[0].n);
+    const before = await count();
+    const refused = (await svc.createRequest({ customer: 'spirit', period: parsePeriod('2025-12-04..2025-12-05') }, { requester: 'U_ONE', channel: 'C1', threadTs: null }).catch((e: unknown) => e)) as { code: string; userMessage: string; hint: string };
+    expect(refused).toMatchObject({ code: 'TOO_MANY_RUNS', userMessage: 'You already have 1 open backfill request, so I did not plan another.' });
+    expect(refused.hint).toContain('backfill.maxOpenPerUser');
+    expect(await count()).toBe(before);
+    const other = await svc.createRequest({ customer: 'spirit', period: parsePeriod('2025-12-04..2025-12-05') }, { requester: 'U_TWO', channel: 'C1', threadTs: null });
+    expect(other.status).toBe('planning');
+    // Once the first is no longer open, the person may ask again.
+    await svc.cancel(first.id, 'U_ONE');
+    expect((await svc.createRequest({ customer: 'spirit', period: parsePeriod('2025-12-06') }, { requester: 'U_ONE', channel: 'C1', threadTs: null })).status).toBe('planning');
+  });
+});
