@@ -55,7 +55,7 @@ beforeAll(async () => {
   expect((await svc.approve(D.id, 'U_A', D.planHash!)).ok).toBe(true);
   // A worker has started D (its job is not actually running here): the state a cancel-while-running meets.
   expect(await h.store.start(D.id, 'worker-x', 200)).toMatchObject({ status: 'running' });
-  E = await svc.request({ customer: 'rentokil', period: parsePeriod('2026-01-05') }, who);
+  E = await svc.request({ customer: 'rentokil', period: parsePeriod('2025-12-31') }, who);
 });
 
 afterAll(async () => {
@@ -98,7 +98,7 @@ describe('backfill list', () => {
       Number(written.n).toLocaleString('en-US'),
     ]);
     // A request never started has written nothing, shown as a dash rather than a 0 that reads like a result.
-    expect(lines[2]!.split('|').slice(1, -1).map((c) => c.trim())).toEqual([E.id, 'rentokil', '2026-01-05', 'pending', 'U_REQ', '–', minute(E.createdAt), '–', '–']);
+    expect(lines[2]!.split('|').slice(1, -1).map((c) => c.trim())).toEqual([E.id, 'rentokil', '2025-12-31', 'pending', 'U_REQ', '–', minute(E.createdAt), '–', '–']);
     const ids = async (...args: string[]) => (JSON.parse((await cli('list', '--json', '--config', file, ...args)).stdout) as { id: string }[]).map((r) => r.id);
     expect(await ids('--status', 'pending')).toEqual([E.id, C.id]);
     expect(await ids('--customer', 'nclh')).toEqual([D.id, C.id, B.id]);

@@ -164,7 +164,8 @@ describe("the alert's buttons", () => {
 
     expect((await click(1, 'U0BOB')).status).toBe(200);
     // The backfill flow's own plan message, in the alert's thread: the planted 30 submitted scorecards.
-    const plan = await slack.waitFor(() => slack.threadReplies(CHANNEL, alert.ts).find((m) => JSON.stringify(m.blocks ?? []).includes('*Backfill plan*')), 60_000);
+    // Posted as "Planning…" at the click, then replaced by the plan when the plan job is done.
+    const plan = await slack.waitFor(() => slack.threadReplies(CHANNEL, alert.ts).find((m) => JSON.stringify(m.blocks ?? []).includes('*Backfill plan*') && JSON.stringify(m.blocks ?? []).includes('*Missing now*')), 60_000);
     expect(JSON.stringify(plan.blocks)).toContain(`*Missing now* · historic: ${PLANTED} submitted,`);
     expect(JSON.stringify(plan.blocks)).toContain('rentokil');
   }, 120_000);
