@@ -1,15 +1,14 @@
 import type pg from 'pg';
-import type { Config } from '../config/schema.js';
+import type { Config, CustomerConfig } from '../config/schema.js';
 import { runGap, type GapDeps } from '../gap/gap-service.js';
-import { BotError } from '../shared/errors.js';
-import { maskSecrets } from '../shared/mask.js';
 import type { ConnectionUrlResolver } from '../sources/connection-url.js';
-import { backoffMs, chunkCount, chunkRange, rateDelayMs, remainingChunks } from './chunking.js';
+import { chunkCount, chunkRange, rateDelayMs, remainingChunks } from './chunking.js';
 import { openClickhouseWriter, writeClickhouseChunk, type ClickhouseWriter } from './clickhouse-writer.js';
 import { openWriterPool, writeHistoricChunk, type ChunkOutcome } from './chunk-writer.js';
 import { computePlan } from './plan.js';
 import type { BackfillRequest, BackfillStore, Checkpoint } from './store.js';
-import { durationMs, isTransient } from './transient.js';
+import { errorText, realSleep, step, StepFailed, type RetryPolicy } from './job-retry.js';
+import { durationMs } from './transient.js';
 import { configuredWriterIdentity, describePostgres, samePostgres, targetChange, type PostgresIdentity } from './writer-identity.js';
 
 // The job: chunk by chunk, each one transaction on the customer's writer connection, then ClickHouse, then a
@@ -68,16 +67,6 @@ export interface BackfillJobDeps {
   now?: () => number;
 }
 
-const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-/** Waits between retries of an outage never exceed this: a 5 s blip is noticed within seconds. */
-const MAX_WAIT_MS = 10_000;
-
-function errorText(err: unknown): string {
-  if (err instanceof BotError) return err.userMessage;
-  const e = err as { message?: string; code?: string };
-  return maskSecrets(`${e.message ?? String(err)}${e.code ? ` (${e.code})` : ''}`);
-}
-
 /** Throttles progress to one call a second, plus the last one. */
 export function throttleProgress(fn: ((p: BackfillProgress) => void) | undefined, now: () => number): (p: BackfillProgress, final?: boolean) => void {
   let last = -Infinity;
@@ -90,47 +79,49 @@ export function throttleProgress(fn: ((p: BackfillProgress) => void) | undefined
   };
 }
 
-class StepFailed extends Error {
-  constructor(
-    readonly step: string,
-    readonly attempts: number,
-    readonly waitedMs: number,
-    readonly original: unknown,
-  ) {
-    super(errorText(original));
-  }
-}
-
-interface RetryPolicy {
-  budgetMs: number;
-  attempts: number;
-  baseMs: number;
-  sleep: (ms: number) => Promise<void>;
-  now: () => number;
-  onWait: (what: string, retry: number) => void;
-}
-
 /**
- * Runs one step (a chunk's write, a ClickHouse insert, an ops-database call). An outage is retried with backoff
- * while the next wait still fits in the budget; any other error gets `attempts` tries in all.
+ * Opens the writer connection (waiting out an outage) and holds it to the approval: a credential command names no
+ * host at approval, so the host of its first run is pinned, and a resumed job that resolves elsewhere stops.
  */
-async function step<T>(what: string, policy: RetryPolicy, fn: () => Promise<T>): Promise<T> {
-  const first = policy.now();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      const waited = policy.now() - first;
-      const transient = isTransient(err);
-      // An outage is waited out until the budget is spent (the last wait shortened to fit); other errors get tries.
-      const remaining = policy.budgetMs - waited;
-      const retry = transient ? remaining > 0 : attempt < policy.attempts;
-      if (!retry) throw new StepFailed(what, attempt, waited, err);
-      const wait = Math.min(MAX_WAIT_MS, backoffMs(attempt, policy.baseMs), transient ? remaining : Infinity);
-      policy.onWait(what, attempt);
-      await policy.sleep(wait);
-    }
+async function openBoundWriter(
+  deps: BackfillJobDeps,
+  req: BackfillRequest,
+  customer: CustomerConfig,
+  policy: RetryPolicy,
+  ops: <T>(fn: () => Promise<T>) => Promise<T>,
+): Promise<{ pool: pg.Pool } | { error: string }> {
+  let opened: { pool: pg.Pool; identity: PostgresIdentity };
+  try {
+    opened = await step(`${req.scope.customer}'s database`, policy, () => openWriterPool(customer, deps.resolver, deps.config.gap.statementTimeoutMs));
+  } catch (err) {
+    return { error: `cannot open the writer connection: ${err instanceof StepFailed ? err.message : errorText(err)}` };
   }
+  const pinned = req.writerPinned;
+  if (pinned && !samePostgres(pinned, opened.identity)) {
+    await opened.pool.end().catch(() => undefined);
+    return { error: `target changed since the job started: it wrote ${describePostgres(pinned)}, the writer now resolves to ${describePostgres(opened.identity)}; request again` };
+  }
+  if (!pinned) await ops(() => deps.store.pinWriter(req.id, opened.identity));
+  return { pool: opened.pool };
+}
+
+/** One chunk: historic (digests checked in the statement that writes), then ClickHouse for the scorecards that matched. */
+async function writeChunk(
+  w: { pool: pg.Pool; ch: ClickhouseWriter | null; policy: RetryPolicy; scope: BackfillRequest['scope']; dbName: string; dedupToken: string },
+  planned: { scorecardId: string; digest: string; historic: boolean }[],
+): Promise<{ h: ChunkOutcome; c: number }> {
+  const h = await step(w.dbName, w.policy, () => writeHistoricChunk(w.pool, w.scope.customer, w.scope.profile, planned));
+  const ch = w.ch;
+  const c = ch ? await step('ClickHouse', w.policy, () => writeClickhouseChunk(ch, w.pool, w.scope.customer, w.scope.profile, h.matched, w.dedupToken)) : 0;
+  return { h, c };
+}
+
+/** The approval bound a writer: a config that now points elsewhere writes nothing (null: the same writer). */
+function targetChangeSinceApproval(deps: BackfillJobDeps, req: BackfillRequest, customer: CustomerConfig): string | null {
+  const approved = req.plan?.writerIdentity;
+  // A plan from before writers were bound has none: nothing to compare.
+  if (approved === undefined) return null;
+  return targetChange(approved, configuredWriterIdentity(customer, deps.config.clickhouse, req.scope.clickhouse));
 }
 
 export async function runBackfillJob(deps: BackfillJobDeps, requestId: string, onProgress?: (p: BackfillProgress) => void): Promise<BackfillResult> {
@@ -152,14 +143,10 @@ export async function runBackfillJob(deps: BackfillJobDeps, requestId: string, o
     await store.fail(requestId, `${scope.customer} is no longer configured`, {});
     return { status: 'failed', ...empty, error: `${scope.customer} is no longer configured` };
   }
-  // The approval bound a writer: a config that now points elsewhere writes nothing.
-  const approved = started.plan?.writerIdentity;
-  if (approved !== undefined) {
-    const changed = targetChange(approved, configuredWriterIdentity(customer, deps.config.clickhouse, scope.clickhouse));
-    if (changed) {
-      await store.fail(requestId, changed, {});
-      return { status: 'failed', ...empty, error: changed };
-    }
+  const unbound = targetChangeSinceApproval(deps, started, customer);
+  if (unbound) {
+    await store.fail(requestId, unbound, {});
+    return { status: 'failed', ...empty, error: unbound };
   }
 
   let pool: pg.Pool | null = null;
@@ -219,21 +206,9 @@ export async function runBackfillJob(deps: BackfillJobDeps, requestId: string, o
   };
 
   try {
-    let writerIdentity: PostgresIdentity;
-    try {
-      const opened = await step(`${scope.customer}'s database`, policy, () => openWriterPool(customer, deps.resolver, deps.config.gap.statementTimeoutMs));
-      pool = opened.pool;
-      writerIdentity = opened.identity;
-    } catch (err) {
-      return await failWith(`cannot open the writer connection: ${err instanceof StepFailed ? err.message : errorText(err)}`);
-    }
-    // A credential command names no host at approval: the host of its first run is pinned, and a resumed job that
-    // resolves elsewhere stops.
-    const pinned = started.writerPinned;
-    if (pinned && !samePostgres(pinned, writerIdentity)) {
-      return await failWith(`target changed since the job started: it wrote ${describePostgres(pinned)}, the writer now resolves to ${describePostgres(writerIdentity)}; request again`);
-    }
-    if (!pinned) await ops(() => store.pinWriter(requestId, writerIdentity));
+    const opened = await openBoundWriter(deps, started, customer, policy, ops);
+    if ('error' in opened) return await failWith(opened.error);
+    pool = opened.pool;
     if (scope.clickhouse && deps.config.clickhouse) ch = openClickhouseWriter(deps.config.clickhouse);
     const dbName = `${scope.customer}'s database`;
     for (const k of remainingChunks(items, chunkSize, done.map((c) => c.chunk))) {
@@ -248,15 +223,13 @@ export async function runBackfillJob(deps: BackfillJobDeps, requestId: string, o
       const chunkItems = await ops(() => store.chunkItems(requestId, range.fromSeq, range.toSeq));
       const planned = chunkItems.map((i) => ({ scorecardId: i.scorecardId, digest: i.digest, historic: i.reason !== 'clickhouse_only' }));
       let h: ChunkOutcome;
-      let c = 0;
+      let c: number;
       try {
-        h = await step(dbName, policy, () => writeHistoricChunk(pool!, scope.customer, scope.profile, planned));
-        if (ch) c = await step('ClickHouse', policy, () => writeClickhouseChunk(ch!, pool!, scope.customer, scope.profile, h.matched, `${requestId}/${k}`));
+        ({ h, c } = await writeChunk({ pool, ch, policy, scope, dbName, dedupToken: `${requestId}/${k}` }, planned));
       } catch (err) {
         if (!(err instanceof StepFailed)) throw err;
         const waited = err.waitedMs >= 1000 ? ` over ${Math.round(err.waitedMs / 1000)} s` : '';
-        const error = `chunk ${k + 1} of ${chunks} (scorecards ${range.fromSeq + 1}–${range.toSeq} of the plan) failed after ${err.attempts} attempt(s)${waited}: ${err.step === dbName ? '' : `${err.step}: `}${err.message}`;
-        return await failWith(error, k);
+        return await failWith(`chunk ${k + 1} of ${chunks} (scorecards ${range.fromSeq + 1}–${range.toSeq} of the plan) failed after ${err.attempts} attempt(s)${waited}: ${err.step === dbName ? '' : `${err.step}: `}${err.message}`, k);
       }
       waiting = null;
       const historicPlanned = planned.filter((i) => i.historic && h.matched.includes(i.scorecardId)).length;
@@ -275,23 +248,7 @@ export async function runBackfillJob(deps: BackfillJobDeps, requestId: string, o
     if (chunksDone === done.length) progress(snapshot(chunksDone), true); // nothing was left: say so once
 
     // The write rate and elapsed time are the job's writing; the verification scan comes after.
-    const written = summary(chunksDone);
-    const verified = await verify(deps, started);
-    const remainder = await ops(() => store.leftAloneItems(requestId));
-    const changed = await ops(() => store.changedItems(requestId));
-    const left = verified.after.historic.submitted + verified.after.historic.unsubmitted + (verified.after.clickhouse ? verified.after.clickhouse.submitted + verified.after.clickhouse.unsubmitted : 0);
-    const complete = left === 0 && changed.count === 0;
-    const result: BackfillResult = {
-      status: complete ? 'done' : 'done_with_remainder',
-      ...written,
-      ...verified,
-      ...(left === 0 ? {} : { remainder: [...changed.samples.map((id) => ({ scorecardId: id, reason: 'changed_since_approval' })), ...remainder] }),
-      ...(changed.count > 0 ? { changedSinceApproval: changed } : {}),
-    };
-    const finished = await ops(() => store.finish(requestId, result.status as 'done' | 'done_with_remainder', result));
-    // A cancel that came while the last chunk or the verification ran did not stop anything: say so.
-    if (finished?.cancelledBy) return { ...result, finishedBeforeCancelBy: finished.cancelledBy };
-    return result;
+    return await finishJob(deps, started, summary(chunksDone), ops);
   } catch (err) {
     if (err instanceof StepFailed) return failWith(`${err.step} did not answer for ${Math.round(err.waitedMs / 1000)} s: ${err.message}`);
     throw err;
@@ -299,6 +256,33 @@ export async function runBackfillJob(deps: BackfillJobDeps, requestId: string, o
     await pool?.end().catch(() => undefined);
     await ch?.client.close().catch(() => undefined);
   }
+}
+
+/** Verifies the scope with the gap scan, lists what is left and what changed since approval, and ends the request. */
+async function finishJob(
+  deps: BackfillJobDeps,
+  started: BackfillRequest,
+  written: Omit<BackfillResult, 'status'>,
+  ops: <T>(fn: () => Promise<T>) => Promise<T>,
+): Promise<BackfillResult> {
+  const { store } = deps;
+  const requestId = started.id;
+  const verified = await verify(deps, started);
+  const remainder = await ops(() => store.leftAloneItems(requestId));
+  const changed = await ops(() => store.changedItems(requestId));
+  const left = verified.after.historic.submitted + verified.after.historic.unsubmitted + (verified.after.clickhouse ? verified.after.clickhouse.submitted + verified.after.clickhouse.unsubmitted : 0);
+  const complete = left === 0 && changed.count === 0;
+  const result: BackfillResult = {
+    status: complete ? 'done' : 'done_with_remainder',
+    ...written,
+    ...verified,
+    ...(left === 0 ? {} : { remainder: [...changed.samples.map((id) => ({ scorecardId: id, reason: 'changed_since_approval' })), ...remainder] }),
+    ...(changed.count > 0 ? { changedSinceApproval: changed } : {}),
+  };
+  const finished = await ops(() => store.finish(requestId, result.status as 'done' | 'done_with_remainder', result));
+  // A cancel that came while the last chunk or the verification ran did not stop anything: say so.
+  if (finished?.cancelledBy) return { ...result, finishedBeforeCancelBy: finished.cancelledBy };
+  return result;
 }
 
 /** Before: from the plan. After: the gap scan of the scope's period (one scorecard: the plan, re-computed). */
