@@ -1,6 +1,6 @@
 import type { ClickhouseTier } from '../sources/clickhouse.js';
 import type { ReadOnlyDb } from '../sources/read-only-db.js';
-import { scoreHasHistoricRow } from '../gap/core/contract-sql.js';
+import { historicCriteriaOf, scoreInHistoricCriteria } from '../gap/core/contract-sql.js';
 import { dayWindows } from '../gap/core/windows.js';
 import { scorecardDigest, scoresAggregate } from './mapping.js';
 import { createPlanHasher } from './plan-hash.js';
@@ -121,8 +121,7 @@ SELECT k.id, k.created_key, k.submitted, k.excluded,
        coalesce((SELECT true FROM app.chats c
                  WHERE c.customer_id = $1 AND c.profile_id = $2 AND c.conversation_id = k.conversation_id LIMIT 1), false) AS chat,
        sc.scores, sc.missing_scores,
-       k.excluded IS NULL AND coalesce((SELECT true FROM historic.scorecard_scores h0
-           WHERE h0.customer_id = $1 AND h0.profile_id = $2 AND h0.scorecard_id = k.id LIMIT 1), false) AS historic_any,
+       k.excluded IS NULL AND hc.any_row AS historic_any,
        CASE WHEN k.excluded IS NULL THEN ${scorecardDigest('k', 'sc.agg')} END AS digest
 FROM (
   -- COLLATE "C" only where IDs are ordered: on the selected column it would keep the lookups below off their indexes.
@@ -143,9 +142,14 @@ FROM (
   LIMIT $8
   OFFSET 0
 ) k
+-- One probe of historic per scorecard (not one per score), and none for the excluded ones.
+CROSS JOIN LATERAL (
+  SELECT * FROM (${historicCriteriaOf('$1', '$2', 'k.id')}) x WHERE k.excluded IS NULL
+  UNION ALL SELECT NULL, false, false WHERE k.excluded IS NOT NULL
+) hc
 CROSS JOIN LATERAL (
   SELECT count(*)::int AS scores,
-         count(*) FILTER (WHERE k.excluded IS NULL AND NOT ${scoreHasHistoricRow('s', 'k.id')})::int AS missing_scores,
+         count(*) FILTER (WHERE k.excluded IS NULL AND NOT ${scoreInHistoricCriteria('s', 'hc')})::int AS missing_scores,
          ${scoresAggregate('s')} AS agg
   FROM director.scores s WHERE s.customer = $1 AND s.profile = $2 AND s.scorecard_id = k.id
 ) sc
