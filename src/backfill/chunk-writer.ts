@@ -24,7 +24,9 @@ export async function openWriterPool(customer: CustomerConfig, resolver: Connect
     application_name: 'scorecard-bot-backfill',
     statement_timeout: statementTimeoutMs,
   });
+  // A connection the server ends while idle, checked out or ending must fail its query, never crash the worker.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return { pool, identity: postgresIdentityOfUrl(url) };
 }
 

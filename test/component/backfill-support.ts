@@ -14,6 +14,12 @@ import type { DemoDatabase } from '../support/demo-database.js';
 // Shared by the backfill component tests: the service wired like main.ts would, and the independent checks of
 // what historic and ClickHouse hold (written here from the contract, not from the code under test).
 
+function quiet(pool: pg.Pool): pg.Pool {
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
+}
+
 export interface Harness {
   config: Config;
   ctx: AppContext;
@@ -29,9 +35,12 @@ export async function harness(demo: DemoDatabase, extra: Record<string, unknown>
   const config = demo.config({ ...extra, backfill: { maxOpenPerUser: 50, ...((extra.backfill as Record<string, unknown> | undefined) ?? {}) } });
   const ctx = createContext(config);
   const opsPool = new pg.Pool({ connectionString: config.ops!.url, max: 6 });
+  // A connection the server ends (a test database dropped WITH (FORCE), a terminated backend) must fail its query,
+  // never crash the test process: every pool here, and every client, listens for 'error'.
+  quiet(opsPool);
   if (migrate) await new OpsStore(opsPool).migrate();
   const store = new BackfillStore(opsPool);
-  const admin = new pg.Pool({ connectionString: demo.adminUrl, max: 4 });
+  const admin = quiet(new pg.Pool({ connectionString: demo.adminUrl, max: 4 }));
   const gap = { sources: ctx.sources, clickhouse: ctx.clickhouse, settings: config.gap, logger: ctx.logger };
   return {
     config,
