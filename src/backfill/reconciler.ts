@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from '../shared/logger.js';
+import { startPeriodic } from '../shared/periodic.js';
 import type { BackfillRequest, BackfillStore } from './store.js';
 
 // No request is ever stranded. Every transition is committed before its side effect (queueing a job, posting), so
@@ -62,8 +63,7 @@ async function jobState(queue: Queue, id: string): Promise<JobState> {
 }
 
 export class BackfillReconciler {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private schedule: { stop(): Promise<void> } | null = null;
 
   constructor(
     private readonly deps: BackfillReconcilerDeps,
@@ -71,23 +71,12 @@ export class BackfillReconciler {
   ) {}
 
   start(): void {
-    const tick = () => {
-      this.running = this.once()
-        .then(() => undefined)
-        .catch((err: unknown) => this.deps.logger.warn({ err }, 'backfill reconciler: a pass failed; next one in a minute'))
-        .finally(() => {
-          this.running = null;
-        });
-    };
-    tick();
-    this.timer = setInterval(tick, this.opts.intervalMs);
-    this.timer.unref();
+    this.schedule = startPeriodic(() => this.once(), this.opts.intervalMs, (err) => this.deps.logger.warn({ err }, 'backfill reconciler: a pass failed; the next one follows'));
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+    await this.schedule?.stop();
+    this.schedule = null;
   }
 
   /** One pass over every open request; returns what it did (tests, logs). */

@@ -2,6 +2,7 @@ import { Job } from 'bullmq';
 import { subjectKey } from '../core/gap-flow.js';
 import type { OpsStore } from '../../ops/ops-store.js';
 import type { Logger } from '../../shared/logger.js';
+import { startPeriodic } from '../../shared/periodic.js';
 import { rootMessage } from '../views/gap-blocks.js';
 import type { ThreadPublisher } from '../../slack/thread-publisher.js';
 import type { FlowQueues } from './flow-progress.js';
@@ -62,8 +63,7 @@ async function presence(queues: FlowQueues, customer: string, runId: string): Pr
 }
 
 export class Reconciler {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private schedule: { stop(): Promise<void> } | null = null;
 
   constructor(
     private readonly deps: ReconcilerDeps,
@@ -71,22 +71,12 @@ export class Reconciler {
   ) {}
 
   start(): void {
-    const tick = (): void => {
-      this.running ??= this.tick()
-        .catch((err: unknown) => this.deps.logger.warn(logDetail(err), 'reconciler pass failed'))
-        .finally(() => {
-          this.running = null;
-        });
-    };
-    tick();
-    this.timer = setInterval(tick, this.opts.intervalMs);
-    this.timer.unref();
+    this.schedule = startPeriodic(() => this.tick(), this.opts.intervalMs, (err) => this.deps.logger.warn(logDetail(err), 'reconciler pass failed'));
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+    await this.schedule?.stop();
+    this.schedule = null;
   }
 
   /** One pass over the open runs. */
