@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // Dev-only commands: they create tables and load data, so they never ship in dist/ or the image.
 // Run through tsx: `node --import tsx dev/cli.ts <command>` (npm run db:init / npm run demo-data).
-import { reportCliError } from '../src/cli/cli-errors.js';
-import { createLogger } from '../src/shared/logger.js';
+import { runCommandLine } from '../src/cli/run-command-line.js';
 
 const HELP = `dev/cli.ts <command> [options]   (development, demo and tests only)
 
@@ -11,8 +10,7 @@ const HELP = `dev/cli.ts <command> [options]   (development, demo and tests only
   demo-data --database-url URL   load the incident dataset (--clickhouse-url, --scale, --seed, --customers)
   deployments-repo DIR           build the demo deployments repository "What changed around then" reads`;
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+runCommandLine(process.argv.slice(2), HELP, async (command, rest) => {
   const io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
   switch (command) {
     case 'db:init':
@@ -28,23 +26,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`demo deployments repository: ${dir} (${DEMO_COMMITS.length} commits)\n`);
       return 0;
     }
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(HELP + '\n');
-      return command === undefined ? 2 : 0;
     default:
-      process.stderr.write(`error: unknown command "${command}"\n\n${HELP}\n`);
-      return 2;
+      return null;
   }
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.exitCode = reportCliError(err, process.stderr, createLogger());
-  },
-);
+});

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { reportCliError } from './cli/cli-errors.js';
-import { createLogger } from './shared/logger.js';
+import { runCommandLine } from './cli/run-command-line.js';
 
 const HELP = `scorecard-bot <command> [options]
 
@@ -23,8 +22,7 @@ const HELP = `scorecard-bot <command> [options]
 Config: --config FILE or SCORECARD_BOT_CONFIG. Periods (UTC): jan-2026, 2026-01, dec-2025..jan-2026,
 2026-01-15..2026-01-28, 2026-01-23, last-14d, last-3m.`;
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+runCommandLine(process.argv.slice(2), HELP, async (command, rest) => {
   const io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
   switch (command) {
     // Commands load lazily: `scorecard-bot help` should not pay for Bolt, BullMQ and the ClickHouse client.
@@ -44,23 +42,7 @@ async function main(argv: string[]): Promise<number> {
     case 'config:check':
     case 'config:schema':
       return (await import('./cli/config-cli.js')).configCommand(command === 'config:check' ? 'check' : 'schema', rest, io);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(HELP + '\n');
-      return command === undefined ? 2 : 0;
     default:
-      process.stderr.write(`error: unknown command "${command}"\n\n${HELP}\n`);
-      return 2;
+      return null;
   }
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.exitCode = reportCliError(err, process.stderr, createLogger());
-  },
-);
+});
