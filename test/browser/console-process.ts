@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
-import { deleteRedisKeys, PG_ADMIN } from '../support/demo-database.js';
+import { deleteRedisKeys, PG_ADMIN, testPool } from '../support/demo-database.js';
 
 // `npm run console` as a person starts it (scripts/console.sh), with its own names and ports so it never meets a
 // console someone else runs, nor other test files.
@@ -93,7 +93,7 @@ export function alive(pid: number): boolean {
 
 /** Drops what a test console created (its databases and Redis keys). */
 export async function dropConsoleData(env: NodeJS.ProcessEnv): Promise<void> {
-  const admin = new pg.Pool({ connectionString: `${PG_ADMIN}/postgres`, max: 1 });
+  const admin = testPool(`${PG_ADMIN}/postgres`, 1);
   try {
     for (const db of [env.CONSOLE_DATABASE, env.CONSOLE_OPS_DATABASE]) {
       if (db) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);

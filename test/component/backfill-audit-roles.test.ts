@@ -8,7 +8,7 @@ import type { BackfillPlan, PlanItem } from '../../src/backfill/plan.js';
 import { BackfillStore } from '../../src/backfill/store.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { createPlatform } from '../../src/platform/platform.js';
-import { adminQuery, createEmptyDatabase, REDIS_URL, deleteRedisKeys } from '../support/demo-database.js';
+import { adminQuery, createEmptyDatabase, REDIS_URL, deleteRedisKeys, testPool } from '../support/demo-database.js';
 import { writeConfigFile } from './backfill-support.js';
 
 // The two ops roles of README "The ops database roles", set up with the README's own SQL blocks (role and
@@ -95,7 +95,7 @@ beforeAll(async () => {
   await query(dbA.url, superuserA!);
   const [superuserB] = readmeRoleBlocks(dbB.name);
   await query(dbB.url, superuserB!.split('\n').filter((l) => !l.startsWith('CREATE ROLE')).join('\n'));
-  superPool = new pg.Pool({ connectionString: dbA.url, max: 2 });
+  superPool = testPool(dbA.url, 2);
 });
 
 afterAll(async () => {
@@ -157,8 +157,8 @@ describe('the runtime role, granted as the README says', () => {
   beforeAll(async () => {
     const [, grants] = readmeRoleBlocks(dbA.name);
     await query(as(dbA, OWNER), grants!);
-    appPool = new pg.Pool({ connectionString: as(dbA, APP), max: 2 });
-    ownerPool = new pg.Pool({ connectionString: as(dbA, OWNER), max: 1 });
+    appPool = testPool(as(dbA, APP), 2);
+    ownerPool = testPool(as(dbA, OWNER), 1);
   });
 
   it('runs a request through BackfillStore: requested, planned, approved, started, a checkpoint, done', async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackfillStore } from '../../src/backfill/store.js';
 import { verifyAuditChain } from '../../src/cli/audit-verify-cli.js';
 import { runOpsMigrations } from '../../src/ops/migrations/run.js';
-import { createEmptyDatabase } from '../support/demo-database.js';
+import { createEmptyDatabase, testPool } from '../support/demo-database.js';
 
 // The audit log's hash chain (migration 0006) and `backfill audit verify`, on a database of this file's own.
 // Every expected hash is computed here, in JavaScript, from the rows the test planted and the recipe the README
@@ -25,7 +25,7 @@ let pool: pg.Pool;
 
 beforeAll(async () => {
   db = await createEmptyDatabase('sgb_audit_verify');
-  pool = new pg.Pool({ connectionString: db.url, max: 6 });
+  pool = testPool(db.url, 6);
 });
 
 afterAll(async () => {

@@ -13,7 +13,7 @@ import type { Config } from '../../src/config/schema.js';
 import { createServeContext, type ServeContext } from '../../src/main.js';
 import { parsePrometheusText } from '../support/prom-text.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { createDemoDatabase, REDIS_URL, type DemoDatabase } from '../support/demo-database.js';
+import { createDemoDatabase, REDIS_URL, type DemoDatabase, testPool } from '../support/demo-database.js';
 import { startSlackEmulator, type SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
 import { blockActionPayload, interactionBody, postSigned, slashCommandBody } from '../support/slack-requests.js';
 import {
@@ -88,8 +88,8 @@ beforeAll(async () => {
   });
   ctx = await createServeContext(config, { listen: true, logger: createLogger({ level: 'silent' }), lockDurationMs: 10_000, stalledIntervalMs: 5_000 });
   url = `http://127.0.0.1:${await ctx.start()}/slack/events`;
-  ops = new pg.Pool({ connectionString: config.ops!.url, max: 3 });
-  admin = new pg.Pool({ connectionString: demo.adminUrl, max: 3 });
+  ops = testPool(config.ops!.url, 3);
+  admin = testPool(demo.adminUrl, 3);
   queue = new Queue(BACKFILL_QUEUE, { connection: { url: REDIS_URL }, prefix: config.redis!.prefix });
   Object.assign(env, { demo, slack, url, ops, admin, queue });
 }, 180_000);

@@ -9,16 +9,10 @@ import type { Config } from '../../src/config/schema.js';
 import { createContext, type AppContext } from '../../src/platform/read-context.js';
 import { OpsStore } from '../../src/ops/ops-store.js';
 import { ConnectionUrlResolver } from '../../src/sources/connection-url.js';
-import type { DemoDatabase } from '../support/demo-database.js';
+import { testPool, type DemoDatabase } from '../support/demo-database.js';
 
 // Shared by the backfill component tests: the service wired like main.ts would, and the independent checks of
 // what historic and ClickHouse hold (written here from the contract, not from the code under test).
-
-function quiet(pool: pg.Pool): pg.Pool {
-  pool.on('error', () => undefined);
-  pool.on('connect', (client) => client.on('error', () => undefined));
-  return pool;
-}
 
 export interface Harness {
   config: Config;
@@ -34,13 +28,10 @@ export async function harness(demo: DemoDatabase, extra: Record<string, unknown>
   // Tests make many requests as one person: the per-person cap (tested on its own) stays out of their way.
   const config = demo.config({ ...extra, backfill: { maxOpenPerUser: 50, ...((extra.backfill as Record<string, unknown> | undefined) ?? {}) } });
   const ctx = createContext(config);
-  const opsPool = new pg.Pool({ connectionString: config.ops!.url, max: 6 });
-  // A connection the server ends (a test database dropped WITH (FORCE), a terminated backend) must fail its query,
-  // never crash the test process: every pool here, and every client, listens for 'error'.
-  quiet(opsPool);
+  const opsPool = testPool(config.ops!.url, 6);
   if (migrate) await new OpsStore(opsPool).migrate();
   const store = new BackfillStore(opsPool);
-  const admin = quiet(new pg.Pool({ connectionString: demo.adminUrl, max: 4 }));
+  const admin = testPool(demo.adminUrl, 4);
   const gap = { sources: ctx.sources, clickhouse: ctx.clickhouse, settings: config.gap, logger: ctx.logger };
   return {
     config,

@@ -12,7 +12,7 @@ import { DemoDataExistsError, loadDemoData, type LoadResult } from '../../dev/de
 import { EXAMPLE_SCORECARD_ID } from '../../dev/demo/named.js';
 import { buildPlan, type DemoPlan } from '../../dev/demo/plan.js';
 import { clickhouseUrl } from '../support/clickhouse-url.js';
-import { PG_ADMIN } from '../support/demo-database.js';
+import { PG_ADMIN, testPool } from '../support/demo-database.js';
 
 // Loads the incident dataset at scale 0.002 into a fresh database (and ClickHouse database) and checks, with the
 // report's kind of SQL, that the data says exactly what the plan's ground truth says.
@@ -47,7 +47,7 @@ let result: LoadResult;
 
 beforeAll(async () => {
   for (const db of Object.values(names)) await admin(`CREATE DATABASE ${db}`);
-  pool = new pg.Pool({ connectionString: urlOf(names.main), max: 3 });
+  pool = testPool(urlOf(names.main), 3);
   await pool.query(POSTGRES_CONTRACT_DDL);
   ch = createClient({ url: chUrl });
   for (const q of clickhouseContractDdl(names.main, 'scorecard_scores')) await ch.command({ query: q });

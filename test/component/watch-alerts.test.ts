@@ -9,7 +9,7 @@ import { webClientPublisher } from '../../src/slack/thread-publisher.js';
 import { AlertStore } from '../../src/watch/alert-store.js';
 import { runAudit, type AuditDeps } from '../../src/watch/audit.js';
 import type { WatchAudit } from '../../src/config/watch-schema.js';
-import { createDemoDatabase, type DemoDatabase } from '../support/demo-database.js';
+import { createDemoDatabase, type DemoDatabase, testPool } from '../support/demo-database.js';
 import { startSlackEmulator, type SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
 
 // A real audit (gap run in-process over PostgreSQL and ClickHouse) against demo data, with a gap planted in
@@ -43,7 +43,7 @@ beforeAll(async () => {
   ctx = createContext(config, { logger: createLogger({ level: 'silent' }) });
   admin = new pg.Client({ connectionString: demo.adminUrl });
   await admin.connect();
-  pool = new pg.Pool({ connectionString: demo.adminUrl, max: 3 });
+  pool = testPool(demo.adminUrl, 3);
   const ops = new OpsStore(pool);
   await ops.migrate();
   deps = {

@@ -146,3 +146,15 @@ export async function deleteRedisKeys(pattern: string): Promise<void> {
     redis.disconnect();
   }
 }
+
+/**
+ * A pg pool for a test's own queries. The server may end its connections (a test database dropped WITH (FORCE), a
+ * terminated backend): that must fail a query, never crash the test process, so the pool and every client listen
+ * for 'error'.
+ */
+export function testPool(connectionString: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max });
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
+}
