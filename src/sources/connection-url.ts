@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { basename } from 'node:path';
 import { BotError } from '../shared/errors.js';
 import { maskSecrets } from '../shared/mask.js';
 import type { ConnectionConfig, CustomerConfig } from '../config/schema.js';
@@ -9,15 +10,55 @@ import type { ConnectionConfig, CustomerConfig } from '../config/schema.js';
 
 export type RunCommand = (argv: string[], env: Record<string, string>) => Promise<string>;
 
+const MAX_STDERR = 2000;
+const COMMAND_TIMEOUT_MS = 30_000;
+
+/**
+ * Why a credential command failed, for the log: the program's name, its exit code (or signal) and its stderr,
+ * masked. Never its arguments: a literal argument may be a token, so even an echo of one in stderr is masked.
+ */
+export class CredentialCommandError extends Error {
+  constructor(
+    readonly program: string,
+    /** 'exited with code 3', 'was killed after 30 s (SIGTERM)', 'could not be started (ENOENT)'. */
+    readonly outcome: string,
+    readonly stderr: string,
+  ) {
+    super(`credential command ${program} ${outcome}${stderr ? `: ${stderr}` : ''}`);
+    this.name = 'CredentialCommandError';
+  }
+}
+
+/** stderr as the log may see it: every literal argument removed (longest first), then masked, then bounded. */
+export function scrubStderr(stderr: string, args: readonly string[]): string {
+  let out = stderr;
+  for (const arg of [...args].filter((a) => a.length >= 3).sort((a, b) => b.length - a.length)) out = out.split(arg).join('***');
+  const masked = maskSecrets(out).trim();
+  return masked.length > MAX_STDERR ? `${masked.slice(0, MAX_STDERR)}…` : masked;
+}
+
 export const runCommand: RunCommand = ([file, ...args], env) =>
   new Promise((resolve, reject) => {
     if (!file) {
       reject(new Error('empty command'));
       return;
     }
-    execFile(file, args, { env, shell: false, timeout: 30_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(Object.assign(err, { stderr: maskSecrets(String(stderr)) }));
-      else resolve(stdout);
+    execFile(file, args, { env, shell: false, timeout: COMMAND_TIMEOUT_MS, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (!err) {
+        resolve(stdout);
+        return;
+      }
+      // execFile's own error quotes the whole command line ("Command failed: ... --api-token s3cr3t"): dropped.
+      const e = err as { code?: number | string | null; signal?: string | null; killed?: boolean };
+      const outcome =
+        typeof e.code === 'number'
+          ? `exited with code ${e.code}`
+          : e.killed
+            ? `was killed after ${COMMAND_TIMEOUT_MS / 1000} s (${e.signal ?? 'timeout'})`
+            : e.signal
+              ? `was ended by ${e.signal}`
+              : `could not be started (${e.code ?? 'unknown error'})`;
+      reject(new CredentialCommandError(basename(file), outcome, scrubStderr(String(stderr), args)));
     });
   });
 
