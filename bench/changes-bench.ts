@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { changeSourceConfigSchema, type GitChangeSourceConfig } from '../src/config/changes-schema.js';
 import { runGit } from '../src/changes/git-exec.js';
-import { parseGitLog, readGitSource } from '../src/changes/git-source.js';
+import { GIT_LOG_FORMAT, parseGitLog, readGitSource } from '../src/changes/git-source.js';
 
 const REPO = process.env.BENCH_CHANGES_REPO ?? '.cache/bench-changes-50k';
 const COMMITS = 50_000;
@@ -70,11 +70,11 @@ async function median(fn: () => Promise<number>): Promise<{ ms: number; count: n
 
 /** The naive read: the whole history's log, then the same date and subject filters in memory (no extraction). */
 async function wholeHistory(cfg: GitChangeSourceConfig, window: { from: string; to: string }): Promise<number> {
-  const out = await runGit(REPO, ['log', '--format=\x1e%H\x1f%cI\x1f%s', '--name-only', '--no-renames', 'HEAD', '--', ...cfg.paths.map((p) => `:(glob)${p}`)]);
+  const out = await runGit(REPO, ['log', '-z', GIT_LOG_FORMAT, '--name-only', '--no-renames', 'HEAD', '--', ...cfg.paths.map((p) => `:(glob)${p}`)]);
   const re = new RegExp(cfg.subject ?? '');
   const from = Date.parse(window.from);
   const to = Date.parse(window.to);
-  return parseGitLog(out).filter((c) => Date.parse(c.at) >= from && Date.parse(c.at) < to && re.test(c.subject)).length;
+  return parseGitLog(out).commits.filter((c) => Date.parse(c.at) >= from && Date.parse(c.at) < to && re.test(c.subject)).length;
 }
 
 async function main(): Promise<void> {

@@ -17,18 +17,42 @@ interface Commit {
   files: string[];
 }
 
-const RS = '\x1e';
-const US = '\x1f';
+/** What `git log -z` printed: the commits it could read, and the ones it skipped (named, with why). */
+export interface ParsedLog {
+  commits: Commit[];
+  skipped: string[];
+}
 
-export function parseGitLog(text: string): Commit[] {
-  return text
-    .split(RS)
-    .filter((r) => r.trim() !== '')
-    .map((record) => {
-      const [head = '', ...rest] = record.split('\n');
-      const [sha = '', date = '', subject = ''] = head.split(US);
-      return { sha, at: new Date(date).toISOString(), subject, files: rest.map((l) => l.trim()).filter((l) => l !== '') };
-    });
+// `git log -z` with a format that opens each commit with an empty field (%x00 first): no path and no sha is
+// empty, so an empty token can only start a commit, and a subject (which git never lets hold a NUL) cannot forge
+// fields whatever separators it contains. After the three fields come the changed paths, NUL-terminated, the first
+// one after git's "\n".
+export const GIT_LOG_FORMAT = '--format=%x00%H%x00%cI%x00%s';
+// Control characters (a subject's \x1e, \x1f, escapes) never reach a title a person reads.
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+
+export function parseGitLog(text: string): ParsedLog {
+  const tokens = text.split('\0');
+  const commits: Commit[] = [];
+  const skipped: string[] = [];
+  let i = tokens.indexOf('');
+  while (i >= 0 && i + 3 < tokens.length) {
+    const sha = tokens[i + 1] ?? '';
+    const date = tokens[i + 2] ?? '';
+    const subject = (tokens[i + 3] ?? '').replace(CONTROL, ' ').trim();
+    const files: string[] = [];
+    let j = i + 4;
+    for (; j < tokens.length && tokens[j] !== ''; j++) {
+      const path = (tokens[j] ?? '').replace(/^\n/, '');
+      if (path !== '') files.push(path);
+    }
+    const t = Date.parse(date);
+    if (!/^[0-9a-f]{40,64}$/.test(sha)) skipped.push(`an entry git printed without a commit id`);
+    else if (Number.isNaN(t)) skipped.push(`commit ${sha.slice(0, 10)}: its date "${date.replace(CONTROL, ' ').slice(0, 40)}" could not be read`);
+    else commits.push({ sha, at: new Date(t).toISOString(), subject, files });
+    i = j < tokens.length ? j : -1;
+  }
+  return { commits, skipped };
 }
 
 /** `git fetch` at most every `fetchEvery`, remembered per clone for the life of the process. */
@@ -115,21 +139,21 @@ function titleOf(cfg: GitChangeSourceConfig, commit: Commit, extracted: Record<s
  * changed files. A plain `log --since --until -- <pathspec>` diffs every newer commit too, which made a window a
  * year back as slow as reading the whole history (bench/changes-bench.ts).
  */
-async function logWindow(cfg: GitChangeSourceConfig, window: ChangeWindow, signal?: AbortSignal): Promise<Commit[]> {
+async function logWindow(cfg: GitChangeSourceConfig, window: ChangeWindow, signal?: AbortSignal): Promise<ParsedLog> {
   const shas = await runGit(cfg.path, ['rev-list', `--since=${window.from}`, `--until=${window.to}`, '--end-of-options', cfg.ref, '--'], { signal });
-  if (shas.trim() === '') return [];
-  const args = ['log', '--no-walk', '--stdin', `--format=${RS}%H${US}%cI${US}%s`, '--name-only', '--no-renames', '--', ...cfg.paths.map(globPathspec)];
-  const commits = parseGitLog(await runGit(cfg.path, args, { signal, input: shas }));
+  if (shas.trim() === '') return { commits: [], skipped: [] };
+  const args = ['log', '--no-walk', '--stdin', '-z', GIT_LOG_FORMAT, '--name-only', '--no-renames', '--', ...cfg.paths.map(globPathspec)];
+  const log = parseGitLog(await runGit(cfg.path, args, { signal, input: shas }));
   // Without pathspecs git lists every commit; with them, a commit outside them has no files and is dropped.
-  return cfg.paths.length === 0 ? commits : commits.filter((c) => c.files.length > 0);
+  return cfg.paths.length === 0 ? log : { ...log, commits: log.commits.filter((c) => c.files.length > 0) };
 }
 
 export async function readGitSource(cfg: GitChangeSourceConfig, window: ChangeWindow, ctx: GitSourceContext = {}): Promise<SourceResult> {
   await assertRepository(cfg.path, ctx.signal);
   const warning = await maybeFetch(cfg, ctx);
-  let commits: Commit[];
+  let log: ParsedLog;
   try {
-    commits = await logWindow(cfg, window, ctx.signal);
+    log = await logWindow(cfg, window, ctx.signal);
   } catch (err) {
     if (err instanceof GitError && /unknown revision|bad revision|ambiguous argument/.test(err.stderr)) {
       throw new Error(`${cfg.path} has no ${cfg.ref} (an empty repository, or set "ref")`);
@@ -139,7 +163,7 @@ export async function readGitSource(cfg: GitChangeSourceConfig, window: ChangeWi
   const from = Date.parse(window.from);
   const to = Date.parse(window.to);
   const subject = cfg.subject ? new RegExp(cfg.subject) : null;
-  const kept = commits.filter((c) => {
+  const kept = log.commits.filter((c) => {
     const t = Date.parse(c.at);
     return t >= from && t < to && (!subject || subject.test(c.subject));
   });
@@ -152,5 +176,7 @@ export async function readGitSource(cfg: GitChangeSourceConfig, window: ChangeWi
     link: cfg.link ? substitute(cfg.link, { sha: c.sha, short: c.sha.slice(0, 10) }) : null,
     source: cfg.name,
   }));
-  return { events, warning };
+  // A commit that cannot be read is named and skipped; the source stays available with the rest.
+  const skippedNote = log.skipped.length > 0 ? `skipped ${log.skipped.length === 1 ? 'one entry' : `${log.skipped.length} entries`}: ${log.skipped.slice(0, 3).join('; ')}` : undefined;
+  return { events, warning: [warning, skippedNote].filter(Boolean).join('; ') || undefined };
 }
