@@ -73,6 +73,7 @@ export const httpChangeSourceSchema = z
     ...common,
     url: z.string().url('e.g. https://changes.example.com/api/events'),
     headers: z.record(z.string(), z.string()).default({}).describe('Request headers, e.g. { Authorization: "Bearer ${CHANGES_TOKEN}" }'),
+    maxBytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(5 * 1024 * 1024).describe('A larger answer is refused while it streams in (default 5 MB)'),
   })
   .strict();
 
