@@ -7,6 +7,7 @@ import type { ReconcilerOptions } from './gap/jobs/reconciler.js';
 import type { RunStateOptions } from './gap/jobs/run-state.js';
 import { wireGap } from './gap/wire-gap.js';
 import { startObservabilityServer, type ObservabilityServer } from './observability/http-server.js';
+import { createMetricsSnapshot, type MetricsSnapshot } from './observability/metrics-snapshot.js';
 import { queueDepthReader } from './observability/queue-depths.js';
 import { readinessChecks } from './observability/readiness-checks.js';
 import { createPlatform } from './platform/platform.js';
@@ -39,6 +40,8 @@ export interface ServeOptions {
 
 export interface ServeContext extends AppContext {
   app: App | null;
+  /** The gauges /metrics serves, refreshed at most every 15 s on a connection of their own. */
+  gauges: MetricsSnapshot;
   /** The /metrics, /healthz, /readyz server once started (config observability:), else null. */
   observability: ObservabilityServer | null;
   /** Starts listening (HTTP port or Socket Mode); resolves with the HTTP port in HTTP mode. */
@@ -57,20 +60,24 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
   const transport = p.transport;
   const app = transport ? createSlackApp({ settings: p.slack, transport, logger: p.logger, surfaces: capabilities.map((c) => c.slack) }) : null;
   const depths = queueDepthReader(p.metrics, p.redis.worker, p.redis.prefix, [...gap.queues, ...watch.queues, ...backfill.queues]);
+  // Scrapes never touch the pool that approvals and backfill state use: the gauges read on their own connection.
+  const gauges = createMetricsSnapshot({ refresh: async () => void (await Promise.all([depths.read(), watch.refreshGauges(p.gaugePool)])), logger: p.logger });
 
   let closed = false;
   const ctx: ServeContext = {
     ...p,
     app,
+    gauges,
     observability: null,
     async start() {
       if (config.observability && !ctx.observability) {
         ctx.observability = await startObservabilityServer(
           {
             registry: p.metrics.registry,
-            checks: readinessChecks(p.redis.command, p.opsPool, transport?.connected ?? null),
-            beforeScrape: async () => void (await Promise.all([depths.read(), watch.beforeScrape()])),
+            checks: readinessChecks(p.redis.command, p.gaugePool, transport?.connected ?? null),
+            beforeScrape: () => gauges.beforeScrape(),
             logger: p.logger,
+            token: config.observability.token,
           },
           config.observability,
         );
@@ -84,6 +91,7 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
       await app?.stop().catch(() => undefined);
       await ctx.observability?.close().catch(() => undefined);
       for (const c of capabilities) await c.close();
+      await gauges.close();
       await depths.close().catch(() => undefined);
       await p.close();
     },

@@ -43,6 +43,9 @@ export function workspaceYaml(tokens: ConsoleTokens): string {
   });
 }
 
+/** The console's backfill writer: SELECT, and INSERT on historic.scorecard_scores only (never the superuser). */
+export const CONSOLE_WRITER_ROLE = 'scorecard_console_writer';
+
 export interface BotConfigInput {
   settings: ConsoleSettings;
   tokens: ConsoleTokens;
@@ -57,12 +60,13 @@ export function botConfigYaml(input: BotConfigInput): string {
   const { settings: s, tokens } = input;
   const admin = s.DEMO_ADMIN_URL.replace(/\/+$/, '');
   const readonly = admin.replace(/\/\/[^@/]*@/, '//scorecard_bot_ro@');
+  const writer = admin.replace(/\/\/[^@/]*@/, `//${CONSOLE_WRITER_ROLE}@`);
   const customers = s.CONSOLE_CUSTOMERS.map((name) => ({
     name,
     profile: 'us-east-1',
     cluster: 'us-east-1-prod',
     postgres: { url: `${readonly}/${s.CONSOLE_DATABASE}` },
-    writer: { url: `${admin}/${s.CONSOLE_DATABASE}` },
+    writer: { url: `${writer}/${s.CONSOLE_DATABASE}` },
   }));
   return stringify({
     customers,
@@ -91,6 +95,8 @@ export function botConfigYaml(input: BotConfigInput): string {
         title: 'apiserver release {tag}',
       },
     ],
+    // /metrics and /readyz of the console's bot: this machine only, on a free port.
+    observability: { host: '127.0.0.1', port: 0 },
     shutdownTimeoutMs: 5000,
   });
 }

@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { BotError } from '../../src/shared/errors.js';
 import { consoleSettings, type ConsoleSettings } from './console-settings.js';
-import { botConfigYaml, workspaceYaml, WORKSPACE, type ConsoleTokens } from './console-workspace.js';
+import { loopbackBindShim } from './loopback-bind.js';
+import { botConfigYaml, CONSOLE_WRITER_ROLE, workspaceYaml, WORKSPACE, type ConsoleTokens } from './console-workspace.js';
 import { runGroup, startGroup, stopGroup, type Started } from './process-group.js';
 
 // `npm run console`: the demo data, ClickHouse, a local Slack (local-slack, web UI) and `scorecard-bot serve` in
@@ -102,7 +103,13 @@ export async function runConsole(env: NodeJS.ProcessEnv = process.env): Promise<
     say(`databases ${s.CONSOLE_DATABASE} (demo data) and ${s.CONSOLE_OPS_DATABASE} (ops); logs in ${path.relative(root, dir)}/logs`);
     const [cmd = 'node', ...pre] = node;
     const [devCmd = 'node', ...devPre] = devCli;
-    await runGroup(running, 'db:init', devCmd, [...devPre, 'db:init', '--database-url', `${admin}/${s.CONSOLE_DATABASE}`, '--create-database', '--readonly-role', 'scorecard_bot_ro', ...ch], { env, logFile: log('setup') });
+    await runGroup(
+      running,
+      'db:init',
+      devCmd,
+      [...devPre, 'db:init', '--database-url', `${admin}/${s.CONSOLE_DATABASE}`, '--create-database', '--readonly-role', 'scorecard_bot_ro', '--writer-role', CONSOLE_WRITER_ROLE, ...ch],
+      { env, logFile: log('setup') },
+    );
     await runGroup(running, 'ops:init', cmd, [...pre, 'ops:init', '--database-url', `${admin}/${s.CONSOLE_OPS_DATABASE}`, '--create-database'], { env, logFile: log('setup') });
     say(`loading the demo data (${s.CONSOLE_CUSTOMERS.join(', ')}, scale ${s.CONSOLE_SCALE}, submitted at full scale) if absent…`);
     await runGroup(
@@ -120,14 +127,22 @@ export async function runConsole(env: NodeJS.ProcessEnv = process.env): Promise<
       appToken: `xapp-console-${randomBytes(12).toString('hex')}`,
       signingSecret: randomBytes(16).toString('hex'),
     };
-    const base = `http://localhost:${s.CONSOLE_PORT}`;
+    // Everything the console starts is reachable from this machine only: anyone who reaches local Slack can act as
+    // the approver. local-slack listens on every interface, so it runs with a shim that binds loopback instead.
+    const base = `http://127.0.0.1:${s.CONSOLE_PORT}`;
+    const shim = await loopbackBindShim(root, dir);
     const workspaceFile = path.join(dir, 'workspace.yml');
     const botConfigFile = path.join(dir, 'scorecard-bot.yml');
     await writeFile(workspaceFile, workspaceYaml(tokens), { mode: 0o600 });
     await writeFile(botConfigFile, botConfigYaml({ settings: s, tokens, clickhouseUrl, apiUrl: `${base}/api/`, deploymentsRepo: deployments }), { mode: 0o600 });
 
     say(`starting local Slack on ${base}`);
-    const slack = startGroup('local-slack', bin, ['--config', workspaceFile, '--port', String(s.CONSOLE_PORT), '--files-dir', path.join(dir, 'files')], { env, logFile: log('local-slack') });
+    const slack = startGroup(
+      'local-slack',
+      bin,
+      ['--config', workspaceFile, '--port', String(s.CONSOLE_PORT), '--base-host', '127.0.0.1', '--files-dir', path.join(dir, 'files')],
+      { env: { ...env, LD_PRELOAD: [shim, env.LD_PRELOAD].filter(Boolean).join(' ') }, logFile: log('local-slack') },
+    );
     services = [slack];
     await waitFor('local-slack', async () => (await fetch(`${base}/_control/state`)).ok, services, 30_000);
     say('starting scorecard-bot serve (Socket Mode)');

@@ -7,7 +7,7 @@ import { dbInit } from './db-init.js';
 import { createDatabaseIfMissing } from '../../src/ops/create-database.js';
 
 const USAGE =
-  'scorecard-bot db:init --database-url URL [--create-database] [--readonly-role NAME] [--clickhouse-url URL] [--clickhouse-database conversations] [--clickhouse-table scorecard_scores]';
+  'scorecard-bot db:init --database-url URL [--create-database] [--readonly-role NAME] [--writer-role NAME] [--clickhouse-url URL] [--clickhouse-database conversations] [--clickhouse-table scorecard_scores]';
 
 /** Dev, demo and test only: creates the contract tables. Never pointed at a customer's production database. */
 export async function dbInitCommand(argv: string[], io: { stdout: NodeJS.WritableStream; env: NodeJS.ProcessEnv }): Promise<number> {
@@ -17,6 +17,7 @@ export async function dbInitCommand(argv: string[], io: { stdout: NodeJS.Writabl
       'database-url': { type: 'string' },
       'create-database': { type: 'boolean' },
       'readonly-role': { type: 'string' },
+      'writer-role': { type: 'string' },
       'clickhouse-url': { type: 'string' },
       'clickhouse-database': { type: 'string', default: 'conversations' },
       'clickhouse-table': { type: 'string', default: 'scorecard_scores' },
@@ -37,6 +38,7 @@ export async function dbInitCommand(argv: string[], io: { stdout: NodeJS.Writabl
     });
     const done = await dbInit(client, {
       readOnlyRole: values['readonly-role'],
+      writerRole: values['writer-role'],
       clickhouse: ch ? { client: ch, database: values['clickhouse-database'], table: values['clickhouse-table'] } : undefined,
     });
     for (const line of done) io.stdout.write(`created ${line}\n`);

@@ -5,6 +5,9 @@ import { clickhouseContractDdl, POSTGRES_CONTRACT_DDL } from './contract-ddl.js'
 export interface DbInitOptions {
   /** A role that may only read the contract tables: what the gap and check paths connect as. */
   readOnlyRole?: string;
+  /** A role that may read the contract and INSERT into historic.scorecard_scores, nothing else: the backfill
+   *  writer of the console and the demo (never the database superuser). */
+  writerRole?: string;
   clickhouse?: { client: ClickHouseClient; database: string; table: string };
 }
 
@@ -32,6 +35,21 @@ export async function dbInit(client: pg.ClientBase, opts: DbInitOptions = {}): P
     }
     await client.query(`ALTER ROLE ${role} SET default_transaction_read_only = on`);
     done.push(`postgres: read-only role ${role} (SELECT only)`);
+  }
+  if (opts.writerRole) {
+    if (!ROLE.test(opts.writerRole)) throw new Error(`writer role name "${opts.writerRole}" is not a plain identifier`);
+    const role = opts.writerRole;
+    const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+    if (exists.rowCount === 0) await client.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`);
+    const db = (await client.query<{ db: string }>('SELECT current_database() AS db')).rows[0]?.db ?? '';
+    await client.query(`GRANT CONNECT ON DATABASE "${db.replaceAll('"', '""')}" TO ${role}`);
+    for (const schema of ['director', 'historic', 'app']) {
+      await client.query(`GRANT USAGE ON SCHEMA ${schema} TO ${role}`);
+      await client.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${schema} TO ${role}`);
+      await client.query(`REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA ${schema} FROM ${role}`);
+    }
+    await client.query(`GRANT INSERT ON historic.scorecard_scores TO ${role}`);
+    done.push(`postgres: writer role ${role} (SELECT, and INSERT on historic.scorecard_scores only)`);
   }
   if (opts.clickhouse) {
     for (const ddl of clickhouseContractDdl(opts.clickhouse.database, opts.clickhouse.table)) {

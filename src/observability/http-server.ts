@@ -1,10 +1,11 @@
+import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../shared/logger.js';
 
 // One small HTTP server for Kubernetes and Prometheus, the same in both Slack modes (and in `worker`):
-//   /metrics  Prometheus text format
+//   /metrics  Prometheus text format (behind a bearer token when observability.token is set)
 //   /healthz  the process is up (200 always)
 //   /readyz   every dependency answers (Redis, ops database, the Slack connection in Socket Mode): 200, else 503
 //             with one line per failing check (no URLs, no secrets).
@@ -19,6 +20,17 @@ export interface ObservabilityServerOptions {
   logger: Logger;
   /** Per-check deadline: a hung dependency is not ready. */
   checkTimeoutMs?: number;
+  /** When set, /metrics requires "Authorization: Bearer <token>". */
+  token?: string;
+}
+
+/** Constant-time comparison of the request's bearer token with the configured one. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  if (!m?.[1]) return false;
+  const given = Buffer.from(m[1]);
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
 }
 
 export interface ObservabilityServer {
@@ -65,6 +77,10 @@ export async function startObservabilityServer(opts: ObservabilityServerOptions,
         return reply(r.ok ? 200 : 503, `${r.lines.join('\n')}\n`);
       }
       if (path === '/metrics') {
+        if (opts.token !== undefined && !bearerMatches(req.headers.authorization, opts.token)) {
+          res.setHeader('www-authenticate', 'Bearer');
+          return reply(401, 'unauthorized: /metrics needs "Authorization: Bearer <observability.token>"\n');
+        }
         await opts.beforeScrape?.().catch((err: unknown) => opts.logger.warn({ err }, 'metrics: a pre-scrape read failed'));
         return reply(200, await opts.registry.metrics(), opts.registry.contentType);
       }

@@ -27,6 +27,8 @@ export interface Platform extends AppContext {
   };
   ops: OpsStore;
   opsPool: pg.Pool;
+  /** The ops database for /metrics gauges and /readyz only (one connection). */
+  gaugePool: pg.Pool;
   slack: SlackSettings;
   /** The Web API client the jobs post with (usergroups too). */
   web: WebClient;
@@ -60,10 +62,12 @@ export async function createPlatform(config: Config, opts: { listen: boolean; lo
   // Deadlines and error listeners on every ops connection: a stalled ops database fails fast, never crashes.
   const opsPool = createOpsPool(opsConfig.url, { onError: (err) => logger.warn({ err: err.message }, 'ops database connection error') });
   const ops = new OpsStore(opsPool);
+  // One connection for /metrics gauges and /readyz: a flood of scrapes queues here, never in front of approvals.
+  const gaugePool = createOpsPool(opsConfig.url, { max: 1, onError: (err) => logger.warn({ err: err.message }, 'ops database connection error (gauges)') });
   // Migrations run as the schema's owner when ops.migrationUrl names one; everything after runs as ops.url's role.
   await ops.migrate(opsConfig.migrationUrl).catch(async (cause: unknown) => {
     // Nothing is left open behind a refused start.
-    await Promise.all([base.close(), opsPool.end()]).catch(() => undefined);
+    await Promise.all([base.close(), opsPool.end(), gaugePool.end()]).catch(() => undefined);
     command.disconnect();
     state.disconnect();
     throw new BotError('BAD_CONFIG', `Cannot prepare the ops database (${opsConfig.migrationUrl ? 'ops.migrationUrl' : 'ops.url'}).`, {
@@ -78,13 +82,14 @@ export async function createPlatform(config: Config, opts: { listen: boolean; lo
     redis: { worker: { url: redisConfig.url, maxRetriesPerRequest: null }, command, state, prefix: redisConfig.prefix },
     ops,
     opsPool,
+    gaugePool,
     slack,
     web,
     publisher: webClientPublisher(web, { tableBlocks: slack.tableBlocks }),
     metrics: createMetrics(),
     transport: opts.listen ? createSlackTransport(slack, logger) : null,
     async close() {
-      await Promise.all([base.close(), opsPool.end()]);
+      await Promise.all([base.close(), opsPool.end(), gaugePool.end()]);
       command.disconnect();
       state.disconnect();
     },

@@ -1,6 +1,8 @@
 import type { StartGapDeps } from '../gap/start-gap-run.js';
 import type { Platform } from '../platform/platform.js';
 import type { SlackSurface } from '../slack/routes.js';
+import type pg from 'pg';
+import { AlertStore } from './alert-store.js';
 import { WATCH_QUEUE } from './schedules.js';
 import { watchSurface } from './watch-slack.js';
 import { refreshAuditGauges, startWatch } from './watch-runtime.js';
@@ -18,8 +20,8 @@ export interface WatchWiringOptions {
 export interface WiredWatch {
   slack: SlackSurface;
   queues: string[];
-  /** Brings the audit gauges up to date (before each /metrics scrape). */
-  beforeScrape(): Promise<void>;
+  /** Brings the audit gauges up to date, reading through `pool` (the gauges' own, not the approvals'). */
+  refreshGauges(pool: pg.Pool): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,7 +43,7 @@ export function wireWatch(p: Platform, gap: StartGapDeps, opts: WatchWiringOptio
   return {
     slack: watchSurface({ opsPool: p.opsPool, gap, logger, now: opts.now }),
     queues: [WATCH_QUEUE],
-    beforeScrape: () => refreshAuditGauges(p.metrics, runtime.store),
+    refreshGauges: (pool) => refreshAuditGauges(p.metrics, new AlertStore(pool)),
     close: () => runtime.close().catch(() => undefined),
   };
 }

@@ -56,7 +56,7 @@ export async function startConsole(env: NodeJS.ProcessEnv, timeoutMs: number): P
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the console did not print its URL within ${timeoutMs / 1000} s:\n${out}`)), timeoutMs);
     const check = (): void => {
-      const m = /Open (http:\/\/localhost:\d+)/.exec(out);
+      const m = /Open (http:\/\/(?:localhost|127\.0\.0\.1):\d+)/.exec(out);
       if (m?.[1]) {
         clearTimeout(timer);
         resolve(m[1]);
