@@ -4,7 +4,7 @@ import type { Logger } from '../shared/logger.js';
 import type { ThreadPublisher } from '../slack/thread-publisher.js';
 import type { BackfillService } from './service.js';
 import type { BackfillStore } from './store.js';
-import type { UsergroupResolver } from './usergroups.js';
+import type { UsergroupResolver } from '../slack/usergroups.js';
 
 // Types only: the request handlers and the decision handlers share these, and neither imports the other for them.
 

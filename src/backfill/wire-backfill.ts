@@ -9,7 +9,7 @@ import { BACKFILL_PLAN_QUEUE, BACKFILL_QUEUE, backfillQueue, enqueueBackfill, en
 import { BackfillReconciler, DEFAULT_BACKFILL_RECONCILER, type BackfillReconcilerOptions } from './reconciler.js';
 import { BackfillService } from './service.js';
 import { BackfillStore } from './store.js';
-import { createUsergroupResolver } from './usergroups.js';
+import { createUsergroupResolver } from '../slack/usergroups.js';
 
 // The backfill in serve and worker: the buttons (request, approve, deny, cancel) and the job. The read path plans;
 // only the job opens the customer's writer connection.

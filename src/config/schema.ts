@@ -135,6 +135,11 @@ export const configSchema = z
           .object({ users: z.array(z.string()).default([]), userGroups: z.array(z.string()).default([]) })
           .strict()
           .default({ users: [], userGroups: [] }),
+        viewers: z
+          .object({ users: z.array(z.string()).default([]), userGroups: z.array(z.string()).default([]) })
+          .strict()
+          .default({ users: [], userGroups: [] })
+          .describe("Who may see the App Home's data besides the members of slack.allowedChannels (users and user groups)"),
       })
       .strict()
       .optional(),

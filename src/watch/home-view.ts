@@ -61,3 +61,11 @@ export function homeView(input: HomeInput): { type: 'home'; blocks: KnownBlock[]
   const over = customers.length - room;
   return { type: 'home', blocks: [...head, ...body, ...(over > 0 ? [contextLine(`${plural(over, 'more customer')} not shown (Slack shows at most ${HOME_MAX_BLOCKS} blocks here).`)] : [])] };
 }
+
+/** The Home tab of someone who may not see the board: one line saying why, and no data at all. */
+export function homeRefusedView(reason: string): { type: 'home'; blocks: KnownBlock[] } {
+  return {
+    type: 'home',
+    blocks: [{ type: 'header', text: { type: 'plain_text', text: 'Scorecard gap watchdog' } }, mrkdwnSection(`:lock: ${escapeMrkdwn(reason)}`)],
+  };
+}

@@ -7,7 +7,8 @@ import { permalink } from '../slack/authorize.js';
 import type { SlackSurface } from '../slack/routes.js';
 import { FULL_REPORT_ACTION_ID } from './alert-blocks.js';
 import { AlertStore, pendingBackfills } from './alert-store.js';
-import { homeView } from './home-view.js';
+import type { ViewerAccess } from '../slack/viewer-access.js';
+import { homeRefusedView, homeView } from './home-view.js';
 import { lookbackPeriod } from './lookback.js';
 
 // The watchdog's Slack surface: the App Home board (app_home_opened -> views.publish) and the alert's
@@ -18,6 +19,8 @@ export interface WatchSlackDeps {
   opsPool: pg.Pool;
   gap: StartGapDeps;
   logger: Logger;
+  /** Who may see the board (members of the allowed channels, slack.viewers). */
+  viewers: ViewerAccess;
   now?: () => Date;
 }
 
@@ -42,6 +45,12 @@ export function watchSurface(deps: WatchSlackDeps): SlackSurface {
         name: 'watch: App Home',
         async handle({ event, client }) {
           if (event.tab && event.tab !== 'home') return;
+          // The gate comes before any read: an outsider's view is built from nothing but the reason.
+          const access = await deps.viewers.canView(event.user);
+          if (!access.ok) {
+            await client.views.publish({ user_id: event.user, view: homeRefusedView(access.reason) });
+            return;
+          }
           const [audits, alerts, pending] = await Promise.all([store.lastAudits(), store.allOpen(), pendingBackfills(deps.opsPool)]);
           await client.views.publish({ user_id: event.user, view: homeView({ audits, alerts, pendingBackfills: pending, now: now() }) });
         },

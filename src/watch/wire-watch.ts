@@ -2,6 +2,8 @@ import type { StartGapDeps } from '../gap/start-gap-run.js';
 import type { Platform } from '../platform/platform.js';
 import type { SlackSurface } from '../slack/routes.js';
 import type pg from 'pg';
+import { createUsergroupResolver } from '../slack/usergroups.js';
+import { createViewerAccess } from '../slack/viewer-access.js';
 import { AlertStore } from './alert-store.js';
 import { WATCH_QUEUE } from './schedules.js';
 import { watchSurface } from './watch-slack.js';
@@ -41,7 +43,13 @@ export function wireWatch(p: Platform, gap: StartGapDeps, opts: WatchWiringOptio
     lockDurationMs: opts.lockDurationMs,
   });
   return {
-    slack: watchSurface({ opsPool: p.opsPool, gap, logger, now: opts.now }),
+    slack: watchSurface({
+      opsPool: p.opsPool,
+      gap,
+      logger,
+      now: opts.now,
+      viewers: createViewerAccess(p.web, createUsergroupResolver(p.web), p.slack, { logger }),
+    }),
     queues: [WATCH_QUEUE],
     refreshGauges: (pool) => refreshAuditGauges(p.metrics, new AlertStore(pool)),
     close: () => runtime.close().catch(() => undefined),

@@ -50,6 +50,8 @@ async function signedJson(url: string, payload: unknown): Promise<number> {
 beforeAll(async () => {
   demo = await createDemoDatabase({ scale: 0.002, seed: 13, customers: ['rentokil'], from: '2025-11-01', to: '2025-12-15' });
   slack = await startSlackEmulator();
+  // Alice is in the incident channel: she may see the App Home board (test/security/home-tab-gate.test.ts: who may not).
+  slack.setChannelMembers(CHANNEL, ['U0ALICE']);
   // The planted gap: every historic row of 30 submitted scorecards created in the audited 48 hours, gone.
   const admin = new pg.Client({ connectionString: demo.adminUrl });
   await admin.connect();

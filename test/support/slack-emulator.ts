@@ -77,6 +77,8 @@ export interface SlackEmulator {
   setUser(id: string, user: Record<string, unknown>): void;
   setChannel(id: string, channel: Record<string, unknown>): void;
   setUsergroup(id: string, users: string[]): void;
+  /** The members conversations.members lists for a channel (paged); unset C... channels have none. */
+  setChannelMembers(id: string, users: string[]): void;
   /** Resolves with the predicate's first truthy value, polling every 10 ms; rejects after timeoutMs. */
   waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
   close(): Promise<void>;
@@ -169,6 +171,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   const users = new Map<string, Json>();
   const channels = new Map<string, Json>();
   const usergroups = new Map<string, string[]>();
+  const channelMembers = new Map<string, string[]>();
   let tsCounter = 0;
   let fileCounter = 0;
   let responseCounter = 0;
@@ -292,6 +295,17 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       homeViews.push({ userId, view });
       return { ok: true, view: { id: `V${homeViews.length}`, ...view } };
     },
+    'conversations.members': (args) => {
+      // Paged as Slack pages it: `limit` per page, an opaque next_cursor until the last page.
+      const id = str(args.channel) ?? '';
+      const all = channelMembers.get(id);
+      if (!all) return id.startsWith('C') ? { ok: true, members: [], response_metadata: { next_cursor: '' } } : { ok: false, error: 'channel_not_found' };
+      const limit = Math.max(1, Math.min(1000, Number(args.limit ?? 100)));
+      const start = args.cursor ? Number(Buffer.from(String(args.cursor), 'base64').toString()) : 0;
+      const page = all.slice(start, start + limit);
+      const next = start + limit < all.length ? Buffer.from(String(start + limit)).toString('base64') : '';
+      return { ok: true, members: page, response_metadata: { next_cursor: next } };
+    },
     'usergroups.users.list': (args) => {
       const members = usergroups.get(str(args.usergroup) ?? '');
       return members ? { ok: true, users: members } : { ok: false, error: 'no_such_subteam' };
@@ -372,6 +386,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     setUser: (id, user) => void users.set(id, user),
     setChannel: (id, channel) => void channels.set(id, channel),
     setUsergroup: (id, members) => void usergroups.set(id, members),
+    setChannelMembers: (id, members) => void channelMembers.set(id, members),
     async waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs = 5_000): Promise<T> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

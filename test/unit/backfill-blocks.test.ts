@@ -12,7 +12,7 @@ import {
 } from '../../src/backfill/backfill-blocks.js';
 import type { BackfillPlan } from '../../src/backfill/plan.js';
 import type { BackfillRequest } from '../../src/backfill/store.js';
-import { createUsergroupResolver } from '../../src/backfill/usergroups.js';
+import { createUsergroupResolver } from '../../src/slack/usergroups.js';
 import { blockKitViolations } from '../support/slack-limits.js';
 import { tableBlockRows } from '../support/slack-tables.js';
 
