@@ -14,9 +14,9 @@ export interface ClickhouseWriter {
   table: string;
 }
 
-/** A client of its own: the read tier's client is created with readonly=1. */
+/** A client of its own, as clickhouse.writer: the read tier's client is the reader, with readonly=1. */
 export function openClickhouseWriter(config: NonNullable<Config['clickhouse']>): ClickhouseWriter {
-  const client = openClickhouseClient(config);
+  const client = openClickhouseClient(config, 'writer');
   return { client, table: `${config.database}.${config.table}` };
 }
 

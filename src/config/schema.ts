@@ -82,6 +82,8 @@ export const backfillSettingsSchema = z
   })
   .strict();
 
+const clickhouseCredentials = z.object({ username: z.string().min(1), password: z.string().optional() }).strict();
+
 export const configSchema = z
   .object({
     customers: z
@@ -98,8 +100,12 @@ export const configSchema = z
     clickhouse: z
       .object({
         url: z.string().url('e.g. http://clickhouse:8123'),
-        username: z.string().optional(),
-        password: z.string().optional(),
+        reader: clickhouseCredentials.optional().describe('The read path (gap, check, watchdog): a user that can only SELECT'),
+        writer: clickhouseCredentials
+          .optional()
+          .describe('Only the approved backfill job connects with it, to INSERT the rows ClickHouse lacks; absent: the server default user'),
+        username: z.undefined({ error: 'one credential for reading and writing is not accepted: use clickhouse.reader { username, password } and clickhouse.writer { ... }' }).optional(),
+        password: z.undefined({ error: 'one credential for reading and writing is not accepted: use clickhouse.reader { username, password } and clickhouse.writer { ... }' }).optional(),
         database: identifier.default('conversations'),
         table: identifier.default('scorecard_scores'),
         requestTimeoutMs: z.number().int().positive().default(60_000),

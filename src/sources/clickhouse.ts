@@ -9,12 +9,15 @@ export interface ClickhouseTier {
   table: string;
 }
 
-/** A client for the configured ClickHouse; the read tier adds readonly=1, the backfill writer adds nothing. */
-export function openClickhouseClient(config: NonNullable<Config['clickhouse']>, settings?: ClickHouseSettings): ClickHouseClient {
+/**
+ * A client for the configured ClickHouse as `role`: the read path connects as clickhouse.reader (and adds
+ * readonly=1 on top), only the backfill job as clickhouse.writer. Nothing else builds a ClickHouse client.
+ */
+export function openClickhouseClient(config: NonNullable<Config['clickhouse']>, role: 'reader' | 'writer', settings?: ClickHouseSettings): ClickHouseClient {
+  const credentials = config[role];
   return createClient({
     url: config.url,
-    username: config.username,
-    password: config.password,
+    ...(credentials ? { username: credentials.username, password: credentials.password ?? '' } : {}),
     request_timeout: config.requestTimeoutMs,
     // Its own console logger would print stacks (and URLs) outside pino; our callers classify and log errors.
     log: { level: ClickHouseLogLevel.OFF },
@@ -23,6 +26,6 @@ export function openClickhouseClient(config: NonNullable<Config['clickhouse']>, 
 }
 
 export function createClickhouseTier(config: NonNullable<Config['clickhouse']>): ClickhouseTier {
-  const client = openClickhouseClient(config, { readonly: '1', max_execution_time: Math.ceil(config.requestTimeoutMs / 1000) });
+  const client = openClickhouseClient(config, 'reader', { readonly: '1', max_execution_time: Math.ceil(config.requestTimeoutMs / 1000) });
   return { client, table: `${config.database}.${config.table}` };
 }
