@@ -104,13 +104,24 @@ export const configSchema = z
         writer: clickhouseCredentials
           .optional()
           .describe('Only the approved backfill job connects with it, to INSERT the rows ClickHouse lacks; absent: the server default user'),
-        username: z.undefined({ error: 'one credential for reading and writing is not accepted: use clickhouse.reader { username, password } and clickhouse.writer { ... }' }).optional(),
-        password: z.undefined({ error: 'one credential for reading and writing is not accepted: use clickhouse.reader { username, password } and clickhouse.writer { ... }' }).optional(),
+        username: z.string().optional().describe('Not accepted: one credential for reading and writing; use reader and writer'),
+        password: z.string().optional().describe('Not accepted: one credential for reading and writing; use reader and writer'),
         database: identifier.default('conversations'),
         table: identifier.default('scorecard_scores'),
         requestTimeoutMs: z.number().int().positive().default(60_000),
       })
       .strict()
+      .superRefine((ch, ctx) => {
+        for (const key of ['username', 'password'] as const) {
+          if (ch[key] !== undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [key],
+              message: 'one credential for reading and writing is not accepted: use clickhouse.reader { username, password } and clickhouse.writer { username, password }',
+            });
+          }
+        }
+      })
       .optional(),
     redis: z.object({ url: z.string().min(1), prefix: z.string().default('scorecard-bot') }).strict().optional(),
     ops: z
