@@ -123,6 +123,20 @@ export const configSchema = z
         }
       })
       .optional(),
+    postgres: z
+      .object({
+        maxConnectionsPerServer: z
+          .number()
+          .int()
+          .min(2)
+          .max(1000)
+          .default(10)
+          .describe("Connections this process opens to one database server (host:port), over all its customers' read pools; times the number of processes, keep it under the server's max_connections"),
+        checkReserve: z.number().int().min(0).max(100).default(2).describe('Of those, how many only /scorecard-check may use, so a long scan never makes a check wait'),
+      })
+      .strict()
+      .default({ maxConnectionsPerServer: 10, checkReserve: 2 })
+      .describe('The customer databases: how many connections a process may hold per server'),
     redis: z.object({ url: z.string().min(1), prefix: z.string().default('scorecard-bot') }).strict().optional(),
     ops: z
       .object({
