@@ -78,7 +78,12 @@ function duplicateNames(customers: readonly unknown[], origins: readonly string[
     if (typeof name !== 'string') return;
     where.set(name, [...(where.get(name) ?? []), origins[i] ?? CONFIG_FILE]);
   });
-  return [...where.entries()].filter(([, list]) => list.length > 1).map(([name, list]) => `  - customers: duplicate name "${name}" (${list.join(', ')})`);
+  const places = (list: string[]): string =>
+    [...new Set(list)].map((o) => {
+      const n = list.filter((x) => x === o).length;
+      return n > 1 ? `${o}, ${n} times` : o;
+    }).join('; ');
+  return [...where.entries()].filter(([, list]) => list.length > 1).map(([name, list]) => `  - customers: duplicate name "${name}" (${places(list)})`);
 }
 
 /** A config and where each of its customers came from (the config file, a customersFrom file or command). */

@@ -68,8 +68,8 @@ describe('a fleet of 300 customers', () => {
     const path = fleet({ extraFile: '- { name: tenant010, cluster: eu-west-1-prod }\n- { name: spirit, cluster: eu-west-1-prod }\n- { name: Bad_Name, cluster: eu-west-1-prod }\n' });
     const err = await loadConfig(path, { PATH: process.env.PATH }).catch((e: unknown) => e as Error);
     const message = (err as { userMessage?: string }).userMessage ?? String(err);
-    expect(message).toContain('customers: duplicate name "tenant010" (customers/extra.yml, customers/part0.yml)');
-    expect(message).toContain('customers: duplicate name "spirit" (the config file, customers/extra.yml)');
+    expect(message).toContain('customers: duplicate name "tenant010" (customers/extra.yml; customers/part0.yml)');
+    expect(message).toContain('customers: duplicate name "spirit" (the config file; customers/extra.yml)');
     expect(message).toMatch(/customers\[\d+\]\.name: lowercase letters, digits and dashes, e\.g\. "guitar-center" \(from customers\/extra\.yml\)/);
   });
 
