@@ -4,6 +4,9 @@
 // rate to the end is <= 0.5% wins, so a lone straggler just after the fix moves the day by one instead of hiding
 // the recovery. "Clearly non-zero" before: the few days just before, pooled, form a bad day, and the period had
 // at least two bad days (one failing day, e.g. an isolated batch left in the series, is not an episode).
+// A weekly failure (weekly-failure.ts) is not over until its slot has come round clean: the caller passes no
+// recovery while one is still failing, and `notBefore` (the slot's first clean occurrence) otherwise, so the
+// Monday after a failing weekend is never a recovery.
 import type { Finding, Population } from '../report.js';
 import { isBad, pool, rateOf } from './stats.js';
 import { RECOVERY } from './thresholds.js';
@@ -11,8 +14,11 @@ import type { DayTally } from './view.js';
 
 export type RecoveryFinding = Extract<Finding, { kind: 'recovery' }>;
 
-/** @param days daily tallies of the period (days with volume only, sorted), explained hours removed. */
-export function findRecovery(population: Population, days: readonly DayTally[]): RecoveryFinding | null {
+/**
+ * @param days daily tallies of the period (days with volume only, sorted), explained hours removed.
+ * @param notBefore the earliest day a recovery may be declared ('YYYY-MM-DD'), if any.
+ */
+export function findRecovery(population: Population, days: readonly DayTally[], notBefore?: string): RecoveryFinding | null {
   let lastBad = -1;
   let badDays = 0;
   days.forEach((d, i) => {
@@ -27,7 +33,7 @@ export function findRecovery(population: Population, days: readonly DayTally[]):
   for (let r = lastBad + 1; r <= days.length - RECOVERY.minDaysAfter; r++) {
     const after = pool(days.slice(r));
     const day = days[r];
-    if (day && rateOf(after) <= RECOVERY.maxRateAfter) {
+    if (day && (notBefore === undefined || day.date >= notBefore) && rateOf(after) <= RECOVERY.maxRateAfter) {
       return { kind: 'recovery', population, at: day.date, rateAfter: rateOf(after) };
     }
   }
