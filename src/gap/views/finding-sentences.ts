@@ -79,7 +79,7 @@ function levelChangeClause(f: Onset): string {
   if (!c) return '';
   const day = `${formatInt(c.missing)} of ${formatInt(c.total)}`;
   if (f.firstDayOver1Pct === null) return `, but the level changed on ${formatDate(c.date)} (see the change point): no single day was clear evidence on its own`;
-  if (c.date < f.firstDayOver1Pct) return `; the new level began a little earlier, on ${formatDate(c.date)} (the change point), when ${day} missing was not yet clear evidence on its own`;
+  if (c.date < f.firstDayOver1Pct) return `; the new level began earlier, on ${formatDate(c.date)} (the change point), when ${day} missing was not yet clear evidence on its own`;
   return `; the sustained level began later, on ${formatDate(c.date)} (the change point): the days over 1% before it were isolated`;
 }
 
