@@ -147,4 +147,7 @@ export const WEEKDAY = {
   /** A weekday pattern worth the name: the worst weekday's factor is at least twice the best one's (the chronic
    *  rules' "new level" ratio). Smaller weekday differences are the day-to-day texture of one level. */
   minRatio: 2,
+  /** A weekday pattern has come round at least three times (WEEKLY.minWeeks): a series spanning under three weeks
+   *  has no weekday structure to speak of (three bad days Sat-Mon in one week are an episode, not a schedule). */
+  minSpanDays: 21,
 } as const;

@@ -45,6 +45,9 @@ function expectedAtLocalLevel(days: readonly DayTally[]): { day: DayTally; expec
 }
 
 export function weekdayProfile(days: readonly DayTally[]): WeekdayProfile {
+  const first = days[0]?.date;
+  const last = days[days.length - 1]?.date;
+  if (first === undefined || last === undefined || addDays(first, WEEKDAY.minSpanDays - 1) > last) return FLAT;
   const judged = expectedAtLocalLevel(days);
   const observed = new Array<number>(7).fill(0);
   const expected = new Array<number>(7).fill(0);
