@@ -24,7 +24,8 @@ import { findRecurringFailures } from './recurring-failure.js';
 import { oneStory, withLevelChange } from './story.js';
 import { findSubmitDateCorrelation } from './submit-date-correlation.js';
 import { CHANGE_POINT } from './thresholds.js';
-import { dailyOf, dateOf, periodCells, periodDates, POPULATIONS } from './view.js';
+import { dailyOf, dateOf, hourOfDay, periodCells, periodDates, POPULATIONS } from './view.js';
+import { weekdayOf } from './weekday-structure.js';
 import { findWeeklyFailures } from './weekly-failure.js';
 
 export { hoursThatMatter } from './hours-that-matter.js';
@@ -75,6 +76,12 @@ function analyzePopulation(series: GapSeries, population: Population, earlier?: 
 
   const splits = segmentDays(beforeRecovery, CHANGE_POINT, { weekly: true });
   const inPeriod = splits.map((s) => toChangePoint(population, beforeRecovery, s));
+  // The weekly slot before the period is the same slot: its earlier occurrences are no level of their own (a
+  // Jan of failing weekends would otherwise read as "23% -> 0% on Feb 1" against Feb's residual).
+  for (const c of allCells) {
+    if (c.hour >= series.period.from) continue;
+    if (weekly.some((w) => w.finding.weekdays.includes(weekdayOf(dateOf(c.hour))) && (w.finding.hourOfDay === null || w.finding.hourOfDay === hourOfDay(c.hour)))) explained.add(c.hour);
+  }
   const allResidual = dailyOf(allCells, explained);
   const step = missingInPeriod > 0 ? findPeriodStartStep(population, allResidual.filter((d) => d.date < periodStart), beforeRecovery, splits, periodStart) : null;
   // Like onset, only about a period that has missing of its own; the stretch itself may lie before the period.

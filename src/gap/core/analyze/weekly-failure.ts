@@ -152,8 +152,11 @@ export function findWeeklyFailures(
       const cell = grid.cells.get(`${date}|${h}`);
       const day = grid.days.get(date) ?? { total: 0, missing: 0 };
       const tally = cell ?? { total: 0, missing: 0 };
+      // A day with (almost) nothing but the slot (a weekend: the batch and 4 others) cannot show that the hour is
+      // the odd one out; its rest of the day is then the other hours of the period, as for a day of one hour.
+      const against = cell && day.total - cell.total < RECURRING.minCellTotal ? cell : day;
       const state: State =
-        cell && isFailingCell(cell, day, otherHours) ? 'failing' : tally.total < RECURRING.minCellTotal ? 'quiet' : 'clean';
+        cell && isFailingCell(cell, against, otherHours) ? 'failing' : tally.total < RECURRING.minCellTotal ? 'quiet' : 'clean';
       return { date, ...pickTally(tally), state, hours: cell ? [cell.hour] : [] };
     });
     out.push(...runsOfSlot(population, h, occurrences, periodEnd));
