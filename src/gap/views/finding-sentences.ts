@@ -139,7 +139,8 @@ export function findingSentence(f: Finding, others: readonly Finding[] = []): st
       const worst = [...f.days].sort((a, b) => b.count - a.count)[0];
       const where = f.days.length === 0 ? '' : ` on ${plural(f.days.length, 'day')}`;
       const most = worst && f.days.length > 1 ? ` (most on ${formatDate(worst.date)}: ${formatInt(worst.count)})` : '';
-      return `${formatInt(f.count)} ${populationNoun(f.population)} are in historic but missing from ClickHouse${where}${most}.`;
+      const noun = f.count === 1 ? populationNoun(f.population).replace(/s$/, '') : populationNoun(f.population);
+      return `${formatInt(f.count)} ${noun} ${f.count === 1 ? 'is' : 'are'} in historic but missing from ClickHouse${where}${most}.`;
     }
   }
 }
