@@ -92,7 +92,7 @@ describe('a large planted gap', () => {
   });
 
   it('the CSV for Slack goes to a temporary file, complete, is uploaded from it, and is removed after', async () => {
-    const plan = planGap(sources, demo.config().gap, 'spirit', parsePeriod(DAY));
+    const plan = planGap(sources, demo.config().gap, 'spirit', parsePeriod(DAY), new Date());
     const file = await missingIdsCsvFile(sources, plan);
     const slack = await startSlackEmulator();
     try {
