@@ -3,8 +3,10 @@ import { parseConfig } from '../../src/config/load-config.js';
 import { computePlan } from '../../src/backfill/plan.js';
 import { periodScope } from '../../src/backfill/scope.js';
 import { checkScorecard } from '../../src/check/check-service.js';
+import { scorecardFactsQuery } from '../../src/check/check-queries.js';
 import { planGap, runGap, type GapDeps } from '../../src/gap/gap-service.js';
 import { missingIds } from '../../src/gap/missing-ids.js';
+import { missingIdsQuery, uuidV7Prefix } from '../../src/gap/core/queries.js';
 import { gapReportSchema, type GapReport, type Population } from '../../src/gap/core/report.js';
 import { backfillMessage, rootMessage } from '../../src/gap/views/gap-blocks.js';
 import { renderTerminalReport } from '../../src/gap/views/terminal-report.js';
@@ -175,5 +177,70 @@ describe.each([
     const partial = count(acme, 'submitted', 'partial') + count(acme, 'unsubmitted', 'partial');
     const missing = count(acme, 'submitted', 'missing') + count(acme, 'unsubmitted', 'missing');
     expect(plan.toWrite.byReason).toEqual({ missing, partial, clickhouse_only: 0 });
+  });
+});
+
+describe('the window definition and the per-score definition agree on every edge of "criteria as sets"', () => {
+  // [director criteria, historic criteria, partial?]: NULL matches NULL, never the empty string; duplicates and
+  // extra historic criteria do not make a scorecard partial; a scorecard without scores lacks nothing.
+  const CASES: [(string | null)[], (string | null)[], boolean][] = [
+    [['a', 'b'], ['a', 'b'], false],
+    [['a', 'b'], ['a'], true],
+    [['a', null], ['a', null], false],
+    [['a', null], ['a'], true],
+    [['a'], ['a', null], false],
+    [['', 'a'], [null, 'a'], true],
+    [[null, 'a'], ['', 'a'], true],
+    [['a', 'a'], ['a'], false],
+    [['a'], ['a', 'a', 'b'], false],
+    [['c'], ['a', 'b'], true],
+    [[], ['a'], false],
+    [[null], [null], false],
+  ];
+  let db: Awaited<ReturnType<typeof createEmptyDatabase>>;
+  let sources: CustomerSources;
+  const at = new Date('2026-03-03T10:00:00Z');
+  // Each case twice: a UUIDv7 minted at creation (the range path) and a v4 ID (the probe path).
+  const ids = CASES.flatMap((_, i) => [
+    { i, id: `${uuidV7Prefix(at)}-7000-8000-${String(i).padStart(12, '0')}` },
+    { i, id: `0000${String(i).padStart(4, '0')}-0000-4000-8000-000000000000` },
+  ]);
+
+  beforeAll(async () => {
+    db = await createEmptyDatabase('sgb_sets');
+    await createContract(db.url);
+    const cards: SyntheticScorecard[] = ids.map(({ i, id }) => ({
+      id,
+      customer: 'acme',
+      createdAt: new Date(at.getTime() + i * 60_000),
+      submittedAt: null,
+      calibration: false,
+      kind: 'complete',
+      director: CASES[i]![0],
+      historic: CASES[i]![1],
+    }));
+    await insertScorecards(db.url, PROFILE, cards);
+    const cfg = parseConfig(JSON.stringify({ customers: [{ name: 'acme', profile: PROFILE, postgres: { url: db.url } }], logLevel: 'silent' }), {});
+    sources = new CustomerSources(cfg);
+  }, 60_000);
+
+  afterAll(async () => {
+    await sources?.close();
+    await db?.drop();
+  });
+
+  it('on the range path and the probe path, as /scorecard-check counts scores without their row', async () => {
+    const day = new Date('2026-03-03T00:00:00Z');
+    const q = missingIdsQuery('acme', PROFILE, day, new Date(day.getTime() + 86_400_000), NOW);
+    const ro = await sources.readOnly('acme');
+    const got = new Set((await ro.query<{ scorecard_id: string; state: string }>(q.text, q.values)).filter((r) => r.state === 'partial').map((r) => r.scorecard_id));
+    const want = new Set(ids.filter(({ i }) => CASES[i]![2]).map(({ id }) => id));
+    expect([...got].sort()).toEqual([...want].sort());
+    // The check's own statement on each: scores_without_historic > 0 exactly for the partial ones.
+    for (const { i, id } of ids) {
+      const f = scorecardFactsQuery('acme', PROFILE, id, null);
+      const [row] = await ro.query<{ scores_without_historic: number; historic_rows: number }>(f.text, f.values);
+      expect({ case: i, id, partial: row!.historic_rows > 0 && row!.scores_without_historic > 0 }).toEqual({ case: i, id, partial: CASES[i]![2] });
+    }
   });
 });
