@@ -6,6 +6,10 @@ import { firstMissingQuery, idRange, missingIdsQuery, missingTemplatesQuery, pre
 import { windowCountsSchema, type WindowCounts } from '../../src/gap/core/window-counts.js';
 import { alertConditions } from '../../src/watch/alert-rules.js';
 import { alertMessage, resolutionMessage } from '../../src/watch/alert-blocks.js';
+import { gapReportSchema, type GapReport } from '../../src/gap/core/report.js';
+import { assertWithinSlackLimits, backfillMessage, headlineMessage, rootMessage, threadMessages } from '../../src/gap/views/gap-blocks.js';
+import { dailyTable, monthlyTable } from '../../src/gap/views/tables.js';
+import { renderTerminalReport } from '../../src/gap/views/terminal-report.js';
 import { rentokilReport } from './fixtures/gap-report-fixture.js';
 
 // The pure parts of partial and in-flight counting: SQL parameters, the merge, the report's totals and verdict, the
@@ -141,5 +145,51 @@ describe('watchdog', () => {
     expect(resolutionMessage(view, '2026-01-06T00:00:00.000Z').text).toContain('0 partial since');
     // Under the threshold (a lower bound not over 5%): none.
     expect(alertConditions(report, { submitted: 0.05, unsubmitted: 1, clickhouse: 1e9 }).filter((x) => x.kind === 'partial')).toEqual([]);
+  });
+});
+
+describe('renderers with partial and in-flight scorecards', () => {
+  /** rentokil's January with 1 in 20 of each day's submitted scorecards partial, and 7 scorecards in flight. */
+  function withPartial(): GapReport {
+    const r = rentokilReport();
+    const daily = r.daily.map((d) => ({ ...d, submitted: { ...d.submitted, partial: Math.floor(d.submitted.total / 20) } }));
+    const partial = daily.reduce((n, d) => n + d.submitted.partial, 0);
+    return gapReportSchema.parse({
+      ...r,
+      daily,
+      monthly: r.monthly.map((m) => (m.month === '2026-01' ? { ...m, submitted: { ...m.submitted, partial } } : m)),
+      populations: { submitted: { ...r.populations.submitted, partial, inFlight: 2 }, unsubmitted: { ...r.populations.unsubmitted, inFlight: 5, clickhouseInFlight: 3 } },
+      settle: { minutes: 30, cutoff: '2026-02-01T11:30:00.000Z', clickhouseMinutes: 60, clickhouseCutoff: '2026-02-01T11:00:00.000Z' },
+    });
+  }
+
+  it('the tables add a Partial column per population, within a Slack table\'s limits', () => {
+    const r = withPartial();
+    const t = monthlyTable(r);
+    expect(t.columns.map((c) => c.header)).toEqual(['Month', 'Submitted', 'Missing', '% Missing', 'Partial', 'Unsubmitted', 'Missing', '% Missing', 'Partial']);
+    expect(t.rows.at(-1)).toEqual(['Jan 2026', '3,637', '1,165', '32.0%', String(r.populations.submitted.partial), '2,555,891', '27,373', '1.1%', '0']);
+    expect(dailyTable(r).rows.every((row) => row.length === 9)).toBe(true);
+    for (const msg of threadMessages(r, { runId: 'run-1' })) assertWithinSlackLimits(msg);
+  });
+
+  it('the headline says partial and in flight apart from missing, in the terminal and in Slack', () => {
+    const r = withPartial();
+    const p = r.populations.submitted.partial;
+    const text = renderTerminalReport(r);
+    expect(text).toContain(`Partial: ${p} of 3,637 submitted (${((100 * p) / 3637).toFixed(1)}%) scorecards are in historic with fewer or different criteria than director.scores`);
+    expect(text).toContain('7 in flight (newer than 30 min), not judged: 2 submitted, 5 unsubmitted.');
+    expect(text).toContain('3 more in historic are newer than 60 min, not yet judged in ClickHouse (in flight).');
+    const headline = JSON.stringify(headlineMessage(r).blocks);
+    expect(headline).toContain('7 in flight (newer than 30 min), not judged');
+    expect(headline).toContain(`${p} partial`);
+    // A gap verdict names the missing ones; the root message adds the partial ones.
+    expect(rootMessage({ status: 'done', report: r }).text).toContain(`Partial: ${p} of 3,637 submitted`);
+    expect(backfillMessage(r, 'run-1')?.text).toContain(`${p} scorecards partial in historic`);
+  });
+
+  it('a report without them reads as it always did', () => {
+    const r = rentokilReport();
+    expect(renderTerminalReport(r)).not.toMatch(/Partial|in flight/);
+    expect(monthlyTable(r).columns).toHaveLength(7);
   });
 });
