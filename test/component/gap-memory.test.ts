@@ -104,7 +104,8 @@ describe('a large planted gap', () => {
       expect(up?.bytes?.equals(readFileSync(file.path))).toBe(true);
       expect(file.path.startsWith(tmpdir())).toBe(true);
       const lines = readFileSync(file.path, 'utf8').split('\r\n');
-      expect(lines[0]).toBe('scorecard_id,population,created_at,submitted_at');
+      expect(lines[0]).toBe('scorecard_id,population,created_at,submitted_at,state');
+      expect(lines.slice(1, -1).every((l) => l.endsWith(',missing'))).toBe(true); // nothing partial on this day
       expect(lines.at(-1)).toBe('');
       expect(lines.length - 2).toBe(expectedMissing());
       expect(file.rows).toBe(expectedMissing());
