@@ -60,7 +60,7 @@ async function child(mode: string, configPath: string, customer: string, periodT
   const t0 = performance.now();
   let rows = 0;
   let csvBytes = 0;
-  const plan = planGap(sources, config.gap, customer, period);
+  const plan = planGap(sources, config.gap, customer, period, new Date());
   let report;
   let clickhouseMissing = 0;
   if (mode === 'baseline') {
@@ -75,11 +75,11 @@ async function child(mode: string, configPath: string, customer: string, periodT
     // The code as it was: each day's missing rows in one query result, the CSV as one string, then a Buffer.
     async function* oldMissingIds() {
       for (const w of dayWindows(new Date(plan.period.from), new Date(plan.period.to))) {
-        const q = missingIdsQuery(plan.customer, plan.profile, new Date(w.from), new Date(w.to));
-        const dayRows = await db.query<{ scorecard_id: string; created_at: Date; submitted_at: Date | null }>(q.text, q.values);
+        const q = missingIdsQuery(plan.customer, plan.profile, new Date(w.from), new Date(w.to), new Date(plan.settle.cutoff));
+        const dayRows = await db.query<{ scorecard_id: string; created_at: Date; submitted_at: Date | null; state: string }>(q.text, q.values);
         for (const r of dayRows) {
           rows++;
-          yield { scorecardId: r.scorecard_id, population: r.submitted_at ? 'submitted' : 'unsubmitted', createdAt: r.created_at.toISOString(), submittedAt: r.submitted_at?.toISOString() ?? null };
+          yield { scorecardId: r.scorecard_id, population: r.submitted_at ? 'submitted' : 'unsubmitted', createdAt: r.created_at.toISOString(), submittedAt: r.submitted_at?.toISOString() ?? null, state: r.state };
         }
       }
     }
@@ -127,7 +127,7 @@ async function oldClickhouseCompare(ch: Tier, db: Db, plan: Plan, report: Report
     if ((inClickhouse.get(d.date) ?? 0) >= present) continue;
     const from = new Date(`${d.date}T00:00:00.000Z`);
     const to = new Date(from.getTime() + 86_400_000);
-    const q = presentIdsQuery(plan.customer, plan.profile, from, to);
+    const q = presentIdsQuery(plan.customer, plan.profile, from, to, new Date(plan.settle.cutoff), new Date(plan.settle.cutoff));
     const t = (x: Date) => x.toISOString().replace('T', ' ').replace('Z', '');
     const [rows, rs] = await Promise.all([
       db.query<{ scorecard_id: string; submitted: boolean }>(q.text, q.values),
@@ -273,7 +273,7 @@ async function gapCsvChild(configPath: string, customer: string, periodText: str
   global.gc?.();
   const startRss = process.memoryUsage().rss;
   const report = await runGap({ sources, clickhouse, settings: config.gap, logger: createLogger({ level: 'silent' }) }, customer, period);
-  await pipeline(Readable.from(missingIdsCsvChunks(missingIds(sources, planGap(sources, config.gap, customer, period)))), createWriteStream(csvPath));
+  await pipeline(Readable.from(missingIdsCsvChunks(missingIds(sources, planGap(sources, config.gap, customer, period, new Date())))), createWriteStream(csvPath));
   const peak = process.resourceUsage().maxRSS * 1024;
   const text = readFileSync(csvPath, 'utf8');
   rmSync(csvPath, { force: true });

@@ -92,6 +92,9 @@ export interface CustomerTruth {
   firstMissing: Record<Population, FirstMissing | null>;
   /** Present in historic, absent from ClickHouse (distinct scorecards), by created date. */
   clickhouseMissing: { date: string; population: Population; missing: number }[];
+  /** Partial scorecards (in scope, some historic rows but fewer criteria than director.scores) by created hour
+   *  'YYYY-MM-DDTHH'; only planted ones (cohorts are written whole or not at all). */
+  partial: Record<Population, Record<string, number>>;
   events: PlantedEvent[];
   rows: RowCounts;
 }
@@ -208,7 +211,12 @@ function customerTruth(plan: DemoPlan, customer: Customer, cohorts: Cohort[], na
     } else addExcluded(c.cls, c.hourMs, c.count);
   }
   const gap: Record<Population, Record<string, number>> = { submitted: {}, unsubmitted: {} };
+  const partial: Record<Population, Record<string, number>> = { submitted: {}, unsubmitted: {} };
   for (const n of named) {
+    // The loader writes historic criteria 1..historicCount of director's 1..scoreCount: a subset.
+    if (n.cls === 'in_scope' && n.historicCount > 0 && n.historicCount < n.scoreCount) {
+      partial[n.population][hourKey(n.createdMs)] = (partial[n.population][hourKey(n.createdMs)] ?? 0) + 1;
+    }
     rows.scorecards += 1;
     rows.scores += n.scoreCount;
     rows.historic += n.historicCount;
@@ -241,7 +249,7 @@ function customerTruth(plan: DemoPlan, customer: Customer, cohorts: Cohort[], na
   return {
     customer, profile: plan.profileId, monthly, daily, hourly, dailyBySubmitted: sorted(dailyBySubmitted),
     missingSubmittedPairs: Object.fromEntries(Object.entries(pairs).sort(([a], [b]) => (a < b ? -1 : 1))),
-    excluded, firstMissing, clickhouseMissing, events, rows,
+    excluded, firstMissing, clickhouseMissing, partial, events, rows,
   };
 }
 

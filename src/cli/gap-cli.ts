@@ -62,7 +62,9 @@ async function gapCommandInner(argv: string[], io: CliIo): Promise<number> {
     if (done === total) io.stderr.write('\n');
   };
   try {
-    const deps = { sources: ctx.sources, clickhouse: ctx.clickhouse, settings: config.gap, logger: ctx.logger, changes: ctx.changes };
+    // One instant for the report and its CSV: both leave out the same in-flight scorecards.
+    const startedAt = io.now?.() ?? new Date();
+    const deps = { sources: ctx.sources, clickhouse: ctx.clickhouse, settings: config.gap, logger: ctx.logger, changes: ctx.changes, now: () => startedAt };
     if (input.customer === 'all') {
       const { reports, failures } = await runGapAll(deps, input.period);
       if (values.json) {
@@ -89,7 +91,7 @@ async function gapCommandInner(argv: string[], io: CliIo): Promise<number> {
     }
     if (values.csv) {
       const out = createWriteStream(values.csv);
-      const plan = planGap(ctx.sources, config.gap, input.customer, input.period);
+      const plan = planGap(ctx.sources, config.gap, input.customer, input.period, startedAt);
       for await (const chunk of missingIdsCsvChunks(missingIds(ctx.sources, plan))) {
         if (!out.write(chunk)) await once(out, 'drain');
       }

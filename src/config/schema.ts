@@ -81,6 +81,13 @@ export const gapSettingsSchema = z
     // database outage a run survives: 5 tries at 5 s wait 5+10+20+40 = 75 s in all.
     windowAttempts: z.number().int().min(1).max(10).default(5),
     retryBackoffMs: z.number().int().min(10).max(600_000).default(5_000).describe('First retry delay; doubles on each later try'),
+    settleMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(1440)
+      .default(30)
+      .describe('Scorecards created or submitted this recently (before the run started) are in flight: counted apart, never missing or partial'),
   })
   .strict();
 
@@ -137,6 +144,13 @@ export const configSchema = z
         database: identifier.default('conversations'),
         table: identifier.default('scorecard_scores'),
         requestTimeoutMs: z.number().int().positive().default(60_000),
+        settleMinutes: z
+          .number()
+          .int()
+          .min(0)
+          .max(1440)
+          .default(60)
+          .describe('Scorecards created or submitted this recently are not yet judged missing from ClickHouse, whose pipeline lags historic; counted as in flight'),
       })
       .strict()
       .superRefine((ch, ctx) => {
@@ -202,7 +216,7 @@ export const configSchema = z
       })
       .strict()
       .optional(),
-    gap: gapSettingsSchema.default({ statementTimeoutMs: 60_000, concurrency: 4, historyMonths: 6, lookbackMonths: 24, windowAttempts: 5, retryBackoffMs: 5_000 }),
+    gap: gapSettingsSchema.default({ statementTimeoutMs: 60_000, concurrency: 4, historyMonths: 6, lookbackMonths: 24, windowAttempts: 5, retryBackoffMs: 5_000, settleMinutes: 30 }),
     backfill: backfillSettingsSchema.default({ expiresAfter: '24h', chunkSize: 500, chunkAttempts: 3, retryBudget: '2m', clickhouse: true, maxOpenPerUser: 2, maxScorecards: 200_000 }),
     changes: changesConfigSchema.optional(),
     watch: watchSchema.describe('Scheduled audits that alert when a gap opens, worsens or closes (see README, Watchdog)'),

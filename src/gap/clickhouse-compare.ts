@@ -27,6 +27,10 @@ export interface ClickhouseCompareInput {
   customer: string;
   profile: string;
   period: { from: string; to: string };
+  /** The run's settle cutoff: newer scorecards are not judged at all (and not in presentByHour). */
+  settledBefore: Date;
+  /** ClickHouse's own, earlier cutoff: present in historic but newer than this, absent from ClickHouse is in flight. */
+  clickhouseSettledBefore: Date;
   /** Scorecards present in historic per created hour ('YYYY-MM-DDTHH:00:00.000Z'), from the window scan. */
   presentByHour: Map<string, number>;
   concurrency: number;
@@ -37,8 +41,20 @@ export interface ClickhouseCompareInput {
 
 export type ClickhouseMissingDay = { date: string; population: Population; missing: number };
 
-/** Per day and population: scorecards present in historic but absent from ClickHouse, for days that differ. */
-export async function clickhouseMissingDays(ch: ClickhouseTier, db: ReadOnlyDb, input: ClickhouseCompareInput): Promise<ClickhouseMissingDay[]> {
+type WindowResult = { missing: Record<Population, number>; inFlight: Record<Population, number> };
+const none = (): Record<Population, number> => ({ submitted: 0, unsubmitted: 0 });
+
+/**
+ * Per day and population: scorecards present in historic but absent from ClickHouse, for days that differ; and per
+ * population those left out because they are newer than ClickHouse's settle cutoff (in flight there, not missing).
+ */
+export async function clickhouseMissingDays(
+  ch: ClickhouseTier,
+  db: ReadOnlyDb,
+  input: ClickhouseCompareInput,
+): Promise<{ days: ClickhouseMissingDay[]; inFlight: Record<Population, number> }> {
+  const window = (from: Date, to: Date): Promise<WindowResult> =>
+    clickhouseMissingInWindow(ch, db, { customer, profile, from, to, settledBefore: input.settledBefore, clickhouseSettledBefore: input.clickhouseSettledBefore });
   const { customer, profile } = input;
   const threshold = input.hourlyAbove ?? CLICKHOUSE_HOURLY_ABOVE;
   const presentByDay = new Map<string, number>();
@@ -53,30 +69,34 @@ export async function clickhouseMissingDays(ch: ClickhouseTier, db: ReadOnlyDb, 
     differing,
     async (day) => {
       const from = new Date(`${day}T00:00:00.000Z`);
-      if ((presentByDay.get(day) ?? 0) <= threshold) return clickhouseMissingInWindow(ch, db, customer, profile, from, new Date(from.getTime() + DAY_MS));
+      if ((presentByDay.get(day) ?? 0) <= threshold) return window(from, new Date(from.getTime() + DAY_MS));
       const chHours = await clickhouseHourCounts(ch, customer, profile, from);
-      const total: Record<Population, number> = { submitted: 0, unsubmitted: 0 };
+      const total: WindowResult = { missing: none(), inFlight: none() };
       // Hour after hour on purpose: running them side by side would hold several hours' IDs again.
       for (let h = 0; h < 24; h++) {
         const at = new Date(from.getTime() + h * HOUR_MS);
         const present = input.presentByHour.get(at.toISOString()) ?? 0;
         if ((chHours.get(h) ?? 0) >= present) continue;
-        const m = await clickhouseMissingInWindow(ch, db, customer, profile, at, new Date(at.getTime() + HOUR_MS));
-        total.submitted += m.submitted;
-        total.unsubmitted += m.unsubmitted;
+        const m = await window(at, new Date(at.getTime() + HOUR_MS));
+        for (const p of ['submitted', 'unsubmitted'] as const) {
+          total.missing[p] += m.missing[p];
+          total.inFlight[p] += m.inFlight[p];
+        }
       }
       return total;
     },
     { concurrency: input.concurrency, attempts: input.attempts },
   );
   const out: ClickhouseMissingDay[] = [];
+  const inFlight = none();
   differing.forEach((date, i) => {
     for (const population of ['submitted', 'unsubmitted'] as const) {
-      const missing = perDay[i]?.[population] ?? 0;
+      const missing = perDay[i]?.missing[population] ?? 0;
       if (missing > 0) out.push({ date, population, missing });
+      inFlight[population] += perDay[i]?.inFlight[population] ?? 0;
     }
   });
-  return out;
+  return { days: out, inFlight };
 }
 
 export async function clickhouseDayCounts(
@@ -118,18 +138,22 @@ function toChTime(d: Date): string {
   return d.toISOString().replace('T', ' ').replace('Z', '');
 }
 
+export interface ClickhouseWindow {
+  customer: string;
+  profile: string;
+  from: Date;
+  to: Date;
+  settledBefore: Date;
+  clickhouseSettledBefore: Date;
+}
+
 /**
- * Present in historic, absent in ClickHouse, in [from, to). ClickHouse's side is read from a stream into a Set
- * (never its whole JSON text), then historic's rows of the window are probed against it.
+ * Present in historic, absent in ClickHouse, in [from, to): missing, or in flight when newer than ClickHouse's
+ * settle cutoff. ClickHouse's side is read from a stream into a Set (never its whole JSON text), then historic's
+ * rows of the window are probed against it.
  */
-export async function clickhouseMissingInWindow(
-  ch: ClickhouseTier,
-  db: ReadOnlyDb,
-  customer: string,
-  profile: string,
-  from: Date,
-  to: Date,
-): Promise<Record<Population, number>> {
+export async function clickhouseMissingInWindow(ch: ClickhouseTier, db: ReadOnlyDb, w: ClickhouseWindow): Promise<WindowResult> {
+  const { customer, profile, from, to } = w;
   const rs = await ch.client.query({
     query: `SELECT DISTINCT scorecard_id FROM ${ch.table}
             WHERE customer_id = {customer:String} AND profile_id = {profile:String}
@@ -140,9 +164,9 @@ export async function clickhouseMissingInWindow(
   const inClickhouse = new Set<string>();
   for await (const rows of rs.stream<[string]>()) for (const row of rows) inClickhouse.add(row.json()[0]);
   // One result: a window is at most a day under CLICKHOUSE_HOURLY_ABOVE, or an hour of a larger one.
-  const q = presentIdsQuery(customer, profile, from, to);
-  const present = await db.query<{ scorecard_id: string; submitted: boolean }>(q.text, q.values);
-  const missing: Record<Population, number> = { submitted: 0, unsubmitted: 0 };
-  for (const p of present) if (!inClickhouse.has(p.scorecard_id)) missing[p.submitted ? 'submitted' : 'unsubmitted']++;
-  return missing;
+  const q = presentIdsQuery(customer, profile, from, to, w.settledBefore, w.clickhouseSettledBefore);
+  const present = await db.query<{ scorecard_id: string; submitted: boolean; settling: boolean }>(q.text, q.values);
+  const out: WindowResult = { missing: none(), inFlight: none() };
+  for (const p of present) if (!inClickhouse.has(p.scorecard_id)) out[p.settling ? 'inFlight' : 'missing'][p.submitted ? 'submitted' : 'unsubmitted']++;
+  return out;
 }

@@ -150,7 +150,8 @@ export function allProcessor(deps: WorkerDeps) {
       const failed = customers.filter((c) => !reports.some((r) => r.customer === c));
       await endProgress(deps, meta);
       await publishAllSummary(deps, meta, reports, failed, mayHavePosted(job));
-      await finishRun(deps, meta, { status: 'done', verdict: reports.some((r) => r.verdict === 'gap') ? 'gap' : 'no_gap' });
+      // Partial scorecards are a gap in historic too: an `all` run with any is recorded as one.
+      await finishRun(deps, meta, { status: 'done', verdict: reports.some((r) => r.verdict === 'gap' || r.verdict === 'partial_only') ? 'gap' : 'no_gap' });
       return { customers: reports.length };
     } catch (err) {
       logAttemptFailure(deps, job, 'all', { runId: meta.runId }, err);

@@ -1,6 +1,6 @@
 import type { GapSettings } from '../config/schema.js';
 import type { Period } from '../period/parse-period.js';
-import type { ClickhouseTier } from '../sources/clickhouse.js';
+import { CLICKHOUSE_SETTLE_MINUTES, type ClickhouseTier } from '../sources/clickhouse.js';
 import type { CustomerSources } from '../sources/customer-sources.js';
 import type { ReadOnlyDb } from '../sources/read-only-db.js';
 import { BotError } from '../shared/errors.js';
@@ -41,9 +41,16 @@ export interface GapPlan {
   period: { from: string; to: string; label: string; grain: 'day' | 'hour' };
   scanned: { from: string; to: string };
   windows: TimeWindow[];
+  /**
+   * The run's settle rule, decided once when it is planned (from the injected clock) and carried in every job:
+   * scorecards created or submitted at or after `cutoff` (plannedAt minus gap.settleMinutes) are in flight.
+   */
+  settle: { plannedAt: string; minutes: number; cutoff: string };
 }
 
-export function planGap(sources: CustomerSources, settings: GapSettings, customerName: string, period: Period): GapPlan {
+const MINUTE_MS = 60_000;
+
+export function planGap(sources: CustomerSources, settings: GapSettings, customerName: string, period: Period, now: Date): GapPlan {
   const customer = sources.customer(customerName);
   const scanned = scanRange(period, settings.historyMonths);
   return {
@@ -52,12 +59,21 @@ export function planGap(sources: CustomerSources, settings: GapSettings, custome
     period: { from: period.from.toISOString(), to: period.to.toISOString(), label: period.label, grain: period.grain },
     scanned: { from: scanned.from.toISOString(), to: scanned.to.toISOString() },
     windows: dayWindows(scanned.from, scanned.to),
+    settle: { plannedAt: now.toISOString(), minutes: settings.settleMinutes, cutoff: new Date(now.getTime() - settings.settleMinutes * MINUTE_MS).toISOString() },
   };
+}
+
+const settledBefore = (plan: GapPlan): Date => new Date(plan.settle.cutoff);
+
+/** ClickHouse's own cutoff: the same instant the run was planned at, minus clickhouse.settleMinutes. */
+function clickhouseSettle(plan: GapPlan, ch: ClickhouseTier): { minutes: number; cutoff: Date } {
+  const minutes = ch.settleMinutes ?? CLICKHOUSE_SETTLE_MINUTES;
+  return { minutes, cutoff: new Date(Date.parse(plan.settle.plannedAt) - minutes * MINUTE_MS) };
 }
 
 export async function scanPlanWindow(deps: Pick<GapDeps, 'sources'>, plan: GapPlan, window: TimeWindow): Promise<WindowCounts> {
   const db = await deps.sources.readOnly(plan.customer);
-  return scanWindow(db, plan.customer, plan.profile, window);
+  return scanWindow(db, plan.customer, plan.profile, window, settledBefore(plan));
 }
 
 const periodOf = (plan: GapPlan): Period => ({
@@ -71,7 +87,7 @@ async function firstMissing(db: ReadOnlyDb, plan: GapPlan, merged: Pick<MergedCo
   const one = async (population: Population): Promise<GapSeries['firstMissing'][Population]> => {
     const hour = merged.firstMissingHour[population];
     if (hour === null) return null;
-    const q = firstMissingQuery(plan.customer, plan.profile, new Date(hour), population === 'submitted');
+    const q = firstMissingQuery(plan.customer, plan.profile, new Date(hour), population === 'submitted', settledBefore(plan));
     const [row] = await db.query<{ scorecard_id: string; created_at: Date; submitted_at: Date | null }>(q.text, q.values);
     if (!row) return null;
     return { scorecardId: row.scorecard_id, createdAt: row.created_at.toISOString(), submittedAt: row.submitted_at?.toISOString() ?? null };
@@ -89,30 +105,32 @@ async function clickhouseMissingDays(
   db: ReadOnlyDb,
   plan: GapPlan,
   merged: MergedCounts,
-): Promise<{ days: GapSeries['clickhouseMissingDays']; error: string | null }> {
+): Promise<{ days: GapSeries['clickhouseMissingDays']; inFlight: Record<Population, number> | null; error: string | null }> {
   const ch = deps.clickhouse;
-  if (!ch) return { days: [], error: null };
+  if (!ch) return { days: [], inFlight: null, error: null };
   const presentByHour = new Map<string, number>();
   for (const p of ['submitted', 'unsubmitted'] as const) {
     for (const c of merged.hourly[p]) presentByHour.set(c.hour, (presentByHour.get(c.hour) ?? 0) + c.total - c.missing);
   }
   try {
-    const days = await compareClickhouse(ch, db, {
+    const { days, inFlight } = await compareClickhouse(ch, db, {
       customer: plan.customer,
       profile: plan.profile,
       period: plan.period,
+      settledBefore: settledBefore(plan),
+      clickhouseSettledBefore: clickhouseSettle(plan, ch).cutoff,
       presentByHour,
       concurrency: deps.settings.concurrency,
       attempts: deps.settings.windowAttempts,
       hourlyAbove: deps.clickhouseHourlyAbove,
     });
-    return { days, error: null };
+    return { days, inFlight, error: null };
   } catch (err) {
     const cause = err instanceof ItemFailedError ? err.cause : err;
     // A BotError comes from historic's side (PostgreSQL), which the whole report depends on: that one is fatal.
     if (cause instanceof BotError) throw cause;
     deps.logger.warn({ err: cause, customer: plan.customer }, 'gap: ClickHouse comparison failed; reporting historic only');
-    return { days: [], error: clickhouseUnavailableReason(cause) };
+    return { days: [], inFlight: null, error: clickhouseUnavailableReason(cause) };
   }
 }
 
@@ -120,7 +138,7 @@ async function withTemplates(db: ReadOnlyDb, plan: GapPlan, findings: Finding[])
   return Promise.all(
     findings.map(async (f) => {
       if (f.kind !== 'batch_failure') return f;
-      const q = missingTemplatesQuery(plan.customer, plan.profile, new Date(f.at), f.population === 'submitted');
+      const q = missingTemplatesQuery(plan.customer, plan.profile, new Date(f.at), f.population === 'submitted', settledBefore(plan));
       const rows = await db.query<{ template_id: string | null; title: string | null; count: number }>(q.text, q.values);
       return { ...f, templates: rows.map((r) => ({ templateId: r.template_id ?? '', title: r.title, count: r.count })) };
     }),
@@ -141,7 +159,7 @@ async function lookBack(
   const need = lookbackNeeded(analyze(series));
   const months = deps.settings.lookbackMonths;
   if (need.length === 0 || months <= 0) return { series, windows: 0, queries: 0 };
-  const scan = (w: TimeWindow): Promise<WindowCounts> => scanWindow(db, plan.customer, plan.profile, w);
+  const scan = (w: TimeWindow): Promise<WindowCounts> => scanWindow(db, plan.customer, plan.profile, w, settledBefore(plan));
   const opts = { scan, concurrency: deps.settings.concurrency, attempts: deps.settings.windowAttempts, onProgress };
   let result: Awaited<ReturnType<typeof runLookback>>;
   try {
@@ -197,6 +215,13 @@ export async function finishGap(
     historyMonths: deps.settings.historyMonths,
     stats: { windows: windows.length, queries, elapsedMs: Math.round(performance.now() - startedAt), lookbackWindows: look.windows },
     generatedAt: (deps.now ?? (() => new Date()))(),
+    settle: {
+      minutes: plan.settle.minutes,
+      cutoff: plan.settle.cutoff,
+      clickhouseMinutes: deps.clickhouse ? clickhouseSettle(plan, deps.clickhouse).minutes : null,
+      clickhouseCutoff: deps.clickhouse ? clickhouseSettle(plan, deps.clickhouse).cutoff.toISOString() : null,
+    },
+    clickhouseInFlight: ch.inFlight,
   });
   return attachChanges(report, deps.changes);
 }
@@ -209,7 +234,7 @@ export async function runGap(
   hooks: { onProgress?: (done: number, total: number) => void; onLookbackProgress?: (p: LookbackProgress) => void } = {},
 ): Promise<GapReport> {
   const startedAt = performance.now();
-  const plan = planGap(deps.sources, deps.settings, customerName, period);
+  const plan = planGap(deps.sources, deps.settings, customerName, period, (deps.now ?? (() => new Date()))());
   let windows: WindowCounts[];
   try {
     windows = await mapPool(plan.windows, (w) => scanPlanWindow(deps, plan, w), {

@@ -16,6 +16,8 @@ export interface MissingIdRow {
   population: 'submitted' | 'unsubmitted';
   createdAt: string;
   submittedAt: string | null;
+  /** missing: no historic row at all; partial: in historic, but a director score lacks its historic row. */
+  state: 'missing' | 'partial';
 }
 
 /**
@@ -25,14 +27,14 @@ export interface MissingIdRow {
 export const MISSING_IDS_FETCH_ROWS = 5000;
 
 /**
- * Missing IDs of the period, in created order: a day at a time (one short read-only transaction each, so no
+ * Missing and partial IDs of the period (in-flight ones left out, with the run's own cutoff), in created order: a day at a time (one short read-only transaction each, so no
  * snapshot is held open across the whole period), each day read through a cursor a batch at a time.
  */
 export async function* missingIds(sources: CustomerSources, plan: GapPlan): AsyncGenerator<MissingIdRow> {
   const db = await sources.readOnly(plan.customer);
   for (const w of dayWindows(new Date(plan.period.from), new Date(plan.period.to))) {
-    const q = missingIdsQuery(plan.customer, plan.profile, new Date(w.from), new Date(w.to));
-    type Row = { scorecard_id: string; created_at: Date; submitted_at: Date | null };
+    const q = missingIdsQuery(plan.customer, plan.profile, new Date(w.from), new Date(w.to), new Date(plan.settle.cutoff));
+    type Row = { scorecard_id: string; created_at: Date; submitted_at: Date | null; state: 'missing' | 'partial' };
     for await (const rows of cursorBatches<Row>(db, q.text, q.values, MISSING_IDS_FETCH_ROWS)) {
       for (const r of rows) {
         yield {
@@ -40,6 +42,7 @@ export async function* missingIds(sources: CustomerSources, plan: GapPlan): Asyn
           population: r.submitted_at ? 'submitted' : 'unsubmitted',
           createdAt: r.created_at.toISOString(),
           submittedAt: r.submitted_at?.toISOString() ?? null,
+          state: r.state,
         };
       }
     }

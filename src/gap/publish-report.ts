@@ -69,7 +69,9 @@ export async function publishReport(deps: GapJobDeps, meta: RunMeta, plan: GapPl
       title,
     );
   }
-  if (report.populations.submitted.missing + report.populations.unsubmitted.missing > 0) {
+  // The CSV lists missing and partial scorecards (its state column tells which).
+  const { submitted, unsubmitted } = report.populations;
+  if (submitted.missing + unsubmitted.missing + submitted.partial + unsubmitted.partial > 0) {
     const title = `${report.customer}: missing scorecard IDs, ${report.period.label}`;
     await steps.run(
       'csv',

@@ -21,6 +21,8 @@ export interface StartGapDeps {
   publisher: ThreadPublisher;
   ops: OpsStore | null;
   newRunId?: () => string;
+  /** The clock the run's settle cutoff is read from (tests inject one). */
+  now?: () => Date;
 }
 
 export type StartOutcome = { status: 'started'; runId: string; rootTs: string } | { status: 'joined'; run: ActiveRun };
@@ -38,7 +40,9 @@ export async function startGapRun(deps: StartGapDeps, input: GapInput, who: { ch
   let recorded = false;
   try {
     const customers = input.customer === 'all' ? deps.sources.customers.map((c) => c.name) : [input.customer];
-    const plans = customers.map((c) => planGap(deps.sources, deps.settings, c, input.period));
+    // One instant for the run: its settle cutoff is decided here and carried in every job of it.
+    const plannedAt = (deps.now ?? (() => new Date()))();
+    const plans = customers.map((c) => planGap(deps.sources, deps.settings, c, input.period, plannedAt));
     const display = input.customer === 'all' ? `all ${customers.length} customers` : input.customer;
     const rootTs = await deps.publisher.postRoot(
       who.channel,

@@ -7,7 +7,12 @@ export interface ClickhouseTier {
   client: ClickHouseClient;
   /** `database.table`, built from validated identifiers in the config. */
   table: string;
+  /** clickhouse.settleMinutes: scorecards newer than this are not yet judged missing from ClickHouse (its pipeline
+   *  lags historic). Absent: CLICKHOUSE_SETTLE_MINUTES. */
+  settleMinutes?: number;
 }
+
+export const CLICKHOUSE_SETTLE_MINUTES = 60;
 
 /**
  * A client for the configured ClickHouse as `role`: the read path connects as clickhouse.reader (and adds
@@ -27,5 +32,5 @@ export function openClickhouseClient(config: NonNullable<Config['clickhouse']>, 
 
 export function createClickhouseTier(config: NonNullable<Config['clickhouse']>): ClickhouseTier {
   const client = openClickhouseClient(config, 'reader', { readonly: '1', max_execution_time: Math.ceil(config.requestTimeoutMs / 1000) });
-  return { client, table: `${config.database}.${config.table}` };
+  return { client, table: `${config.database}.${config.table}`, settleMinutes: config.settleMinutes };
 }

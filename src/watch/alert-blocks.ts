@@ -31,7 +31,11 @@ const KIND_LABEL: Record<AlertKind, string> = {
   recurring_failure: 'recurring failure',
   weekly_failure: 'weekly failure',
   clickhouse_gap: 'missing from ClickHouse',
+  partial: 'partial in historic (criteria lacking)',
 };
+
+/** What the alert's count counts: partial scorecards are in historic, so not "missing". */
+const countedAs = (kind: AlertKind): string => (kind === 'partial' ? 'partial' : 'missing');
 
 const SPARK = '▁▂▃▄▅▆▇█';
 
@@ -88,16 +92,16 @@ export function alertMessage(a: AlertView, buttons: AlertButtons, chart?: readon
   }
   blocks.push({ type: 'actions', block_id: 'watch_alert', elements });
   blocks.push(contextLine(`Watchdog audit ${escapeMrkdwn(a.audit)} · one alert per problem; updates in this thread`));
-  return { text: `${subjectOf(a)} since ${sinceText(a.start)}: ${counts} missing`, blocks };
+  return { text: `${subjectOf(a)} since ${sinceText(a.start)}: ${counts} ${countedAs(a.kind)}`, blocks };
 }
 
 export function followUpMessage(a: AlertView, was: { missing: number }): SlackMessage {
-  const text = `Worse: ${formatInt(a.missing)} of ${formatInt(a.total)} ${a.population} missing now (${formatRatio(a.missing, a.total)}), was ${formatInt(was.missing)} when last told.`;
+  const text = `Worse: ${formatInt(a.missing)} of ${formatInt(a.total)} ${a.population} ${countedAs(a.kind)} now (${formatRatio(a.missing, a.total)}), was ${formatInt(was.missing)} when last told.`;
   return { text, blocks: [mrkdwnSection(`:chart_with_upwards_trend: ${escapeMrkdwn(text)}`), mrkdwnSection(escapeMrkdwn(a.sentence))] };
 }
 
 export function resolutionMessage(a: Pick<AlertView, 'customer' | 'population' | 'kind' | 'periodLabel'>, lastSeenAt: string): SlackMessage {
-  const what = a.kind === 'clickhouse_gap' ? 'missing from ClickHouse' : 'missing';
+  const what = a.kind === 'clickhouse_gap' ? 'missing from ClickHouse' : countedAs(a.kind);
   const text = `${a.customer} ${a.population}: 0 ${what} since ${formatDate(lastSeenAt)} (${a.periodLabel}); resolved.`;
   return { text, blocks: [mrkdwnSection(`:white_check_mark: ${escapeMrkdwn(text)}`)] };
 }

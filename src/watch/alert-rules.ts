@@ -12,6 +12,8 @@ import { fingerprintOf, type AlertKind } from './fingerprint.js';
 // a ClickHouse gap) are one alert each. Findings about things that ended (a drop, a fixed recurring or weekly
 // failure) or that are not about loss are not alerts. A population's onset also needs two missing, as a bad day
 // does: one stray scorecard on a quiet weekend (1 of 8) is not a loss however high its rate bound.
+// Partial scorecards (in historic, lacking criteria) are one alert of kind `partial` per population, over the same
+// threshold as missing ones, started on the first day that has any.
 
 export interface AlertCondition {
   fingerprint: string;
@@ -50,6 +52,14 @@ export function alertConditions(report: GapReport, thresholds: WatchThresholds):
       const { start, sentence } = onsetStart(report, p);
       const counts = `${formatInt(tally.missing)} of ${formatInt(tally.total)} ${p} scorecards missing from historic (${formatRatio(tally.missing, tally.total)}).`;
       add(p, 'onset', start, tally.missing, tally.total, sentence ?? counts);
+    }
+  }
+  for (const p of POPULATIONS) {
+    const { total, partial } = report.populations[p];
+    if (partial > 0 && wilsonLower({ total, missing: partial }) > thresholds[p]) {
+      const first = report.daily.find((d) => d[p].partial > 0)?.date ?? dayOf(report.period.from);
+      const sentence = `${formatInt(partial)} of ${formatInt(total)} ${p} scorecards are in historic with fewer or different criteria than director.scores (${formatRatio(partial, total)}).`;
+      add(p, 'partial', first, partial, total, sentence);
     }
   }
   for (const f of report.findings) {

@@ -38,7 +38,7 @@ export interface AuditRecord {
   durationMs: number;
   periodLabel: string;
   verdict: string | null;
-  populations: Record<string, { total: number; missing: number; clickhouseMissing: number | null }> | null;
+  populations: Record<string, { total: number; missing: number; clickhouseMissing: number | null; partial?: number; inFlight?: number }> | null;
   error: string | null;
 }
 

@@ -77,7 +77,8 @@ async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: strin
   const outcome: CustomerOutcome = { customer, durationMs: 0, opened: 0, followUps: 0, resolved: 0, error: null };
   let report: GapReport;
   try {
-    report = await auditReport(deps.gap, audit, customer, period);
+    // The audit's own clock for the gap run too: its settle cutoff (in-flight scorecards) is read from it.
+    report = await auditReport({ ...deps.gap, now: deps.now }, audit, customer, period);
   } catch (err) {
     outcome.durationMs = Math.round(performance.now() - started);
     outcome.error = userFacing(err).message;
@@ -149,7 +150,7 @@ async function auditReport(deps: GapDeps, audit: WatchAudit, customer: string, p
   const gap = { ...deps, settings: { ...deps.settings, lookbackMonths: 0 } };
   if (audit.historyMonths) return runGap({ ...gap, settings: { ...gap.settings, historyMonths: audit.historyMonths } }, customer, period);
   const started = performance.now();
-  const full = planGap(gap.sources, gap.settings, customer, period);
+  const full = planGap(gap.sources, gap.settings, customer, period, (gap.now ?? (() => new Date()))());
   const plan = { ...full, scanned: { from: period.from.toISOString(), to: period.to.toISOString() }, windows: dayWindows(period.from, period.to) };
   try {
     const windows = await mapPool(plan.windows, (w) => scanPlanWindow(gap, plan, w), { concurrency: gap.settings.concurrency, attempts: gap.settings.windowAttempts });

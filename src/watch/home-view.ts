@@ -19,10 +19,16 @@ export interface HomeInput {
   now: Date;
 }
 
-function populationLine(label: string, p: { total: number; missing: number; clickhouseMissing: number | null } | undefined): string {
+function populationLine(
+  label: string,
+  p: { total: number; missing: number; clickhouseMissing: number | null; partial?: number; inFlight?: number } | undefined,
+): string {
   if (!p) return `${label}: no data`;
   const ch = p.clickhouseMissing === null ? '' : `, ${formatInt(p.clickhouseMissing)} not in ClickHouse`;
-  return `${label}: ${formatInt(p.missing)} of ${formatInt(p.total)} missing (${formatRatio(p.missing, p.total)})${ch}`;
+  // Audits recorded before partial and in-flight counting have neither: nothing is said about them.
+  const partial = p.partial ? `, ${formatInt(p.partial)} partial` : '';
+  const inFlight = p.inFlight ? `, ${formatInt(p.inFlight)} in flight` : '';
+  return `${label}: ${formatInt(p.missing)} of ${formatInt(p.total)} missing (${formatRatio(p.missing, p.total)})${partial}${ch}${inFlight}`;
 }
 
 function customerBlock(customer: string, audits: AuditRecord[], alerts: StoredAlert[], pending: number): KnownBlock {

@@ -60,11 +60,13 @@ function expectTruth(r: GapReport): void {
     const [total, missing] = t.monthly[p]['2026-01'] ?? [0, 0];
     expect({ total: r.populations[p].total, missing: r.populations[p].missing }, p).toEqual({ total, missing });
     expect(r.populations[p].clickhouseMissing, `${p} clickhouseMissing is unknown, not 0`).toBeNull();
+    expect(r.populations[p].clickhouseInFlight, `${p} clickhouseInFlight is unknown, not 0`).toBeNull();
   }
   for (const d of r.daily) {
     for (const p of POPS) {
       const [total, missing] = t.daily[p][d.date] ?? [0, 0];
-      expect(d[p], `${d.date} ${p}`).toEqual({ total, missing });
+      const partial = Object.entries(t.partial[p]).reduce((n, [hour, c]) => n + (hour.startsWith(d.date) ? c : 0), 0);
+      expect(d[p], `${d.date} ${p}`).toEqual({ total, missing, partial });
     }
   }
   expect(r.populations.submitted.missing).toBeGreaterThan(0);

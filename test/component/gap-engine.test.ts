@@ -55,6 +55,10 @@ const pair = (m: Record<string, [number, number]>, k: string) => {
   const [total, missing] = m[k] ?? [0, 0];
   return { total, missing };
 };
+/** Partial scorecards of the truth whose created hour starts with `prefix` (a month, a day or an hour). */
+const partialOf = (t: ReturnType<typeof truthOf>, p: (typeof POPS)[number], prefix: string) =>
+  Object.entries(t.partial[p]).reduce((n, [hour, c]) => n + (hour.startsWith(prefix) ? c : 0), 0);
+const bucket = (t: ReturnType<typeof truthOf>, m: Record<string, [number, number]>, p: (typeof POPS)[number], k: string) => ({ ...pair(m, k), partial: partialOf(t, p, k) });
 
 describe.each(CUSTOMERS)('%s, jan-2026, against the ground truth', (customer) => {
   it('matches the totals, the monthly, daily and hourly tables, and the first missing', () => {
@@ -64,12 +68,14 @@ describe.each(CUSTOMERS)('%s, jan-2026, against the ground truth', (customer) =>
     for (const p of POPS) {
       const month = pair(t.monthly[p], '2026-01');
       expect({ total: r.populations[p].total, missing: r.populations[p].missing }).toEqual(month);
+      expect(r.populations[p].partial).toBe(partialOf(t, p, '2026-01'));
+      expect(r.populations[p].inFlight).toBe(0);
     }
     expect(r.monthly.map((m) => m.month)).toEqual(['2025-08', '2025-09', '2025-10', '2025-11', '2025-12', '2026-01']);
-    for (const m of r.monthly) for (const p of POPS) expect(m[p], `${m.month} ${p}`).toEqual(pair(t.monthly[p], m.month));
+    for (const m of r.monthly) for (const p of POPS) expect(m[p], `${m.month} ${p}`).toEqual(bucket(t, t.monthly[p], p, m.month));
     expect(r.daily).toHaveLength(31);
-    for (const d of r.daily) for (const p of POPS) expect(d[p], `${d.date} ${p}`).toEqual(pair(t.daily[p], d.date));
-    for (const h of r.hourly) for (const p of POPS) expect(h[p], `${h.hour} ${p}`).toEqual(pair(t.hourly[p], h.hour.slice(0, 13)));
+    for (const d of r.daily) for (const p of POPS) expect(d[p], `${d.date} ${p}`).toEqual(bucket(t, t.daily[p], p, d.date));
+    for (const h of r.hourly) for (const p of POPS) expect(h[p], `${h.hour} ${p}`).toEqual(bucket(t, t.hourly[p], p, h.hour.slice(0, 13)));
     for (const d of r.dailyBySubmitted) expect(d).toEqual({ date: d.date, ...pair(t.dailyBySubmitted, d.date) });
     for (const p of POPS) {
       const first = t.firstMissing[p];
@@ -163,7 +169,7 @@ describe('findings', () => {
     const r = await runGap(deps, 'rentokil', parsePeriod('2026-01-23'));
     expect(r.hourly).toHaveLength(24);
     const three = r.hourly.find((h) => h.hour === '2026-01-23T03:00:00.000Z');
-    expect(three?.unsubmitted).toEqual(pair(truthOf('rentokil').hourly.unsubmitted, '2026-01-23T03'));
+    expect(three?.unsubmitted).toEqual(bucket(truthOf('rentokil'), truthOf('rentokil').hourly.unsubmitted, 'unsubmitted', '2026-01-23T03'));
   });
 });
 
@@ -236,8 +242,10 @@ describe('the gap CLI', () => {
     const r2 = await run(['rentokil', 'jan-2026', '--csv', csvPath]);
     expect(r2.code).toBe(0);
     const lines = readFileSync(csvPath, 'utf8').trim().split(/\r?\n/);
-    expect(lines[0]).toBe('scorecard_id,population,created_at,submitted_at');
-    expect(lines.length - 1).toBe(report.populations.submitted.missing + report.populations.unsubmitted.missing);
+    expect(lines[0]).toBe('scorecard_id,population,created_at,submitted_at,state');
+    const { submitted: s, unsubmitted: u } = report.populations;
+    expect(lines.length - 1).toBe(s.missing + u.missing + s.partial + u.partial);
+    expect(lines.filter((l) => l.endsWith(',missing')).length).toBe(s.missing + u.missing);
     expect(r2.stdout).toContain('Missing');
   });
 

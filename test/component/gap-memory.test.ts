@@ -92,7 +92,7 @@ describe('a large planted gap', () => {
   });
 
   it('the CSV for Slack goes to a temporary file, complete, is uploaded from it, and is removed after', async () => {
-    const plan = planGap(sources, demo.config().gap, 'spirit', parsePeriod(DAY));
+    const plan = planGap(sources, demo.config().gap, 'spirit', parsePeriod(DAY), new Date());
     const file = await missingIdsCsvFile(sources, plan);
     const slack = await startSlackEmulator();
     try {
@@ -104,7 +104,8 @@ describe('a large planted gap', () => {
       expect(up?.bytes?.equals(readFileSync(file.path))).toBe(true);
       expect(file.path.startsWith(tmpdir())).toBe(true);
       const lines = readFileSync(file.path, 'utf8').split('\r\n');
-      expect(lines[0]).toBe('scorecard_id,population,created_at,submitted_at');
+      expect(lines[0]).toBe('scorecard_id,population,created_at,submitted_at,state');
+      expect(lines.slice(1, -1).every((l) => l.endsWith(',missing'))).toBe(true); // nothing partial on this day
       expect(lines.at(-1)).toBe('');
       expect(lines.length - 2).toBe(expectedMissing());
       expect(file.rows).toBe(expectedMissing());

@@ -65,13 +65,20 @@ afterAll(async () => {
   await demo?.drop();
 });
 
-/** Removes every historic row of `n` more submitted (or unsubmitted) rentokil scorecards created in the audited 48 hours. */
+/**
+ * The audit's settle cutoff (NOW minus gap.settleMinutes). The demo data was loaded for the whole of Dec and Jan, so
+ * it holds submissions after NOW: at NOW those are in flight, not judged. Gaps are planted among settled scorecards.
+ */
+const SETTLED_BEFORE = new Date(NOW.getTime() - 30 * 60_000);
+
+/** Removes every historic row of `n` more submitted (or unsubmitted) settled rentokil scorecards created in the audited 48 hours. */
 async function plant(n: number, submitted = true): Promise<void> {
   const { rows } = await admin.query(
     `SELECT DISTINCT scorecard_id FROM historic.scorecard_scores
      WHERE customer_id = 'rentokil' AND (scorecard_submitted_at IS NOT NULL) = $4 AND scorecard_created_at >= $1 AND scorecard_created_at < $2
+       AND scorecard_created_at < $5 AND (scorecard_submitted_at IS NULL OR scorecard_submitted_at < $5)
      ORDER BY scorecard_id LIMIT $3`,
-    [WINDOW.from, WINDOW.to, n, submitted],
+    [WINDOW.from, WINDOW.to, n, submitted, SETTLED_BEFORE],
   );
   const ids = rows.map((r: { scorecard_id: string }) => r.scorecard_id);
   expect(ids).toHaveLength(n);
@@ -82,8 +89,8 @@ async function plant(n: number, submitted = true): Promise<void> {
 async function submittedInWindow(): Promise<number> {
   const { rows } = await admin.query(
     `SELECT count(*)::int AS n FROM director.scorecards WHERE customer = 'rentokil' AND submitted_at IS NOT NULL AND calibrated_scorecard_id IS NULL
-       AND coalesce(scorecard_type, 0) = 0 AND created_at >= $1 AND created_at < $2`,
-    [WINDOW.from, WINDOW.to],
+       AND coalesce(scorecard_type, 0) = 0 AND created_at >= $1 AND created_at < $2 AND created_at < $3 AND submitted_at < $3`,
+    [WINDOW.from, WINDOW.to, SETTLED_BEFORE],
   );
   return (rows[0] as { n: number }).n;
 }

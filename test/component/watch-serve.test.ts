@@ -52,13 +52,16 @@ beforeAll(async () => {
   slack = await startSlackEmulator();
   // Alice is in the incident channel: she may see the App Home board (test/security/home-tab-gate.test.ts: who may not).
   slack.setChannelMembers(CHANNEL, ['U0ALICE']);
-  // The planted gap: every historic row of 30 submitted scorecards created in the audited 48 hours, gone.
+  // The planted gap: every historic row of 30 submitted scorecards created in the audited 48 hours, gone. Only
+  // scorecards settled at NOW (submitted over gap.settleMinutes before it): the data holds later submissions, which
+  // the audit counts as in flight.
   const admin = new pg.Client({ connectionString: demo.adminUrl });
   await admin.connect();
   const del = await admin.query(
     `DELETE FROM historic.scorecard_scores WHERE customer_id = 'rentokil' AND scorecard_id IN (
        SELECT DISTINCT scorecard_id FROM historic.scorecard_scores WHERE customer_id = 'rentokil' AND scorecard_submitted_at IS NOT NULL
-         AND scorecard_created_at >= '2025-12-08' AND scorecard_created_at < '2025-12-10' ORDER BY scorecard_id LIMIT ${PLANTED})`,
+         AND scorecard_created_at >= '2025-12-08' AND scorecard_created_at < '2025-12-10' AND scorecard_submitted_at < '2025-12-09T23:30:00Z'
+         ORDER BY scorecard_id LIMIT ${PLANTED})`,
   );
   expect(del.rowCount).toBeGreaterThan(PLANTED);
   await admin.end();

@@ -85,6 +85,8 @@ export async function demoFindings(customer: Customer, period: { from: string; t
         cls: 'in_scope' as const,
         total: c.total,
         missing: c.missing,
+        partial: 0,
+        in_flight: 0,
       })),
     ),
     elapsedMs: 0,

@@ -32,8 +32,8 @@ describe('config', () => {
     });
     expect(c.customers[0]?.postgres).toEqual({ url: 'postgres://ro:s3cret@db/rentokil' });
     expect(c.customers[1]?.postgres).toMatchObject({ cacheSeconds: 3600 });
-    expect(c.clickhouse).toMatchObject({ database: 'conversations', table: 'scorecard_scores' });
-    expect(c.gap).toEqual({ statementTimeoutMs: 60000, concurrency: 4, historyMonths: 6, lookbackMonths: 24, windowAttempts: 5, retryBackoffMs: 5000 });
+    expect(c.clickhouse).toMatchObject({ database: 'conversations', table: 'scorecard_scores', settleMinutes: 60 });
+    expect(c.gap).toEqual({ statementTimeoutMs: 60000, concurrency: 4, historyMonths: 6, lookbackMonths: 24, windowAttempts: 5, retryBackoffMs: 5000, settleMinutes: 30 });
   });
 
   it('lists every problem at once, with paths and examples', () => {

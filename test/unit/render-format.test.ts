@@ -70,17 +70,17 @@ describe('format', () => {
 
 describe('missing IDs CSV', () => {
   const rows = [
-    { scorecardId: '019bcaf4-4b65-7838-b07d-20640fe7628e', population: 'submitted', createdAt: '2026-01-17T10:00:00.000Z', submittedAt: '2026-01-23T09:00:00.000Z' },
-    { scorecardId: 'id,with "quotes"', population: 'unsubmitted', createdAt: new Date('2026-01-23T03:00:00Z'), submittedAt: null },
-    { scorecardId: 'line\nbreak', population: 'unsubmitted', createdAt: '2026-01-23T03:00:00.000Z', submittedAt: null },
+    { scorecardId: '019bcaf4-4b65-7838-b07d-20640fe7628e', population: 'submitted', createdAt: '2026-01-17T10:00:00.000Z', submittedAt: '2026-01-23T09:00:00.000Z', state: 'missing' },
+    { scorecardId: 'id,with "quotes"', population: 'unsubmitted', createdAt: new Date('2026-01-23T03:00:00Z'), submittedAt: null, state: 'partial' },
+    { scorecardId: 'line\nbreak', population: 'unsubmitted', createdAt: '2026-01-23T03:00:00.000Z', submittedAt: null, state: 'missing' },
   ];
 
   it('writes a header and RFC 4180 rows, quoting only what needs it', async () => {
     expect(await missingIdsCsv(rows)).toBe(
-      'scorecard_id,population,created_at,submitted_at\r\n' +
-        '019bcaf4-4b65-7838-b07d-20640fe7628e,submitted,2026-01-17T10:00:00.000Z,2026-01-23T09:00:00.000Z\r\n' +
-        '"id,with ""quotes""",unsubmitted,2026-01-23T03:00:00.000Z,\r\n' +
-        '"line\nbreak",unsubmitted,2026-01-23T03:00:00.000Z,\r\n',
+      'scorecard_id,population,created_at,submitted_at,state\r\n' +
+        '019bcaf4-4b65-7838-b07d-20640fe7628e,submitted,2026-01-17T10:00:00.000Z,2026-01-23T09:00:00.000Z,missing\r\n' +
+        '"id,with ""quotes""",unsubmitted,2026-01-23T03:00:00.000Z,,partial\r\n' +
+        '"line\nbreak",unsubmitted,2026-01-23T03:00:00.000Z,,missing\r\n',
     );
   });
 
@@ -91,7 +91,7 @@ describe('missing IDs CSV', () => {
     const chunks: string[] = [];
     for await (const c of missingIdsCsvChunks(cursor())) chunks.push(c);
     expect(chunks).toHaveLength(2);
-    expect(chunks[0]).toBe('scorecard_id,population,created_at,submitted_at\r\n');
-    expect(await missingIdsCsv([])).toBe('scorecard_id,population,created_at,submitted_at\r\n');
+    expect(chunks[0]).toBe('scorecard_id,population,created_at,submitted_at,state\r\n');
+    expect(await missingIdsCsv([])).toBe('scorecard_id,population,created_at,submitted_at,state\r\n');
   });
 });

@@ -15,7 +15,10 @@ function report(p: { submitted: [number, number]; unsubmitted?: [number, number]
     profile: 'us-east-1',
     period: { from: '2026-01-22T00:00:00.000Z', to: '2026-01-24T00:00:00.000Z', label: 'last 48 hours', grain: 'hour' },
     generatedAt: '2026-01-24T00:00:00.000Z',
-    populations: { submitted: { total: st, missing: sm, clickhouseMissing: p.chSubmitted ?? 0 }, unsubmitted: { total: ut, missing: um, clickhouseMissing: 0 } },
+    populations: {
+      submitted: { total: st, missing: sm, partial: 0, clickhouseMissing: p.chSubmitted ?? 0, inFlight: 0, clickhouseInFlight: 0 },
+      unsubmitted: { total: ut, missing: um, partial: 0, clickhouseMissing: 0, inFlight: 0, clickhouseInFlight: 0 },
+    },
     excluded: { calibration: 0, nonOriginal: 0 },
     monthly: [],
     daily: [],

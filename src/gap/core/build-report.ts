@@ -1,5 +1,5 @@
 import type { Period } from '../../period/parse-period.js';
-import type { Counts, Finding, GapReport, Population } from './report.js';
+import type { BucketCounts, Finding, GapReport, GapVerdict, Population } from './report.js';
 import type { GapSeries, HourCell } from './series.js';
 import { monthlyFrom } from './windows.js';
 
@@ -18,18 +18,31 @@ export interface BuildReportInput {
   historyMonths: number;
   stats: GapReport['stats'];
   generatedAt: Date;
+  /** The run's settle rule (see GapReport.settle); absent: nothing was held back as in flight. */
+  settle?: GapReport['settle'];
+  /** Per population: in historic, absent from ClickHouse, newer than ClickHouse's settle cutoff (null: not compared). */
+  clickhouseInFlight?: Record<Population, number> | null;
 }
 
 const DAY_MS = 86_400_000;
-const zero = (): Counts => ({ total: 0, missing: 0 });
+const zero = (): BucketCounts => ({ total: 0, missing: 0, partial: 0 });
 
-function add(into: Counts, c: { total: number; missing: number }): void {
+function add(into: BucketCounts, c: HourCell): void {
   into.total += c.total;
   into.missing += c.missing;
+  into.partial += c.partial ?? 0;
 }
 
-function sumBy(cells: HourCell[], keyOf: (hour: string) => string | null): Map<string, Counts> {
-  const out = new Map<string, Counts>();
+/**
+ * The verdict with partial scorecards counted: a period whose every scorecard is in historic but some lack criteria
+ * is not "no gap" (nor only a ClickHouse gap, a lesser one); a period with missing ones stays "gap".
+ */
+export function verdictWithPartial(verdict: GapVerdict, partial: number): GapVerdict {
+  return partial > 0 && (verdict === 'no_gap' || verdict === 'clickhouse_gap_only') ? 'partial_only' : verdict;
+}
+
+function sumBy(cells: HourCell[], keyOf: (hour: string) => string | null): Map<string, BucketCounts> {
+  const out = new Map<string, BucketCounts>();
   for (const c of cells) {
     const k = keyOf(c.hour);
     if (k === null) continue;
@@ -64,25 +77,30 @@ export function buildReport(input: BuildReportInput): GapReport {
   const chAvailable = input.clickhouseConfigured && chError === null;
 
   const monthly = monthKeys(period, input.historyMonths);
-  const byMonth = Object.fromEntries(pops.map((p) => [p, sumBy(series.hourly[p], (h) => h.slice(0, 7))])) as Record<Population, Map<string, Counts>>;
+  const byMonth = Object.fromEntries(pops.map((p) => [p, sumBy(series.hourly[p], (h) => h.slice(0, 7))])) as Record<Population, Map<string, BucketCounts>>;
   const days = dayKeys(period);
   const byDay = Object.fromEntries(pops.map((p) => [p, sumBy(series.hourly[p], (h) => (inPeriod(h) ? h.slice(0, 10) : null))])) as Record<
     Population,
-    Map<string, Counts>
+    Map<string, BucketCounts>
   >;
-  const byHour = Object.fromEntries(pops.map((p) => [p, new Map(series.hourly[p].map((c) => [c.hour, { total: c.total, missing: c.missing }]))])) as Record<
-    Population,
-    Map<string, Counts>
-  >;
+  const byHour = Object.fromEntries(
+    pops.map((p) => [p, new Map(series.hourly[p].map((c) => [c.hour, { total: c.total, missing: c.missing, partial: c.partial ?? 0 }]))]),
+  ) as Record<Population, Map<string, BucketCounts>>;
 
   const totals = Object.fromEntries(
     pops.map((p) => {
       const t = zero();
-      for (const c of byDay[p].values()) add(t, c);
+      let inFlight = 0;
+      for (const c of series.hourly[p]) {
+        if (!inPeriod(c.hour)) continue;
+        add(t, c);
+        inFlight += c.inFlight ?? 0;
+      }
       const chMissing = chAvailable
         ? series.clickhouseMissingDays.filter((d) => d.population === p && d.date >= from.slice(0, 10) && d.date < to.slice(0, 10)).reduce((s, d) => s + d.missing, 0)
         : null;
-      return [p, { ...t, clickhouseMissing: chMissing }];
+      const chInFlight = chAvailable ? (input.clickhouseInFlight?.[p] ?? 0) : null;
+      return [p, { ...t, clickhouseMissing: chMissing, inFlight, clickhouseInFlight: chInFlight }];
     }),
   ) as GapReport['populations'];
 
@@ -117,7 +135,8 @@ export function buildReport(input: BuildReportInput): GapReport {
       days: series.clickhouseMissingDays.filter((d) => d.date >= from.slice(0, 10) && d.date < to.slice(0, 10)),
     },
     findings: input.findings,
-    verdict: input.verdict,
+    verdict: verdictWithPartial(input.verdict, totals.submitted.partial + totals.unsubmitted.partial),
+    ...(input.settle ? { settle: input.settle } : {}),
     stats: input.stats,
   };
 }

@@ -10,6 +10,14 @@ export function criterionMatches(historic: string, score: string): string {
   return `${historic}.criterion_id IS NOT DISTINCT FROM ${score}.criterion_id`;
 }
 
+/**
+ * criterionMatches as plain equalities, which a hash join can key on (IS NOT DISTINCT FROM cannot be hashed): equal
+ * non-NULL criteria, or both NULL. The IS NULL equality keeps a NULL criterion from matching an empty-string one.
+ */
+export function criterionMatchesHashable(historic: string, score: string): string {
+  return `coalesce(${historic}.criterion_id, '') = coalesce(${score}.criterion_id, '') AND (${historic}.criterion_id IS NULL) = (${score}.criterion_id IS NULL)`;
+}
+
 /** EXISTS: the score `score` (a director.scores alias) of scorecard `scorecardId` has its historic row. */
 export function scoreHasHistoricRow(score: string, scorecardId: string): string {
   return `EXISTS (
@@ -32,4 +40,32 @@ export function historicCriteriaOf(customer: string, profile: string, scorecardI
 /** scoreHasHistoricRow, against a historicCriteriaOf row `hc`: the same set membership, NULL matching NULL. */
 export function scoreInHistoricCriteria(score: string, hc: string): string {
   return `(CASE WHEN ${score}.criterion_id IS NULL THEN ${hc}.has_null ELSE ${score}.criterion_id = ANY(coalesce(${hc}.criteria, '{}'::text[])) END)`;
+}
+
+/**
+ * Select-list of one scorecard's criteria as a set, over rows `r` (historic or director.scores rows) grouped by
+ * scorecard: its non-NULL criteria (an array, duplicates harmless) and whether a NULL criterion is among them.
+ * Built in one pass over rows read in scorecard order (an index range), with no per-score probe.
+ */
+export function criteriaSet(r: string): string {
+  return `array_agg(${r}.criterion_id) FILTER (WHERE ${r}.criterion_id IS NOT NULL) AS criteria, bool_or(${r}.criterion_id IS NULL) AS has_null`;
+}
+
+/**
+ * Every director score of a scorecard has its historic row, as criteriaSet rows `scores` and `historic` (historic
+ * present): the director set is contained in the historic set, NULL matching NULL. The same membership as
+ * scoreHasHistoricRow (criterionMatches): a score lacks its row iff its non-NULL criterion is not among historic's,
+ * or its criterion is NULL and historic has no NULL one. `<@` compares elements with text equality.
+ */
+export function criteriaCovered(scores: string, historic: string): string {
+  return `(coalesce(${scores}.criteria, '{}'::text[]) <@ coalesce(${historic}.criteria, '{}'::text[]) AND (NOT ${scores}.has_null OR ${historic}.has_null))`;
+}
+
+/** Per-scorecard form for IDs outside a range: some director score of `scorecard` (a director.scorecards alias) has
+ *  no historic row (scoreHasHistoricRow). */
+export function someScoreLacksHistoric(scorecard: string): string {
+  return `EXISTS (
+  SELECT 1 FROM director.scores s
+  WHERE s.customer = ${scorecard}.customer AND s.profile = ${scorecard}.profile AND s.scorecard_id = ${scorecard}.resource_id
+    AND NOT ${scoreHasHistoricRow('s', `${scorecard}.resource_id`)})`;
 }

@@ -13,6 +13,8 @@ export const gapPlanSchema = z.object({
   period: z.object({ from: z.string().datetime(), to: z.string().datetime(), label: z.string(), grain: z.enum(['day', 'hour']) }),
   scanned: z.object({ from: z.string().datetime(), to: z.string().datetime() }),
   windows: z.array(windowSchema),
+  /** One settle rule per run, decided when it is planned: every window, retry and look-up uses the same cutoff. */
+  settle: z.object({ plannedAt: z.string().datetime(), minutes: z.number().int().nonnegative(), cutoff: z.string().datetime() }),
 });
 
 export const runMetaSchema = z.object({

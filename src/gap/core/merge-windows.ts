@@ -3,7 +3,8 @@ import type { CreatedSubmittedCell, DateCell, HourCell } from './series.js';
 import type { WindowCounts } from './window-counts.js';
 
 export interface MergedCounts {
-  hourly: Record<Population, HourCell[]>;
+  /** Every cell carries partial and inFlight (0 when none). */
+  hourly: Record<Population, Required<HourCell>[]>;
   bySubmitDate: DateCell[];
   missingSubmittedPairs: CreatedSubmittedCell[];
   /** Excluded-by-design counts inside the period. */
@@ -12,17 +13,26 @@ export interface MergedCounts {
   firstMissingHour: Record<Population, string | null>;
 }
 
-function bump<K>(map: Map<K, { total: number; missing: number }>, key: K, total: number, missing: number): void {
-  const cell = map.get(key) ?? { total: 0, missing: 0 };
-  cell.total += total;
-  cell.missing += missing;
+interface Tally {
+  total: number;
+  missing: number;
+  partial: number;
+  inFlight: number;
+}
+
+function bump<K>(map: Map<K, Tally>, key: K, r: { total: number; missing: number; partial: number; in_flight: number }): void {
+  const cell = map.get(key) ?? { total: 0, missing: 0, partial: 0, inFlight: 0 };
+  cell.total += r.total;
+  cell.missing += r.missing;
+  cell.partial += r.partial;
+  cell.inFlight += r.in_flight;
   map.set(key, cell);
 }
 
 /** Pure: folds window results (in any order, as jobs finish) into sorted series. */
 export function mergeWindows(windows: WindowCounts[], period: { from: string; to: string }): MergedCounts {
-  const hours: Record<Population, Map<string, { total: number; missing: number }>> = { submitted: new Map(), unsubmitted: new Map() };
-  const bySubmit = new Map<string, { total: number; missing: number }>();
+  const hours: Record<Population, Map<string, Tally>> = { submitted: new Map(), unsubmitted: new Map() };
+  const bySubmit = new Map<string, Tally>();
   const pairs = new Map<string, number>();
   const excluded = { calibration: 0, nonOriginal: 0 };
   const periodFrom = period.from;
@@ -39,9 +49,9 @@ export function mergeWindows(windows: WindowCounts[], period: { from: string; to
         continue;
       }
       const population: Population = r.submitted_date === null ? 'unsubmitted' : 'submitted';
-      bump(hours[population], r.hour, r.total, r.missing);
+      bump(hours[population], r.hour, r);
       if (r.submitted_date !== null) {
-        bump(bySubmit, r.submitted_date, r.total, r.missing);
+        bump(bySubmit, r.submitted_date, r);
         if (r.missing > 0) {
           const key = `${r.hour.slice(0, 10)}|${r.submitted_date}`;
           pairs.set(key, (pairs.get(key) ?? 0) + r.missing);
@@ -50,7 +60,7 @@ export function mergeWindows(windows: WindowCounts[], period: { from: string; to
     }
   }
 
-  const toCells = (m: Map<string, { total: number; missing: number }>): HourCell[] =>
+  const toCells = (m: Map<string, Tally>): Required<HourCell>[] =>
     [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([hour, c]) => ({ hour, ...c }));
   const hourly = { submitted: toCells(hours.submitted), unsubmitted: toCells(hours.unsubmitted) };
   const firstMissingHour = {

@@ -7,12 +7,25 @@ import { changeEventSchema, changeSourceStatusSchema, nearbyChangeSchema } from 
 export const countsSchema = z.object({ total: z.number().int().nonnegative(), missing: z.number().int().nonnegative() });
 export type Counts = z.infer<typeof countsSchema>;
 
-export const populationTotalsSchema = countsSchema.extend({
+// `partial` and `inFlight` default to 0 so a report written before they existed still reads (as "none counted").
+const count = z.number().int().nonnegative();
+
+/** A bucket's counts: missing (no historic row at all) and partial (in historic with a director score lacking its
+ *  historic row, criteria compared as sets) are disjoint; total counts both and the present ones, not in-flight ones. */
+export const bucketCountsSchema = countsSchema.extend({ partial: count.default(0) });
+export type BucketCounts = z.infer<typeof bucketCountsSchema>;
+
+export const populationTotalsSchema = bucketCountsSchema.extend({
   /** Present in historic, absent in ClickHouse. null when ClickHouse is not configured or was unavailable. */
-  clickhouseMissing: z.number().int().nonnegative().nullable(),
+  clickhouseMissing: count.nullable(),
+  /** Created or submitted within gap.settleMinutes of the run's start: counted apart, not judged (not in total). */
+  inFlight: count.default(0),
+  /** Present in historic, absent in ClickHouse, but within clickhouse.settleMinutes of the run's start: not counted
+   *  as missing from ClickHouse. null when ClickHouse is not configured or was unavailable. */
+  clickhouseInFlight: count.nullable().default(null),
 });
 
-export const bucketSchema = z.object({ submitted: countsSchema, unsubmitted: countsSchema });
+export const bucketSchema = z.object({ submitted: bucketCountsSchema, unsubmitted: bucketCountsSchema });
 
 export const populationSchema = z.enum(['submitted', 'unsubmitted']);
 export type Population = z.infer<typeof populationSchema>;
@@ -135,8 +148,13 @@ export const findingSchema = z.discriminatedUnion('kind', [
 ]);
 export type Finding = z.infer<typeof findingSchema>;
 
-/** no_data: no in-scope scorecards in director for the period; not healthy, the customer, profile or period may be wrong. */
-export const verdictSchema = z.enum(['gap', 'no_gap', 'clickhouse_gap_only', 'no_data']);
+/**
+ * gap: scorecards missing from historic (partial ones may come on top); partial_only: every scorecard has historic
+ * rows, but some lack criteria that director.scores has; clickhouse_gap_only: historic complete, ClickHouse not;
+ * no_data: no in-scope scorecards in director for the period; not healthy, the customer, profile or period may be wrong.
+ */
+export const verdictSchema = z.enum(['gap', 'partial_only', 'no_gap', 'clickhouse_gap_only', 'no_data']);
+export type GapVerdict = z.infer<typeof verdictSchema>;
 
 export const gapReportSchema = z.object({
   customer: z.string(),
@@ -162,6 +180,16 @@ export const gapReportSchema = z.object({
   /** Each finding, with the changes around its times when change sources are configured (nearest first). */
   findings: z.array(findingSchema.and(z.object({ nearbyChanges: z.array(nearbyChangeSchema).optional() }))),
   verdict: verdictSchema,
+  /** The run's settle rule: scorecards created or submitted at or after `cutoff` (its start minus `minutes`) are in
+   *  flight, not judged; ClickHouse has its own, longer one. Absent in reports written before the rule. */
+  settle: z
+    .object({
+      minutes: count,
+      cutoff: z.string(),
+      clickhouseMinutes: count.nullable(),
+      clickhouseCutoff: z.string().nullable(),
+    })
+    .optional(),
   /** Deployments, flags and incidents around the period (config `changes:`); absent when none is configured. */
   changes: z.array(changeEventSchema).optional(),
   /** Each change source and whether it could be read; an unavailable one never fails the report. */

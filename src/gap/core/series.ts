@@ -5,8 +5,14 @@ import type { Population } from './report.js';
 
 export interface HourCell {
   hour: string;
+  /** Judged scorecards: in-flight ones are not in total, missing or partial. */
   total: number;
+  /** No historic row at all. */
   missing: number;
+  /** In historic, but with a director score whose criterion has no historic row; never also missing. Absent: 0. */
+  partial?: number;
+  /** Newer than the run's settle cutoff, not judged. Absent: 0. */
+  inFlight?: number;
 }
 
 export interface DateCell {

@@ -8,6 +8,10 @@ export const windowRowSchema = z.object({
   cls: z.enum(['in_scope', 'calibration', 'non_original']),
   total: z.number().int(),
   missing: z.number().int(),
+  /** In historic, but a director score lacks its historic row (criteria as sets): disjoint from missing. */
+  partial: z.number().int(),
+  /** Newer than the run's settle cutoff: not in total, missing or partial. */
+  in_flight: z.number().int(),
 });
 export type WindowRow = z.infer<typeof windowRowSchema>;
 

@@ -1,4 +1,4 @@
-// CSV of missing scorecard IDs (RFC 4180: CRLF line ends, fields quoted when they hold a comma, quote or line
+// CSV of missing and partial scorecard IDs (RFC 4180: CRLF line ends, fields quoted when they hold a comma, quote or line
 // break, quotes doubled). Streams: rows may be an async iterable straight from a database cursor.
 
 export interface MissingIdRow {
@@ -6,9 +6,12 @@ export interface MissingIdRow {
   population: string;
   createdAt: string | Date;
   submittedAt: string | Date | null;
+  /** 'missing' (no historic row) or 'partial' (in historic, lacking some criteria). */
+  state: string;
 }
 
-export const MISSING_IDS_HEADER = ['scorecard_id', 'population', 'created_at', 'submitted_at'] as const;
+// `state` goes last, so a reader of the columns before it keeps working.
+export const MISSING_IDS_HEADER = ['scorecard_id', 'population', 'created_at', 'submitted_at', 'state'] as const;
 
 const EOL = '\r\n';
 
@@ -25,7 +28,7 @@ export function csvLine(fields: Array<string | number | Date | null | undefined>
 /** The CSV in chunks: the header line, then one line a row (for streaming to a file or an upload). */
 export async function* missingIdsCsvChunks(rows: AsyncIterable<MissingIdRow> | Iterable<MissingIdRow>): AsyncGenerator<string> {
   yield csvLine([...MISSING_IDS_HEADER]);
-  for await (const r of rows) yield csvLine([r.scorecardId, r.population, r.createdAt, r.submittedAt]);
+  for await (const r of rows) yield csvLine([r.scorecardId, r.population, r.createdAt, r.submittedAt, r.state]);
 }
 
 /** The whole CSV as text, header first. */

@@ -16,6 +16,7 @@ import {
   formatWeekdays,
   plural,
 } from '../../shared/format.js';
+import { partialOnlyVerdict } from './settle-sentences.js';
 
 // Plain English, with the numbers, one sentence per finding. Used as-is by the terminal and Slack renderers.
 
@@ -186,6 +187,8 @@ export function verdictSentence(report: GapReport): string {
         ? `No scorecards in director for ${where}: check the customer, profile and period.`
         : `No scorecards in scope in director for ${where} (only ${formatInt(excluded)} calibration or non-original ones, excluded by design): check the customer, profile and period.`;
     }
+    case 'partial_only':
+      return partialOnlyVerdict(report, chClause);
     case 'clickhouse_gap_only': {
       const parts: string[] = [];
       if ((submitted.clickhouseMissing ?? 0) > 0) parts.push(`${formatInt(submitted.clickhouseMissing ?? 0)} submitted`);

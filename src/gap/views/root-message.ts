@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { GapReport } from '../core/report.js';
 import { verdictSentence } from './finding-sentences.js';
+import { partialSentence } from './settle-sentences.js';
 import { formatDuration, formatInt, plural } from '../../shared/format.js';
 import type { SlackMessage } from '../../slack/slack-message.js';
 import { contextLine, escapeMrkdwn, mention, mrkdwnSection } from '../../slack/mrkdwn.js';
@@ -44,6 +45,8 @@ export function progressBar(done: number, total: number, width = PROGRESS_BAR_WI
 
 export const VERDICT_EMOJI: Record<GapReport['verdict'], string> = {
   gap: ':red_circle:',
+  // Historic has every scorecard, but not all of their criteria: a gap in historic all the same.
+  partial_only: ':red_circle:',
   clickhouse_gap_only: ':large_orange_circle:',
   no_gap: ':large_green_circle:',
   // Not green: nothing was found to check, which is a question, not a clean bill of health.
@@ -87,7 +90,9 @@ export function rootMessage(state: RootState): SlackMessage {
     }
     case 'done': {
       const { report } = state;
-      const verdict = verdictSentence(report);
+      // A gap verdict names the missing; the partial ones, counted apart, get their own line.
+      const partial = report.verdict === 'partial_only' ? null : partialSentence(report);
+      const verdict = partial === null ? verdictSentence(report) : `${verdictSentence(report)} ${partial}`;
       const emoji = VERDICT_EMOJI[report.verdict];
       const stats = `${plural(report.stats.windows, 'window')}, ${plural(report.stats.queries, 'query', 'queries')} in ${formatDuration(report.stats.elapsedMs)}`;
       return withContext(

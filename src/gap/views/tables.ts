@@ -1,4 +1,4 @@
-import type { Counts, GapReport } from '../core/report.js';
+import type { BucketCounts, Counts, GapReport } from '../core/report.js';
 import {
   formatDate,
   formatHour,
@@ -20,26 +20,44 @@ const L = (header: string): TableColumn => ({ header, align: 'left' });
 const R = (header: string): TableColumn => ({ header, align: 'right' });
 
 const POPULATION_COLUMNS: TableColumn[] = [R('Submitted'), R('Missing'), R('% Missing'), R('Unsubmitted'), R('Missing'), R('% Missing')];
+/** With partial scorecards, a Partial column after each population's % Missing: 9 columns, within a Slack table's 20. */
+const POPULATION_COLUMNS_PARTIAL: TableColumn[] = [
+  R('Submitted'), R('Missing'), R('% Missing'), R('Partial'), R('Unsubmitted'), R('Missing'), R('% Missing'), R('Partial'),
+];
+
+/** Partial columns only when the report has partial scorecards: a report without any reads as it always did. */
+function withPartial(report: GapReport): boolean {
+  return report.populations.submitted.partial + report.populations.unsubmitted.partial > 0;
+}
+
+function populationColumns(partial: boolean): TableColumn[] {
+  return partial ? POPULATION_COLUMNS_PARTIAL : POPULATION_COLUMNS;
+}
 
 function countCells(c: Counts): string[] {
   return [formatInt(c.total), formatInt(c.missing), formatRatio(c.missing, c.total)];
 }
 
-function bucketCells(b: { submitted: Counts; unsubmitted: Counts }): string[] {
-  return [...countCells(b.submitted), ...countCells(b.unsubmitted)];
+function populationCells(c: BucketCounts, partial: boolean): string[] {
+  return partial ? [...countCells(c), formatInt(c.partial)] : countCells(c);
 }
 
-function hasMissing(b: { submitted: Counts; unsubmitted: Counts }): boolean {
-  return b.submitted.missing > 0 || b.unsubmitted.missing > 0;
+function bucketCells(b: { submitted: BucketCounts; unsubmitted: BucketCounts }, partial: boolean): string[] {
+  return [...populationCells(b.submitted, partial), ...populationCells(b.unsubmitted, partial)];
+}
+
+function hasMissing(b: { submitted: BucketCounts; unsubmitted: BucketCounts }): boolean {
+  return b.submitted.missing > 0 || b.unsubmitted.missing > 0 || b.submitted.partial > 0 || b.unsubmitted.partial > 0;
 }
 
 export function monthlyTable(report: GapReport): TableModel {
   const monthly = [...report.monthly].sort((a, b) => a.month.localeCompare(b.month));
+  const partial = withPartial(report);
   return {
     title: 'Monthly',
-    note: 'Scorecards by the month they were created (UTC); missing = absent from historic.',
-    columns: [L('Month'), ...POPULATION_COLUMNS],
-    rows: monthly.map((m) => [formatMonth(m.month), ...bucketCells(m)]),
+    note: `Scorecards by the month they were created (UTC); missing = absent from historic${partial ? '; partial = in historic, lacking criteria that director.scores has' : ''}.`,
+    columns: [L('Month'), ...populationColumns(partial)],
+    rows: monthly.map((m) => [formatMonth(m.month), ...bucketCells(m, partial)]),
     emphasis: monthly.map(hasMissing),
   };
 }
@@ -49,8 +67,8 @@ export function dailyTable(report: GapReport): TableModel {
   return {
     title: 'Daily',
     note: 'Scorecards by the day they were created (UTC).',
-    columns: [L('Date'), ...POPULATION_COLUMNS],
-    rows: daily.map((d) => [formatDate(d.date), ...bucketCells(d)]),
+    columns: [L('Date'), ...populationColumns(withPartial(report))],
+    rows: daily.map((d) => [formatDate(d.date), ...bucketCells(d, withPartial(report))]),
   };
 }
 
@@ -87,8 +105,8 @@ export function hourlyTable(report: GapReport): TableModel {
     note: all
       ? 'Scorecards by the hour they were created.'
       : `The hours with the most missing scorecards and the hours around them (${hours.length} of ${report.hourly.length}).`,
-    columns: [L('Hour (UTC)'), ...POPULATION_COLUMNS],
-    rows: hours.map((h) => [formatHour(h.hour).replace(/ UTC$/, ''), ...bucketCells(h)]),
+    columns: [L('Hour (UTC)'), ...populationColumns(withPartial(report))],
+    rows: hours.map((h) => [formatHour(h.hour).replace(/ UTC$/, ''), ...bucketCells(h, withPartial(report))]),
     emphasis: hours.map(hasMissing),
   };
 }
@@ -185,14 +203,16 @@ export function clickhouseDaysTable(report: GapReport): TableModel {
 /** The report's "Scale of Impact" table, one row a customer and a total row. */
 export function impactTable(reports: GapReport[]): TableModel {
   const sum = (pick: (r: GapReport) => number): number => reports.reduce((acc, r) => acc + pick(r), 0);
+  const partial = reports.some(withPartial);
   const rows = reports.map((r) => {
     const { submitted: s, unsubmitted: u } = r.populations;
-    return [r.customer, r.profile, ...countCells(s), ...countCells(u)];
+    return [r.customer, r.profile, ...populationCells(s, partial), ...populationCells(u, partial)];
   });
-  const total: Counts[] = [
-    { total: sum((r) => r.populations.submitted.total), missing: sum((r) => r.populations.submitted.missing) },
-    { total: sum((r) => r.populations.unsubmitted.total), missing: sum((r) => r.populations.unsubmitted.missing) },
-  ];
+  const total: BucketCounts[] = (['submitted', 'unsubmitted'] as const).map((p) => ({
+    total: sum((r) => r.populations[p].total),
+    missing: sum((r) => r.populations[p].missing),
+    partial: sum((r) => r.populations[p].partial),
+  }));
   const periods = [...new Set(reports.map((r) => r.period.label))];
   // Zeros for a customer with no scorecards at all would read as "nothing missing".
   const empty = reports.filter((r) => r.verdict === 'no_data').map((r) => r.customer);
@@ -203,12 +223,23 @@ export function impactTable(reports: GapReport[]): TableModel {
   rows.push([
     `Total (${reports.length} ${reports.length === 1 ? 'customer' : 'customers'})`,
     '',
-    ...total.flatMap(countCells),
+    ...total.flatMap((c) => populationCells(c, partial)),
   ]);
   return {
     title: 'Scale of impact',
     note: notes.length > 0 ? notes.join(' ') : undefined,
-    columns: [L('Customer'), L('Profile'), R('Total Submitted'), R('Missing'), R('% Missing'), R('Total Unsubmitted'), R('Missing'), R('% Missing')],
+    columns: [
+      L('Customer'),
+      L('Profile'),
+      R('Total Submitted'),
+      R('Missing'),
+      R('% Missing'),
+      ...(partial ? [R('Partial')] : []),
+      R('Total Unsubmitted'),
+      R('Missing'),
+      R('% Missing'),
+      ...(partial ? [R('Partial')] : []),
+    ],
     rows,
     emphasis: rows.map((_, i) => i === rows.length - 1),
   };

@@ -12,6 +12,7 @@ import {
 } from './tables.js';
 import { textTable, type TableModel } from '../../shared/text-table.js';
 import { changesTerminalParts } from '../what-changed/render-terminal.js';
+import { clickhouseInFlightClause, inFlightSentence, inFlightTotal, partialSentence, partialTotal } from './settle-sentences.js';
 
 // The report for a terminal (`scorecard-bot gap`): plain text, no colour codes, tables aligned like the incident
 // report's. Pure: report in, string out.
@@ -33,26 +34,38 @@ export function clickhouseSentence(report: GapReport): string {
   const { submitted, unsubmitted } = report.populations;
   const s = submitted.clickhouseMissing ?? 0;
   const u = unsubmitted.clickhouseMissing ?? 0;
-  if (s + u === 0) return 'ClickHouse: every scorecard found in historic is also in ClickHouse.';
-  return `ClickHouse: ${formatInt(s)} submitted and ${formatInt(u)} unsubmitted scorecards are in historic but missing from ClickHouse.`;
+  const inFlight = clickhouseInFlightClause(report);
+  if (s + u === 0) return `ClickHouse: every scorecard found in historic${inFlight ? ' and settled' : ''} is also in ClickHouse.${inFlight}`;
+  return `ClickHouse: ${formatInt(s)} submitted and ${formatInt(u)} unsubmitted scorecards are in historic but missing from ClickHouse.${inFlight}`;
 }
 
 function headlineTable(report: GapReport): string {
   const { submitted, unsubmitted } = report.populations;
   const ch = (n: number | null): string =>
     !report.clickhouse.configured ? 'not configured' : !report.clickhouse.available ? 'unavailable' : formatInt(n ?? 0);
+  // Partial and in-flight columns only when there are some: a report without them reads as it always did.
+  const partial = partialTotal(report) > 0;
+  const inFlight = inFlightTotal(report) > 0;
+  const row = (label: string, p: GapReport['populations']['submitted']): string[] => [
+    label,
+    formatInt(p.total),
+    formatInt(p.missing),
+    formatRatio(p.missing, p.total),
+    ...(partial ? [formatInt(p.partial), formatRatio(p.partial, p.total)] : []),
+    ...(inFlight ? [formatInt(p.inFlight)] : []),
+    ch(p.clickhouseMissing),
+  ];
   return textTable({
     columns: [
       { header: 'Population', align: 'left' },
       { header: 'Total', align: 'right' },
       { header: 'Missing', align: 'right' },
       { header: '% Missing', align: 'right' },
+      ...(partial ? [{ header: 'Partial', align: 'right' as const }, { header: '% Partial', align: 'right' as const }] : []),
+      ...(inFlight ? [{ header: 'In flight', align: 'right' as const }] : []),
       { header: 'Missing in ClickHouse', align: 'right' },
     ],
-    rows: [
-      ['Submitted', formatInt(submitted.total), formatInt(submitted.missing), formatRatio(submitted.missing, submitted.total), ch(submitted.clickhouseMissing)],
-      ['Unsubmitted', formatInt(unsubmitted.total), formatInt(unsubmitted.missing), formatRatio(unsubmitted.missing, unsubmitted.total), ch(unsubmitted.clickhouseMissing)],
-    ],
+    rows: [row('Submitted', submitted), row('Unsubmitted', unsubmitted)],
   });
 }
 
@@ -69,7 +82,7 @@ export function renderTerminalReport(report: GapReport): string {
     `${title}\n${'='.repeat(title.length)}`,
     meta,
     [verdictSentence(report), storySentence(report)].filter((l) => l !== null).join('\n'),
-    [headlineTable(report), excludedSentence(report), clickhouseSentence(report)].join('\n'),
+    [headlineTable(report), partialSentence(report), inFlightSentence(report), excludedSentence(report), clickhouseSentence(report)].filter((l) => l !== null).join('\n'),
     findings,
     ...changesTerminalParts(report),
     section(monthlyTable(report), 'No scorecards.'),

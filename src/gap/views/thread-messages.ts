@@ -2,6 +2,7 @@ import type { ActionsBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { z } from 'zod';
 import type { GapReport } from '../core/report.js';
 import { findingSentence, storySentence, verdictSentence } from './finding-sentences.js';
+import { clickhouseInFlightClause, inFlightSentence, partialSentence, partialTotal } from './settle-sentences.js';
 import { formatDateTime, formatDuration, formatInt, formatPeriodRange, formatRatio, plural, truncate } from '../../shared/format.js';
 import { dailyTable, hourlyTable, monthlyTable, timelineTable } from './tables.js';
 import { SLACK_LIMITS } from '../../slack/limits.js';
@@ -33,8 +34,10 @@ function subject(report: GapReport): string {
   return `${report.customer} ${report.period.label}`;
 }
 
-function populationField(label: string, c: { total: number; missing: number }): { type: 'mrkdwn'; text: string } {
-  return { type: 'mrkdwn', text: `*${label}*\n${formatInt(c.missing)} of ${formatInt(c.total)} missing (${formatRatio(c.missing, c.total)})` };
+function populationField(label: string, c: { total: number; missing: number; partial: number; inFlight: number }): { type: 'mrkdwn'; text: string } {
+  const partial = c.partial > 0 ? `\n${formatInt(c.partial)} partial (${formatRatio(c.partial, c.total)})` : '';
+  const inFlight = c.inFlight > 0 ? `\n${formatInt(c.inFlight)} in flight, not judged` : '';
+  return { type: 'mrkdwn', text: `*${label}*\n${formatInt(c.missing)} of ${formatInt(c.total)} missing (${formatRatio(c.missing, c.total)})${partial}${inFlight}` };
 }
 
 export function headlineMessage(report: GapReport): SlackMessage {
@@ -44,7 +47,7 @@ export function headlineMessage(report: GapReport): SlackMessage {
     ? 'not configured'
     : !report.clickhouse.available
       ? `unavailable (${escapeMrkdwn(report.clickhouse.error ?? 'no reason given')}): only historic was checked`
-      : `${formatInt(submitted.clickhouseMissing ?? 0)} submitted, ${formatInt(unsubmitted.clickhouseMissing ?? 0)} unsubmitted missing (in historic, not in ClickHouse)`;
+      : `${formatInt(submitted.clickhouseMissing ?? 0)} submitted, ${formatInt(unsubmitted.clickhouseMissing ?? 0)} unsubmitted missing (in historic, not in ClickHouse)${escapeMrkdwn(clickhouseInFlightClause(report))}`;
   const fields: SectionBlock = {
     type: 'section',
     fields: [
@@ -56,6 +59,8 @@ export function headlineMessage(report: GapReport): SlackMessage {
   };
   const title = truncate(`${report.customer} · ${report.period.label} · ${report.profile}`, SLACK_LIMITS.headerText);
   const story = storySentence(report);
+  // The partial line under a gap verdict (partial_only says it already), and the in-flight line.
+  const apart = [report.verdict === 'partial_only' ? null : partialSentence(report), inFlightSentence(report)].filter((l): l is string => l !== null);
   const meta =
     `${formatPeriodRange(report.period)} (UTC) · ${plural(report.stats.windows, 'window')} · ` +
     `${plural(report.stats.queries, 'query', 'queries')} · ${formatDuration(report.stats.elapsedMs)} · generated ${formatDateTime(report.generatedAt)}`;
@@ -65,8 +70,9 @@ export function headlineMessage(report: GapReport): SlackMessage {
       { type: 'header', text: { type: 'plain_text', text: title, emoji: false } },
       mrkdwnSection(escapeMrkdwn(verdictSentence(report))),
       ...(story === null ? [] : [mrkdwnSection(escapeMrkdwn(story))]),
+      ...(apart.length === 0 ? [] : [mrkdwnSection(escapeMrkdwn(apart.join('\n')))]),
       fields,
-      contextLine(`Missing = in director, absent from historic. ${meta}`),
+      contextLine(`Missing = in director, absent from historic.${partialTotal(report) > 0 ? ' Partial = in historic, lacking criteria that director.scores has.' : ''} ${meta}`),
     ],
   };
 }
@@ -87,7 +93,7 @@ export function findingsMessages(report: GapReport): SlackMessage[] {
 
 function somethingMissing(report: GapReport): boolean {
   const { submitted, unsubmitted } = report.populations;
-  return submitted.missing + unsubmitted.missing + (submitted.clickhouseMissing ?? 0) + (unsubmitted.clickhouseMissing ?? 0) > 0;
+  return submitted.missing + unsubmitted.missing + partialTotal(report) + (submitted.clickhouseMissing ?? 0) + (unsubmitted.clickhouseMissing ?? 0) > 0;
 }
 
 /** The "Request backfill" message, or null when nothing is missing or the run has no ID to carry. */
@@ -95,9 +101,11 @@ export function backfillMessage(report: GapReport, runId?: string): SlackMessage
   if (!somethingMissing(report) || !runId) return null;
   const { submitted, unsubmitted } = report.populations;
   const historic = submitted.missing + unsubmitted.missing;
+  const partial = partialTotal(report);
   const clickhouse = (submitted.clickhouseMissing ?? 0) + (unsubmitted.clickhouseMissing ?? 0);
   const parts = [
     historic > 0 ? `${plural(historic, 'scorecard')} missing from historic` : '',
+    partial > 0 ? `${plural(partial, 'scorecard')} partial in historic` : '',
     clickhouse > 0 ? `${plural(clickhouse, 'scorecard')} missing from ClickHouse` : '',
   ].filter((p) => p !== '');
   const actions: ActionsBlock = {
