@@ -208,6 +208,12 @@ export const configSchema = z
           .object({ users: z.array(z.string()).default([]), userGroups: z.array(z.string()).default([]) })
           .strict()
           .default({ users: [], userGroups: [] }),
+        csvMaxRows: z
+          .number()
+          .int()
+          .min(1)
+          .default(500_000)
+          .describe("Rows at most in a thread's missing-ID CSV (gzipped above 50,000); the rest are counted in its title, and the CLI's --csv writes them all"),
         viewers: z
           .object({ users: z.array(z.string()).default([]), userGroups: z.array(z.string()).default([]) })
           .strict()

@@ -24,6 +24,8 @@ export interface GapJobDeps {
   renderChart: ((report: GapReport) => Promise<Buffer>) | null;
   /** Change sources for "What changed around then" (issue 12); absent: no such section. */
   changes?: ChangesLoader;
+  /** slack.csvMaxRows: the most rows the thread's CSV holds (the Slack SDK reads an upload into memory whole). */
+  csvMaxRows?: number;
 }
 
 /** Plus what the workers add: the flow's queues (to count progress) and the fire-and-forget progress edits. */

@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { createGzip } from 'node:zlib';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +52,11 @@ export async function* missingIds(sources: CustomerSources, plan: GapPlan): Asyn
 
 export interface MissingIdsFile {
   path: string;
+  /** Rows written (at most maxRows). */
   rows: number;
+  /** More rows than maxRows existed: the file holds the first maxRows, in created order. */
+  truncated: boolean;
+  gzipped: boolean;
   /** Removes the file and its directory; safe to call twice. */
   remove(): Promise<void>;
 }
@@ -60,22 +65,43 @@ export interface MissingIdsFile {
  * The missing-ID CSV streamed to a temporary file (under os.tmpdir()), for an upload from disk: memory holds a
  * cursor batch, never the whole CSV. The caller removes it once uploaded; on failure it is removed here.
  */
-export async function missingIdsCsvFile(sources: CustomerSources, plan: GapPlan, dir = tmpdir()): Promise<MissingIdsFile> {
-  const folder = await mkdtemp(join(dir, 'scorecard-bot-csv-'));
+export interface CsvFileOptions {
+  dir?: string;
+  /** Rows at most (slack.csvMaxRows): the Slack SDK reads an upload into memory whole. Default: no bound. */
+  maxRows?: number;
+  /** Gzip the file (`.csv.gz`): for large ones, which compress about 4:1. */
+  gzip?: boolean;
+}
+
+/** Above this many rows the Slack upload is gzipped. */
+export const CSV_GZIP_ABOVE_ROWS = 50_000;
+
+export async function missingIdsCsvFile(sources: CustomerSources, plan: GapPlan, opts: CsvFileOptions = {}): Promise<MissingIdsFile> {
+  const folder = await mkdtemp(join(opts.dir ?? tmpdir(), 'scorecard-bot-csv-'));
   const remove = (): Promise<void> => rm(folder, { recursive: true, force: true });
-  const path = join(folder, `${plan.customer}-missing-scorecards.csv`);
+  const gzipped = opts.gzip === true;
+  const path = join(folder, `${plan.customer}-missing-scorecards.csv${gzipped ? '.gz' : ''}`);
+  const maxRows = opts.maxRows ?? Infinity;
   let rows = 0;
-  async function* counted(): AsyncGenerator<MissingIdRow> {
+  let truncated = false;
+  async function* bounded(): AsyncGenerator<MissingIdRow> {
     for await (const r of missingIds(sources, plan)) {
+      // Leaving the loop closes the cursor: nothing past the bound is read.
+      if (rows >= maxRows) {
+        truncated = true;
+        return;
+      }
       rows++;
       yield r;
     }
   }
   try {
-    await pipeline(Readable.from(missingIdsCsvChunks(counted())), createWriteStream(path));
+    const source = Readable.from(missingIdsCsvChunks(bounded()));
+    if (gzipped) await pipeline(source, createGzip(), createWriteStream(path));
+    else await pipeline(source, createWriteStream(path));
   } catch (err) {
     await remove();
     throw err;
   }
-  return { path, rows, remove };
+  return { path, rows, truncated, gzipped, remove };
 }

@@ -5,7 +5,8 @@ import type { OutgoingMessage } from '../slack/slack-message.js';
 import type { GapJobDeps } from './gap-job-deps.js';
 import { runThread, type RunMeta } from './core/gap-job-payloads.js';
 import type { GapPlan } from './gap-service.js';
-import { missingIdsCsvFile } from './missing-ids.js';
+import { CSV_GZIP_ABOVE_ROWS, missingIdsCsvFile } from './missing-ids.js';
+import { csvTitle } from './views/csv.js';
 import { changesMessages, releaseCorrelationMessages } from './what-changed/render-slack.js';
 import type { GapReport } from './core/report.js';
 
@@ -72,14 +73,18 @@ export async function publishReport(deps: GapJobDeps, meta: RunMeta, plan: GapPl
   // The CSV lists missing and partial scorecards (its state column tells which).
   const { submitted, unsubmitted } = report.populations;
   if (submitted.missing + unsubmitted.missing + submitted.partial + unsubmitted.partial > 0) {
-    const title = `${report.customer}: missing scorecard IDs, ${report.period.label}`;
+    const listed = submitted.missing + unsubmitted.missing + submitted.partial + unsubmitted.partial;
+    const maxRows = deps.csvMaxRows ?? Infinity;
+    const title = csvTitle(report, listed, maxRows);
     await steps.run(
       'csv',
       async () => {
-        // Streamed to a temporary file and uploaded from it: memory holds a cursor batch, not the period's IDs.
-        const csv = await missingIdsCsvFile(deps.sources, plan);
+        // Streamed to a temporary file and uploaded from it: memory holds a cursor batch, not the period's IDs. The
+        // upload itself is read into memory by the Slack SDK: bounded by slack.csvMaxRows, and gzipped when large.
+        const csv = await missingIdsCsvFile(deps.sources, plan, { maxRows, gzip: Math.min(listed, maxRows) > CSV_GZIP_ABOVE_ROWS });
         try {
-          await deps.publisher.uploadFile(meta.channel, runThread(meta), { filename: `${report.customer}-${report.period.from.slice(0, 10)}-missing-scorecards.csv`, title, content: { path: csv.path } });
+          const filename = `${report.customer}-${report.period.from.slice(0, 10)}-missing-scorecards.csv${csv.gzipped ? '.gz' : ''}`;
+          await deps.publisher.uploadFile(meta.channel, runThread(meta), { filename, title, content: { path: csv.path } });
         } finally {
           await csv.remove();
         }

@@ -47,6 +47,7 @@ export function wireGap(p: Platform, opts: GapWiringOptions = {}): WiredGap {
     ops: p.ops,
     renderChart: (report) => renderChartPng(chartSpec(report)),
     changes: p.changes,
+    csvMaxRows: p.slack.csvMaxRows,
   };
   const running =
     opts.workers === false

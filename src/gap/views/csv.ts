@@ -1,3 +1,5 @@
+import type { GapReport } from '../core/report.js';
+import { formatInt } from '../../shared/format.js';
 // CSV of missing and partial scorecard IDs (RFC 4180: CRLF line ends, fields quoted when they hold a comma, quote or line
 // break, quotes doubled). Streams: rows may be an async iterable straight from a database cursor.
 
@@ -36,4 +38,18 @@ export async function missingIdsCsv(rows: AsyncIterable<MissingIdRow> | Iterable
   const parts: string[] = [];
   for await (const chunk of missingIdsCsvChunks(rows)) parts.push(chunk);
   return parts.join('');
+}
+
+/**
+ * The CSV upload's title; when the thread's CSV holds only the first `maxRows`, it says how many were left out and
+ * how to get them all.
+ */
+export function csvTitle(report: Pick<GapReport, 'customer' | 'period'>, listed: number, maxRows: number): string {
+  const base = `${report.customer}: missing scorecard IDs, ${report.period.label}`;
+  if (listed <= maxRows) return base;
+  // The period as the CLI reads it: first..last day (both inclusive).
+  const lastDay = new Date(Date.parse(report.period.to) - 1).toISOString().slice(0, 10);
+  const first = report.period.from.slice(0, 10);
+  const period = first === lastDay ? first : `${first}..${lastDay}`;
+  return `${base}: the first ${formatInt(maxRows)} of ${formatInt(listed)}; ${formatInt(listed - maxRows)} left out. All of them: scorecard-bot gap ${report.customer} ${period} --csv FILE`;
 }
