@@ -15,7 +15,7 @@ import type { ChangesLoader } from '../changes/loader.js';
 import { clickhouseMissingDays as compareClickhouse } from './clickhouse-compare.js';
 import { clickhouseUnavailableReason } from './clickhouse-unavailable.js';
 import { mergeWindows, type MergedCounts } from './core/merge-windows.js';
-import { firstMissingQuery, missingTemplatesQuery } from './core/queries.js';
+import { anyScorecardsQuery, firstMissingQuery, missingTemplatesQuery } from './core/queries.js';
 import type { Finding, GapReport, Population } from './core/report.js';
 import type { GapSeries } from './core/series.js';
 import { scanWindow } from './scan-window.js';
@@ -46,6 +46,8 @@ export interface GapPlan {
    * scorecards created or submitted at or after `cutoff` (plannedAt minus gap.settleMinutes) are in flight.
    */
   settle: { plannedAt: string; minutes: number; cutoff: string };
+  /** A probe found no scorecard in the scanned range (see withProbe): no windows to scan. */
+  empty?: boolean;
 }
 
 const MINUTE_MS = 60_000;
@@ -177,6 +179,52 @@ async function lookBack(
   return { series: { ...series, firstMissing: firstOf }, earlier: result.earlier, windows: result.windows, queries: result.windows + found.length };
 }
 
+/**
+ * One query before any window: when the customer has no scorecard in the scanned range (its period and history),
+ * the plan becomes empty, with no windows. In a fleet most customers of a period have none.
+ */
+export async function withProbe(deps: Pick<GapDeps, 'sources'>, plan: GapPlan): Promise<GapPlan> {
+  const db = await deps.sources.readOnly(plan.customer);
+  const q = anyScorecardsQuery(plan.customer, plan.profile, new Date(plan.scanned.from), new Date(plan.scanned.to));
+  const [row] = await db.query<{ any: boolean }>(q.text, q.values);
+  return row?.any ? plan : { ...plan, windows: [], empty: true };
+}
+
+/** The report of an empty plan: no scorecards, verdict no_data, built from nothing but the plan (no query). */
+export function emptyReport(deps: GapDeps, plan: GapPlan, startedAt: number): GapReport {
+  const series: GapSeries = {
+    period: { from: plan.period.from, to: plan.period.to },
+    scanned: plan.scanned,
+    hourly: { submitted: [], unsubmitted: [] },
+    bySubmitDate: [],
+    missingSubmittedPairs: [],
+    firstMissing: { submitted: null, unsubmitted: null },
+    clickhouseMissingDays: [],
+  };
+  return buildReport({
+    customer: plan.customer,
+    profile: plan.profile,
+    period: periodOf(plan),
+    series,
+    excluded: { calibration: 0, nonOriginal: 0 },
+    clickhouseConfigured: deps.clickhouse !== null,
+    clickhouseError: null,
+    findings: [],
+    verdict: 'no_data',
+    hoursThatMatter: [],
+    historyMonths: deps.settings.historyMonths,
+    stats: { windows: 0, queries: 1, elapsedMs: Math.round(performance.now() - startedAt), lookbackWindows: 0 },
+    generatedAt: (deps.now ?? (() => new Date()))(),
+    settle: {
+      minutes: plan.settle.minutes,
+      cutoff: plan.settle.cutoff,
+      clickhouseMinutes: deps.clickhouse ? clickhouseSettle(plan, deps.clickhouse).minutes : null,
+      clickhouseCutoff: deps.clickhouse ? clickhouseSettle(plan, deps.clickhouse).cutoff.toISOString() : null,
+    },
+    clickhouseInFlight: deps.clickhouse ? { submitted: 0, unsubmitted: 0 } : null,
+  });
+}
+
 /** After the windows: merge, look up the few rows worth naming, compare ClickHouse, analyse, shape the report. */
 export async function finishGap(
   deps: GapDeps,
@@ -185,6 +233,7 @@ export async function finishGap(
   startedAt: number,
   hooks: { onLookbackProgress?: (p: LookbackProgress) => void } = {},
 ): Promise<GapReport> {
+  if (plan.empty) return emptyReport(deps, plan, startedAt);
   const db = await deps.sources.readOnly(plan.customer);
   const merged = mergeWindows(windows, plan.period);
   const [first, ch] = await Promise.all([firstMissing(db, plan, merged), clickhouseMissingDays(deps, db, plan, merged)]);
@@ -234,7 +283,10 @@ export async function runGap(
   hooks: { onProgress?: (done: number, total: number) => void; onLookbackProgress?: (p: LookbackProgress) => void } = {},
 ): Promise<GapReport> {
   const startedAt = performance.now();
-  const plan = planGap(deps.sources, deps.settings, customerName, period, (deps.now ?? (() => new Date()))());
+  const full = planGap(deps.sources, deps.settings, customerName, period, (deps.now ?? (() => new Date()))());
+  // A probe that fails (the server busy, a failover) leaves the plan whole: the windows retry with backoff.
+  const plan = await withProbe(deps, full).catch(() => full);
+  if (plan.empty) return emptyReport(deps, plan, startedAt);
   let windows: WindowCounts[];
   try {
     windows = await mapPool(plan.windows, (w) => scanPlanWindow(deps, plan, w), {

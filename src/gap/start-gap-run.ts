@@ -7,7 +7,11 @@ import type { ThreadPublisher } from '../slack/thread-publisher.js';
 import type { GapInput } from './core/gap-input.js';
 import { buildGapFlow, retryOptions, runSubject } from './core/gap-flow.js';
 import type { RunMeta } from './core/gap-job-payloads.js';
-import { planGap } from './gap-service.js';
+import { planGap, withProbe } from './gap-service.js';
+import { mapPool } from '../shared/map-pool.js';
+
+/** Probes at once when an `all` run starts; each waits for its server's connection budget anyway. */
+const PROBE_CONCURRENCY = 8;
 import type { ActiveRun, RunState } from './jobs/run-state.js';
 import { rootMessage } from './views/gap-blocks.js';
 
@@ -42,7 +46,6 @@ export async function startGapRun(deps: StartGapDeps, input: GapInput, who: { ch
     const customers = input.customer === 'all' ? deps.sources.customers.map((c) => c.name) : [input.customer];
     // One instant for the run: its settle cutoff is decided here and carried in every job of it.
     const plannedAt = (deps.now ?? (() => new Date()))();
-    const plans = customers.map((c) => planGap(deps.sources, deps.settings, c, input.period, plannedAt));
     const display = input.customer === 'all' ? `all ${customers.length} customers` : input.customer;
     const rootTs = await deps.publisher.postRoot(
       who.channel,
@@ -50,6 +53,16 @@ export async function startGapRun(deps: StartGapDeps, input: GapInput, who: { ch
       who.threadTs,
     );
     posted = { channel: who.channel, ts: rootTs, display };
+    // One probe per customer before any window is queued: a customer without scorecards in the range gets no
+    // windows (in a fleet, most). A probe that fails leaves the plan whole: its windows will say what is wrong.
+    const plans = await mapPool(
+      customers,
+      async (c) => {
+        const plan = planGap(deps.sources, deps.settings, c, input.period, plannedAt);
+        return withProbe(deps, plan).catch(() => plan);
+      },
+      { concurrency: PROBE_CONCURRENCY, attempts: 1 },
+    );
     await deps.runState.update(subject, { runId, channel: who.channel, rootTs });
     const meta: RunMeta = {
       runId,

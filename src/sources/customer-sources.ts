@@ -122,8 +122,9 @@ export class CustomerSources {
     const statementTimeoutMs =
       purpose === 'check' ? Math.min(this.config.gap.statementTimeoutMs, CHECK_STATEMENT_TIMEOUT_MS) : this.config.gap.statementTimeoutMs;
     const deadlines = { connectTimeoutMs: CONNECT_TIMEOUT_MS, queryTimeoutMs: clientDeadlineMs(statementTimeoutMs) };
+    const max = purpose === 'check' ? CHECK_POOL_SIZE : this.config.gap.concurrency;
     const raw = this.createPool(url, {
-      max: purpose === 'check' ? CHECK_POOL_SIZE : this.config.gap.concurrency,
+      max,
       readOnly: true,
       applicationName: 'scorecard-bot-read',
       ...deadlines,
@@ -131,7 +132,7 @@ export class CustomerSources {
     // pg.Pool emits 'error' for idle clients; a factory that forgot a listener must not crash the process.
     if (raw.listenerCount('error') === 0) raw.on('error', () => undefined);
     // Waiting for a permit is queueing behind other customers' queries, not a stall: it may last one query.
-    const pool = new BudgetedPool(raw, this.budgetOf(url), { purpose, idleMs: PARKED_IDLE_MS, acquireTimeoutMs: deadlines.queryTimeoutMs });
+    const pool = new BudgetedPool(raw, this.budgetOf(url), { purpose, max, idleMs: PARKED_IDLE_MS, acquireTimeoutMs: deadlines.queryTimeoutMs });
     const inner = createReadOnlyDb(pool, { statementTimeoutMs, label: `${customer.name}/${customer.profile}`, ...deadlines });
     // Credentials are cached until they fail: a connection failure drops this pool and the cached URL, so the
     // next call runs the credential command again (rotated passwords, expired tokens).

@@ -1,4 +1,4 @@
-import { finishGap, planGap, runGap, scanPlanWindow, type GapDeps } from '../gap/gap-service.js';
+import { emptyReport, finishGap, planGap, runGap, scanPlanWindow, withProbe, type GapDeps } from '../gap/gap-service.js';
 import { dayWindows } from '../gap/core/windows.js';
 import type { Period } from '../period/parse-period.js';
 import { ItemFailedError, mapPool } from '../shared/map-pool.js';
@@ -151,7 +151,9 @@ async function auditReport(deps: GapDeps, audit: WatchAudit, customer: string, p
   if (audit.historyMonths) return runGap({ ...gap, settings: { ...gap.settings, historyMonths: audit.historyMonths } }, customer, period);
   const started = performance.now();
   const full = planGap(gap.sources, gap.settings, customer, period, (gap.now ?? (() => new Date()))());
-  const plan = { ...full, scanned: { from: period.from.toISOString(), to: period.to.toISOString() }, windows: dayWindows(period.from, period.to) };
+  const whole = { ...full, scanned: { from: period.from.toISOString(), to: period.to.toISOString() }, windows: dayWindows(period.from, period.to) };
+  const plan = await withProbe(gap, whole).catch(() => whole);
+  if (plan.empty) return emptyReport(gap, plan, started);
   try {
     const windows = await mapPool(plan.windows, (w) => scanPlanWindow(gap, plan, w), { concurrency: gap.settings.concurrency, attempts: gap.settings.windowAttempts });
     return await finishGap(gap, plan, windows, started);

@@ -63,7 +63,12 @@ describe('24 customers on one server, four windows at a time each', () => {
       const feb = parsePeriod('feb-2026');
       const reports = await Promise.all([SHAPE_CUSTOMER, ...EMPTY].map((c) => runGap(deps, c, feb)));
       expect(reports[0]!.populations.submitted).toMatchObject(planted);
-      for (const r of reports.slice(1)) expect(r.populations.submitted.total + r.populations.unsubmitted.total).toBe(0);
+      // An empty customer costs one probe: no window scanned, and the report says there is nothing.
+      for (const r of reports.slice(1)) {
+        expect(r.populations.submitted.total + r.populations.unsubmitted.total).toBe(0);
+        expect(r).toMatchObject({ verdict: 'no_data', stats: { windows: 0, queries: 1 } });
+      }
+      expect(reports[0]!.stats.windows).toBeGreaterThanOrEqual(28); // every day of February scanned
     } finally {
       sampling = false;
       await sampler;
@@ -76,6 +81,20 @@ describe('24 customers on one server, four windows at a time each', () => {
     expect(deps.sources.budgets.all().map((b) => b.peak)).toEqual([expect.any(Number)]);
     expect(deps.sources.budgets.all()[0]!.peak).toBeLessThanOrEqual(BUDGET);
   }, 180_000);
+});
+
+describe('one connection per customer (gap.concurrency 1)', () => {
+  it('shares it between the report\'s concurrent look-ups instead of waiting on itself', async () => {
+    // finishGap asks for the first missing scorecards and the ClickHouse side at once: with one connection, the
+    // second must get the first when it comes back, not wait for a second one the pool may not open.
+    const deps = depsOf(fleetConfig(db.readOnlyUrl, { gap: { statementTimeoutMs: 30_000, concurrency: 1, historyMonths: 1, windowAttempts: 1, retryBackoffMs: 50 } }));
+    try {
+      const report = await runGap(deps, SHAPE_CUSTOMER, parsePeriod('feb-2026'));
+      expect(report.populations.submitted).toMatchObject(planted);
+    } finally {
+      await deps.sources.close();
+    }
+  }, 60_000);
 });
 
 describe('a server with no free connections', () => {

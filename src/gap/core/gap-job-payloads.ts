@@ -15,6 +15,8 @@ export const gapPlanSchema = z.object({
   windows: z.array(windowSchema),
   /** One settle rule per run, decided when it is planned: every window, retry and look-up uses the same cutoff. */
   settle: z.object({ plannedAt: z.string().datetime(), minutes: z.number().int().nonnegative(), cutoff: z.string().datetime() }),
+  /** A probe found no scorecard in the scanned range: no windows, and the report says so without another query. */
+  empty: z.boolean().optional(),
 });
 
 export const runMetaSchema = z.object({

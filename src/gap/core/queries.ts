@@ -192,3 +192,14 @@ WHERE d.customer = $1 AND d.profile = $2 AND d.created_at >= $3 AND d.created_at
     values: [customer, profile, from, to, settledBefore, clickhouseSettledBefore],
   };
 }
+
+/**
+ * Does the customer have any scorecard in [from, to)? One probe of the (customer, profile, created_at) index, so a
+ * customer without data costs one query instead of a scan of every day window (hundreds in a fleet).
+ */
+export function anyScorecardsQuery(customer: string, profile: string, from: Date, to: Date): SqlQuery {
+  return {
+    text: `SELECT EXISTS (SELECT 1 FROM director.scorecards d WHERE d.customer = $1 AND d.profile = $2 AND d.created_at >= $3 AND d.created_at < $4) AS any`,
+    values: [customer, profile, from, to],
+  };
+}
