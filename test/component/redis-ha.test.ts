@@ -198,6 +198,23 @@ describe('Redis Cluster (3 primaries, 3 replicas)', () => {
     await expectTruth(next, '2025-12');
     console.info(`cluster: killed at ${at.done} of ${at.total} windows; failover in ${failoverMs} ms; the run finished ${Date.now() - killedAt} ms after the kill`);
   }, 240_000);
+
+  it('deleteRedisKeys finds keys on every primary (a SCAN sees one node) and removes them', async () => {
+    const client = createRedisClient(redisConfig ?? { cluster: { nodes: cluster.nodes }, prefix: 'x' }, 'state');
+    client.on('error', () => undefined);
+    try {
+      const keys = Array.from({ length: 60 }, (_, i) => `sgb-scan-${i}`);
+      for (const k of keys) await client.set(k, '1');
+      const holders = new Set(keys.map((k) => cluster.primaryOf(cluster.keyslot(k))));
+      expect(holders.size).toBe(3);
+      await deleteRedisKeys('sgb-scan-*', redisConfig ?? { cluster: { nodes: cluster.nodes }, prefix: 'x' });
+      const left: string[] = [];
+      await scanKeys(client, 'sgb-scan-*', async (found) => void left.push(...found));
+      expect(left).toEqual([]);
+    } finally {
+      client.disconnect();
+    }
+  }, 60_000);
 });
 
 describe('Redis Sentinel (a primary, a replica, three sentinels)', () => {
