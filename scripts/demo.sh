@@ -14,21 +14,20 @@ bot=(node --import tsx src/cli.ts)
 dev=(node --import tsx dev/cli.ts)
 
 if [[ -z "${CLICKHOUSE_URL:-}" ]]; then
-  ch_port="${CLICKHOUSE_PORT:-8123}"
-  if [[ "$(curl -s --max-time 2 "http://127.0.0.1:$ch_port/ping" 2>/dev/null || true)" == "Ok." ]]; then
-    # A ClickHouse already serves there (an earlier demo, possibly from another checkout): use it.
-    CLICKHOUSE_URL="http://127.0.0.1:$ch_port"
-  else
-    CLICKHOUSE_URL="$(bash scripts/clickhouse/start.sh | tail -1)"
-  fi
+  # The demo's own ClickHouse: its own data folder and pid file, on its earlier port if it is still running, else
+  # on a free one. A server some other checkout or person started is never used (set CLICKHOUSE_URL to choose one).
+  CLICKHOUSE_URL="$(CLICKHOUSE_PORT="${CLICKHOUSE_PORT:-auto}" CLICKHOUSE_DATA_DIR=.cache/clickhouse-demo/data \
+    CLICKHOUSE_PID_FILE=.cache/clickhouse-demo/server.pid CLICKHOUSE_LOG_FILE=.cache/clickhouse-demo/server.log \
+    bash scripts/clickhouse/start.sh | tail -1)"
 fi
 export CLICKHOUSE_URL
 export DEMO_READONLY_URL="${DEMO_READONLY_URL:-${admin/postgres@/scorecard_bot_ro@}/$db}"
-export DEMO_WRITER_URL="${DEMO_WRITER_URL:-$admin/$db}"
+# The backfill writer may read the contract and INSERT into historic only (db:init --writer-role), never more.
+export DEMO_WRITER_URL="${DEMO_WRITER_URL:-${admin/postgres@/scorecard_bot_writer@}/$db}"
 export SCORECARD_BOT_CONFIG="${SCORECARD_BOT_CONFIG:-config/demo.yml}"
 
 echo "== database $db, ClickHouse $CLICKHOUSE_URL" >&2
-"${dev[@]}" db:init --database-url "$admin/$db" --create-database --readonly-role scorecard_bot_ro --clickhouse-url "$CLICKHOUSE_URL" >&2
+"${dev[@]}" db:init --database-url "$admin/$db" --create-database --readonly-role scorecard_bot_ro --writer-role scorecard_bot_writer --clickhouse-url "$CLICKHOUSE_URL" >&2
 "${bot[@]}" ops:init --database-url "${OPS_DATABASE_URL:-$admin/scorecard_ops}" --create-database >&2
 "${dev[@]}" demo-data --database-url "$admin/$db" --clickhouse-url "$CLICKHOUSE_URL" --scale "$scale" --submitted-scale 1 --if-absent >&2
 

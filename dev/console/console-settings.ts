@@ -13,7 +13,8 @@ const CUSTOMERS = ['rentokil', 'spirit', 'guitar-center', 'nclh'] as const;
 
 const settingsSchema = z.object({
   CONSOLE_PORT: port('CONSOLE_PORT', 3100).default(3100),
-  CONSOLE_CLICKHOUSE_PORT: port('CONSOLE_CLICKHOUSE_PORT', 18100).default(18100),
+  // Unset: a free port, picked at start (the console's own ClickHouse never meets another one).
+  CONSOLE_CLICKHOUSE_PORT: port('CONSOLE_CLICKHOUSE_PORT', 18100).optional(),
   CLICKHOUSE_URL: z.string().url('CLICKHOUSE_URL must be a URL, e.g. http://127.0.0.1:8123').optional(),
   CONSOLE_CLICKHOUSE_DATABASE: ident('CONSOLE_CLICKHOUSE_DATABASE', 'console_conversations').default('console_conversations'),
   CONSOLE_DATABASE: ident('CONSOLE_DATABASE', 'scorecard_console').default('scorecard_console'),

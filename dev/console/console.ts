@@ -6,6 +6,19 @@ import path from 'node:path';
 import { BotError } from '../../src/shared/errors.js';
 import { consoleSettings, type ConsoleSettings } from './console-settings.js';
 import { loopbackBindShim } from './loopback-bind.js';
+import { createServer } from 'node:net';
+
+/** A port nothing listens on now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
 import { botConfigYaml, CONSOLE_WRITER_ROLE, workspaceYaml, WORKSPACE, type ConsoleTokens } from './console-workspace.js';
 import { runGroup, startGroup, stopGroup, type Started } from './process-group.js';
 
@@ -64,9 +77,10 @@ export async function runConsole(env: NodeJS.ProcessEnv = process.env): Promise<
   const running = new Set<Started>();
   const node = [process.execPath, '--import', 'tsx', 'src/cli.ts'];
   const devCli = [process.execPath, '--import', 'tsx', 'dev/cli.ts'];
+  const chPort = s.CONSOLE_CLICKHOUSE_PORT ?? (await freePort());
   const chEnv = {
     ...env,
-    CLICKHOUSE_PORT: String(s.CONSOLE_CLICKHOUSE_PORT),
+    CLICKHOUSE_PORT: String(chPort),
     CLICKHOUSE_DATA_DIR: path.join(dir, 'clickhouse', 'data'),
     CLICKHOUSE_PID_FILE: path.join(dir, 'clickhouse', 'server.pid'),
     CLICKHOUSE_LOG_FILE: path.join(dir, 'clickhouse', 'server.log'),
@@ -95,9 +109,12 @@ export async function runConsole(env: NodeJS.ProcessEnv = process.env): Promise<
     const admin = s.DEMO_ADMIN_URL.replace(/\/+$/, '');
     let clickhouseUrl = s.CLICKHOUSE_URL ?? '';
     if (ownClickhouse) {
-      say(`starting ClickHouse on 127.0.0.1:${s.CONSOLE_CLICKHOUSE_PORT}`);
+      // A server of ours left by a console that did not stop cleanly goes first: the console only ever talks to
+      // the one it starts now, with its own data folder.
+      await runGroup(running, 'clickhouse stop', 'bash', ['scripts/clickhouse/stop.sh'], { env: chEnv, logFile: log('clickhouse') }).catch(() => undefined);
+      say(`starting ClickHouse on 127.0.0.1:${chPort}`);
       await runGroup(running, 'clickhouse', 'bash', ['scripts/clickhouse/start.sh'], { env: chEnv, logFile: log('clickhouse') });
-      clickhouseUrl = `http://127.0.0.1:${s.CONSOLE_CLICKHOUSE_PORT}`;
+      clickhouseUrl = `http://127.0.0.1:${chPort}`;
     }
     const ch = ['--clickhouse-url', clickhouseUrl, '--clickhouse-database', s.CONSOLE_CLICKHOUSE_DATABASE];
     say(`databases ${s.CONSOLE_DATABASE} (demo data) and ${s.CONSOLE_OPS_DATABASE} (ops); logs in ${path.relative(root, dir)}/logs`);

@@ -7,7 +7,7 @@ import { BotError } from '../../src/shared/errors.js';
 import { maskSecrets } from '../../src/shared/mask.js';
 import { groundTruth } from './ground-truth.js';
 import { CUSTOMERS, DATA_FROM, DATA_TO } from './incident-profile.js';
-import { DemoDataExistsError, loadDemoData } from './load.js';
+import { DemoDataExistsError, loadDemoData, tierCounts } from './load.js';
 import { CONTRACT_TABLES } from './load-sql.js';
 import { buildPlan, validatePlanOptions } from './plan.js';
 
@@ -178,14 +178,27 @@ export async function runDemoData(argv: string[], deps: DemoDataDeps): Promise<n
     const others = truth.rows.scores + truth.rows.historic + truth.rows.chats + (ch ? truth.rows.clickhouse : 0);
     deps.log(`demo-data: planned ${plan.customers.join(', ')} ${plan.from}..${plan.to} at scale ${a.scale} (seed ${a.seed}): ` +
       `${truth.rows.scorecards.toLocaleString('en-US')} scorecards and ${others.toLocaleString('en-US')} other rows in ${Date.now() - started} ms`);
-    const result = await loadDemoData(plan, {
-      pg: pool,
-      clickhouse: ch,
-      clickhouseDatabase: a['clickhouse-database'],
-      clickhouseTable: a['clickhouse-table'],
-      replace: a.replace,
-      onProgress: deps.log,
-    });
+    const target = { pg: pool, clickhouse: ch, clickhouseDatabase: a['clickhouse-database'], clickhouseTable: a['clickhouse-table'] };
+    let replace = a.replace;
+    if (a['if-absent'] && !a.replace) {
+      // Reuse only what matches the ground truth in every tier: an empty ClickHouse beside a loaded PostgreSQL (a
+      // new ClickHouse data folder) or a repaired historic would give wrong numbers without a word.
+      const have = await tierCounts(plan, target);
+      const want = { scorecards: truth.rows.scorecards, scores: truth.rows.scores, historic: truth.rows.historic, clickhouse: ch ? truth.rows.clickhouse : 0 };
+      const differ = (Object.keys(want) as (keyof typeof want)[]).filter((k) => have[k] !== want[k]);
+      if (have.scorecards > 0 || have.clickhouse > 0) {
+        if (differ.length === 0) {
+          deps.log('demo-data: the demo data is already loaded and every tier matches the ground truth; reusing it (--replace reloads it)');
+          await mkdir(path.dirname(truthPath), { recursive: true });
+          await writeFile(truthPath, JSON.stringify(truth, null, 1) + '\n');
+          return 0;
+        }
+        const fmtN = (n: number): string => n.toLocaleString('en-US');
+        deps.log(`demo-data: reloading: ${differ.map((k) => `${k === 'clickhouse' ? 'ClickHouse' : k} holds ${fmtN(have[k])} rows, the ground truth says ${fmtN(want[k])}`).join('; ')}`);
+        replace = true;
+      }
+    }
+    const result = await loadDemoData(plan, { ...target, replace, onProgress: deps.log });
     await mkdir(path.dirname(truthPath), { recursive: true });
     await writeFile(truthPath, JSON.stringify(truth, null, 1) + '\n');
     deps.stdout.write(

@@ -160,6 +160,15 @@ const OWNED = `s.customer = ANY($1::text[]) AND s.profile = $2 AND s.created_at 
 
 export const EXISTING_ROWS = `SELECT count(*)::int AS n FROM (SELECT 1 FROM director.scorecards s WHERE ${OWNED} LIMIT 1) x`;
 
+/** What each PostgreSQL tier holds of the plan's range ($1 customers, $2 profile, $3 from, $4 to). */
+export const TIER_COUNTS = `SELECT
+  (SELECT count(*) FROM director.scorecards s WHERE ${OWNED})::bigint AS scorecards,
+  (SELECT count(*) FROM director.scores d JOIN director.scorecards s
+     ON d.customer = s.customer AND d.profile = s.profile AND d.scorecard_id = s.resource_id WHERE ${OWNED})::bigint AS scores,
+  (SELECT count(*) FROM historic.scorecard_scores
+     WHERE customer_id = ANY($1::text[]) AND profile_id = $2 AND scorecard_created_at >= $3::timestamptz
+       AND scorecard_created_at < $4::timestamptz)::bigint AS historic`;
+
 export const DELETE_OWNED = [
   `DELETE FROM director.scores d USING director.scorecards s
    WHERE ${OWNED} AND d.customer = s.customer AND d.profile = s.profile AND d.scorecard_id = s.resource_id`,

@@ -7,6 +7,7 @@ import {
   CREATE_MEMBERS,
   DELETE_OWNED,
   EXISTING_ROWS,
+  TIER_COUNTS,
   HISTORIC_AS_CLICKHOUSE_TSV,
   INSERT_CHATS,
   INSERT_HISTORIC,
@@ -76,6 +77,26 @@ function chunksOf(plan: DemoPlan, chunkRows: number): Chunk[] {
   }
   if (current.length > 0) chunks.push({ kind: 'cohorts', cohorts: current });
   return chunks;
+}
+
+export type TierCounts = Pick<Counts, 'scorecards' | 'scores' | 'historic' | 'clickhouse'>;
+
+/** What each tier holds of the plan's range now: compared with the ground truth before demo data is reused. */
+export async function tierCounts(plan: DemoPlan, options: Pick<LoadOptions, 'pg' | 'clickhouse' | 'clickhouseDatabase' | 'clickhouseTable'>): Promise<TierCounts> {
+  const range = [plan.customers, plan.profileId, new Date(dayMs(plan.from)).toISOString(), new Date(dayMs(plan.to)).toISOString()];
+  const row = (await options.pg.query<Record<string, string>>(TIER_COUNTS, range)).rows[0] ?? {};
+  let clickhouse = 0;
+  if (options.clickhouse) {
+    const rs = await options.clickhouse.query({
+      query: `SELECT count() AS n FROM ${options.clickhouseDatabase}.${options.clickhouseTable}
+        WHERE customer_id IN {customers:Array(String)} AND profile_id = {profile:String}
+          AND scorecard_created_at >= {from:DateTime64(3, 'UTC')} AND scorecard_created_at < {to:DateTime64(3, 'UTC')}`,
+      query_params: { customers: plan.customers, profile: plan.profileId, from: `${plan.from} 00:00:00.000`, to: `${plan.to} 00:00:00.000` },
+      format: 'JSONEachRow',
+    });
+    clickhouse = Number(((await rs.json()) as { n: number | string }[])[0]?.n ?? 0);
+  }
+  return { scorecards: Number(row.scorecards ?? 0), scores: Number(row.scores ?? 0), historic: Number(row.historic ?? 0), clickhouse };
 }
 
 /** Loads the plan. The contract tables must exist (scorecard-bot db:init); nothing is dropped or recreated. */

@@ -4,7 +4,8 @@
 # HTTP front is scripts/clickhouse/launcher.c (its header comment documents it), built here with gcc.
 #
 # Environment (all optional):
-#   CLICKHOUSE_PORT      port on 127.0.0.1 (default 8123)
+#   CLICKHOUSE_PORT      port on 127.0.0.1 (default 8123); "auto": the port of our running server (pid file),
+#                        else 8123 when free, else any free port
 #   CLICKHOUSE_DATA_DIR  data directory (default .cache/clickhouse/data)
 #   CLICKHOUSE_PID_FILE  pid file (default .cache/clickhouse/server.pid)
 #   CLICKHOUSE_LOG_FILE  log file (default .cache/clickhouse/server.log)
@@ -35,13 +36,28 @@ die() {
   exit 1
 }
 
-[[ "$port" =~ ^[0-9]+$ ]] && ((port > 0 && port < 65536)) || die "CLICKHOUSE_PORT must be a port number, got '$port'"
 # Relative overrides are relative to the caller's directory; the server gets absolute paths.
 abs() { case "$1" in /*) printf '%s' "$1" ;; *) printf '%s' "$PWD/$1" ;; esac; }
 data_dir="$(abs "$data_dir")"
 pid_file="$(abs "$pid_file")"
 log_file="$(abs "$log_file")"
 mkdir -p "$cache_dir" "$data_dir" "$(dirname "$pid_file")" "$(dirname "$log_file")"
+
+if [[ "$port" == auto ]]; then
+  # Never adopt a server we did not start: only the one in our pid file keeps its port; otherwise a port
+  # nothing listens on (8123 first).
+  auto_pid="$( [[ -f "$pid_file" ]] && tr -dc '0-9' <"$pid_file" || true)"
+  auto_cmd="$( [[ -n "$auto_pid" ]] && tr '\0' ' ' <"/proc/$auto_pid/cmdline" 2>/dev/null || true)"
+  if [[ "$auto_cmd" == *clickhouse-launcher*" serve "* && "$auto_cmd" =~ --port=([0-9]+) ]]; then
+    port="${BASH_REMATCH[1]}"
+  elif ! (exec 3<>"/dev/tcp/$host/8123") 2>/dev/null; then
+    port=8123
+  else
+    port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+  fi
+  url="http://$host:$port"
+fi
+[[ "$port" =~ ^[0-9]+$ ]] && ((port > 0 && port < 65536)) || die "CLICKHOUSE_PORT must be a port number or auto, got '$port'"
 
 ping_ok() { [[ "$(curl -s --max-time 2 "$url/ping" 2>/dev/null || true)" == "Ok." ]]; }
 port_in_use() { (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; }

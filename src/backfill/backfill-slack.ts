@@ -3,7 +3,7 @@ import { BACKFILL_ACTION_ID as CHECK_REQUEST_ACTION_ID } from '../check/check-bl
 import { BACKFILL_ACTION_ID as GAP_REQUEST_ACTION_ID } from '../gap/views/thread-messages.js';
 import { BotError, userFacing } from '../shared/errors.js';
 import type { Click } from '../slack/action-body.js';
-import { authorizeApproval } from '../slack/authorize.js';
+import { approversLine, authorizeApproval } from '../slack/authorize.js';
 import { replyEphemeral } from '../slack/ephemeral.js';
 import type { ActionRoute } from '../slack/routes.js';
 import { ACTION, parseDecisionValue, parseRequestId, planMessage, progressMessage } from './backfill-blocks.js';
@@ -106,7 +106,7 @@ async function cancel(deps: BackfillActionDeps, click: Click, respond: RespondFn
   try {
     if (req.channel !== click.channel) throw new BotError('NOT_ALLOWED', 'This backfill request belongs to another channel; cancel it there.');
     if (click.user !== req.requester && !(await isApprover(deps, click.user)).yes) {
-      throw new BotError('NOT_ALLOWED', 'Only the requester or an approver can cancel a backfill.', { hint: 'Approvers are set in slack.approvers (users or userGroups).' });
+      throw new BotError('NOT_ALLOWED', 'Only the requester or an approver can cancel a backfill.', { hint: `Ask <@${req.requester}>, or ${approversLine(deps.slack.approvers)}.` });
     }
   } catch (err) {
     const { message, hint } = userFacing(err);

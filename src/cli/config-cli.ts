@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { parseCliArgs } from './args.js';
-import { configFrom } from './config-source.js';
+import { loadConfigWithOrigins } from '../config/load-config.js';
+import { BotError } from '../shared/errors.js';
 import { maskDeep } from '../shared/mask.js';
 import { ConnectionUrlResolver } from '../sources/connection-url.js';
 import { CustomerSources } from '../sources/customer-sources.js';
@@ -21,7 +22,19 @@ export function reportJsonSchemas(): { gapReport: unknown; checkResult: unknown 
 }
 
 /** `config:check` validates and prints the effective config with secrets masked; `config:schema` writes the JSON Schema. */
-export async function configCommand(sub: 'check' | 'schema', argv: string[], io: Pick<CliIo, 'stdout' | 'env'>): Promise<number> {
+/** "300 customers: 4 in the config file, 296 from customers/*.yml" */
+export function customerCountLine(origins: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const o of origins) counts.set(o, (counts.get(o) ?? 0) + 1);
+  const files = [...counts.keys()].filter((o) => o !== 'the config file' && !o.startsWith('the customers command'));
+  const parts: string[] = [];
+  if (counts.has('the config file')) parts.push(`${counts.get('the config file')} in the config file`);
+  if (files.length > 0) parts.push(`${files.reduce((s, f) => s + (counts.get(f) ?? 0), 0)} from ${files.length} file${files.length === 1 ? '' : 's'}`);
+  for (const [o, n] of counts) if (o.startsWith('the customers command')) parts.push(`${n} from ${o}`);
+  return `${origins.length} customer${origins.length === 1 ? '' : 's'}: ${parts.join(', ')}; no duplicate names`;
+}
+
+export async function configCommand(sub: 'check' | 'schema', argv: string[], io: Pick<CliIo, 'stdout' | 'env'> & Partial<Pick<CliIo, 'stderr'>>): Promise<number> {
   const { values } = parseCliArgs(
     argv,
     { config: { type: 'string' }, out: { type: 'string' }, probe: { type: 'boolean' } },
@@ -41,8 +54,12 @@ export async function configCommand(sub: 'check' | 'schema', argv: string[], io:
     else io.stdout.write(text);
     return 0;
   }
-  const config = await configFrom(values.config, io.env);
+  const path = values.config ?? io.env.SCORECARD_BOT_CONFIG;
+  if (!path) throw new BotError('BAD_CONFIG', 'No config file given.', { hint: 'Pass --config FILE or set SCORECARD_BOT_CONFIG (config/demo.yml runs against the demo data).' });
+  const { config, origins } = await loadConfigWithOrigins(path, io.env);
   io.stdout.write(JSON.stringify(maskDeep(config), null, 2) + '\n');
+  // The JSON on stdout stays parseable; the count goes beside it.
+  io.stderr?.write(`${customerCountLine(origins)}\n`);
   if (!values.probe) return 0;
   // --probe: connect with each customer's read credentials and check they cannot write the contract tables.
   const sources = new CustomerSources(config, new ConnectionUrlResolver());

@@ -43,6 +43,29 @@ export const customerSchema = z
   })
   .strict();
 
+const clusterName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, dots, dashes and underscores, e.g. "us-east-1-prod"');
+
+/** What every customer of a cluster shares unless it says otherwise: 300 customers need no 300 blocks. */
+export const clusterDefaultsSchema = z
+  .object({
+    profile: customerSchema.shape.profile.optional(),
+    postgres: connection.optional().describe('e.g. { command: "cresta-cli connstring -i --read-only {cluster} {cluster} {customer}-{profile}" }'),
+    writer: connection.optional(),
+  })
+  .strict();
+
+/** Where more customers come from: files (YAML, a customer or a list each), or a command printing them. */
+export const customerSourceSchema = z.union([
+  z.string().min(1).describe('A glob of YAML files relative to the config file, e.g. customers/*.yml'),
+  z.object({ files: z.string().min(1).describe('A glob of YAML files relative to the config file, e.g. customers/*.yml') }).strict(),
+  z
+    .object({
+      command: z.string().min(1).describe('Run without a shell; prints YAML/JSON customers, or lines "name profile [cluster]"'),
+      env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/)).default([]).describe('Variables passed besides PATH and HOME'),
+    })
+    .strict(),
+]);
+
 export const gapSettingsSchema = z
   .object({
     statementTimeoutMs: z.number().int().positive().default(60_000),
@@ -87,6 +110,11 @@ const clickhouseCredentials = z.object({ username: z.string().min(1), password: 
 
 export const configSchema = z
   .object({
+    customersFrom: z
+      .union([customerSourceSchema, z.array(customerSourceSchema)])
+      .optional()
+      .describe('More customers from files or a command, added to `customers` when the config file is loaded'),
+    clusters: z.record(clusterName, clusterDefaultsSchema).optional().describe("Per-cluster defaults (profile, postgres, writer) for customers that name the cluster"),
     customers: z
       .array(customerSchema)
       .min(1, 'list at least one customer')
@@ -124,6 +152,20 @@ export const configSchema = z
         }
       })
       .optional(),
+    postgres: z
+      .object({
+        maxConnectionsPerServer: z
+          .number()
+          .int()
+          .min(2)
+          .max(1000)
+          .default(10)
+          .describe("Connections this process opens to one database server (host:port), over all its customers' read pools; times the number of processes, keep it under the server's max_connections"),
+        checkReserve: z.number().int().min(0).max(100).default(2).describe('Of those, how many only /scorecard-check may use, so a long scan never makes a check wait'),
+      })
+      .strict()
+      .default({ maxConnectionsPerServer: 10, checkReserve: 2 })
+      .describe('The customer databases: how many connections a process may hold per server'),
     redis: redisSchema.optional().describe('Where the job queues and run state live: one of url (one server), sentinel or cluster, plus prefix'),
     ops: z
       .object({

@@ -101,6 +101,25 @@ export function formatHourOfDay(hour: number): string {
   return `${pad2(hour)}:00 UTC`;
 }
 
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
+
+/** A weekday (0 = Sunday, UTC) -> 'Sat'. */
+export function formatWeekday(day: number): string {
+  return WEEKDAYS[((day % 7) + 7) % 7] ?? '';
+}
+
+/** Weekdays, Monday first -> 'Sat and Sun', 'Mon, Wed and Fri'. */
+export function formatWeekdays(days: readonly number[]): string {
+  const names = [...days].sort((a, b) => ((a + 6) % 7) - ((b + 6) % 7)).map(formatWeekday);
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/** An instant or date -> 'Sat Jan 31' (with ' 10:00 UTC' when `hour`). */
+export function formatWeekdayDate(value: string, hour = false): string {
+  const d = parseUtc(value);
+  return `${formatWeekday(d.getUTCDay())} ${formatShortDate(value)}${hour ? ` ${pad2(d.getUTCHours())}:00 UTC` : ''}`;
+}
+
 /** An instant -> '2026-01-23 03:00 UTC' (minutes kept, seconds dropped). */
 export function formatDateTime(value: string): string {
   const d = parseUtc(value);

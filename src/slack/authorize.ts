@@ -57,6 +57,13 @@ export interface ApprovalRequest {
  * Approving a backfill: the channel and user gates as for any action, then a configured approver (by user or by
  * user group), and never the person who asked: a write needs two people.
  */
+/** Who can approve, as Slack mentions: "<@U0BOB>, <@U0GRACE> or anyone in <!subteam^S0SRE>". */
+export function approversLine(approvers: SlackSettings['approvers']): string {
+  const people = [...approvers.users.map((u) => `<@${u}>`), ...approvers.userGroups.map((g) => `anyone in <!subteam^${g}>`)];
+  if (people.length <= 1) return people.join('');
+  return `${people.slice(0, -1).join(', ')} or ${people[people.length - 1]}`;
+}
+
 export function authorizeApproval(settings: SlackAccess & Pick<SlackSettings, 'approvers'>, req: ApprovalRequest): void {
   authorize(settings, req.channel, req.approver);
   const { users, userGroups } = settings.approvers;
@@ -71,7 +78,7 @@ export function authorizeApproval(settings: SlackAccess & Pick<SlackSettings, 'a
   const isApprover = users.includes(req.approver) || (req.approverGroups ?? []).some((g) => userGroups.includes(g));
   if (!isApprover) {
     throw new BotError('NOT_ALLOWED', 'Only an approver can approve a backfill.', {
-      hint: 'Approvers are set in slack.approvers (users or userGroups).',
+      hint: `Ask ${approversLine(settings.approvers)}.`,
     });
   }
 }

@@ -7,9 +7,12 @@ import type { EphemeralMessage } from './slack-message.js';
 
 export type ShownError = string | { message: string; userMessage?: string; hint?: string | undefined };
 
-/** Escapes a hint but keeps channel links (`<#C01INC>`): a refusal points at the channels to use instead. */
+/**
+ * Escapes a hint but keeps channel links and mentions (`<#C01INC>`, `<@U0BOB>`, `<!subteam^S0SRE>`): a refusal
+ * points at the channels to use, or names who can act.
+ */
 export function escapeHint(hint: string): string {
-  return escapeMrkdwn(hint).replace(/&lt;#([CGD][A-Z0-9]+)&gt;/g, '<#$1>');
+  return escapeMrkdwn(hint).replace(/&lt;(#[CGD][A-Z0-9]+|@[UW][A-Z0-9]+|!subteam\^[A-Z0-9]+)&gt;/g, '<$1>');
 }
 
 export function shownError(error: ShownError): { message: string; hint: string | undefined } {

@@ -7,6 +7,7 @@ import { authorize } from './authorize.js';
 import { boltLogger } from './bolt-logger.js';
 import { errorReply, logHandlerError } from './error-reply.js';
 import type { SlackTransport } from './receiver.js';
+import { threadedRespond, type PostEphemeralApi } from './threaded-respond.js';
 import type { ActionRoute, CommandRoute, EventRoute, HomeOpenedEvent, SlackSurface } from './routes.js';
 
 // The generic Slack adapter: capabilities hand in their routes, and every route gets the same treatment. The
@@ -51,17 +52,19 @@ function commandListener(deps: SlackAppDeps, route: CommandRoute) {
 type CommandRoutePayload = Parameters<CommandRoute['handle']>[0]['command'];
 
 function actionListener(deps: SlackAppDeps, route: ActionRoute) {
-  return async ({ ack, body, respond }: { ack: () => Promise<void>; body: unknown; respond: RespondFn }) => {
-    // Buttons are acknowledged at once; the answer, if any, comes through response_url.
+  return async ({ ack, body, respond, client }: { ack: () => Promise<void>; body: unknown; respond: RespondFn; client?: PostEphemeralApi }) => {
+    // Buttons are acknowledged at once; the answer, if any, goes to the clicked message's thread.
     await ack();
     let click: Click | null = null;
+    let reply: RespondFn = respond;
     try {
       click = parseActionBody(body);
+      reply = threadedRespond(click, client, respond, deps.logger);
       authorize(deps.settings, click.channel, click.user);
-      await route.handle({ click, respond });
+      await route.handle({ click, respond: reply });
     } catch (err) {
       logHandlerError(deps.logger, route.name, err, { user: click?.user ?? '', channel: click?.channel ?? '' });
-      await respond({ ...errorReply(err), replace_original: false }).catch((e: unknown) => deps.logger.warn({ err: e }, `${route.name}: could not reply`));
+      await reply({ ...errorReply(err), replace_original: false }).catch((e: unknown) => deps.logger.warn({ err: e }, `${route.name}: could not reply`));
     }
   };
 }

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { basename } from 'node:path';
 import { BotError } from '../shared/errors.js';
+import { splitCommand } from '../shared/split-command.js';
 import { maskSecrets } from '../shared/mask.js';
 import type { ConnectionConfig, CustomerConfig } from '../config/schema.js';
 
@@ -62,43 +63,7 @@ export const runCommand: RunCommand = ([file, ...args], env) =>
     });
   });
 
-function badTemplate(problem: string): BotError {
-  return new BotError('BAD_CONFIG', `The credential command ${problem}.`, {
-    hint: 'Write it as a program and its arguments, e.g. command: "cresta-cli connstring -i --read-only {cluster} {cluster} {name}-{profile}"',
-  });
-}
-
-/** Whitespace-separated words; '...' is literal, "..." allows \" and \\, a backslash outside quotes escapes one character. */
-export function splitCommand(template: string): string[] {
-  const words: string[] = [];
-  let word = '';
-  let inWord = false;
-  let quote: "'" | '"' | null = null;
-  for (let i = 0; i < template.length; i++) {
-    const ch = template[i]!;
-    if (quote === "'") {
-      if (ch === "'") quote = null;
-      else word += ch;
-    } else if (quote === '"') {
-      if (ch === '"') quote = null;
-      else if (ch === '\\' && (template[i + 1] === '"' || template[i + 1] === '\\')) word += template[++i];
-      else word += ch;
-    } else if (/\s/.test(ch)) {
-      if (inWord) words.push(word);
-      word = '';
-      inWord = false;
-    } else {
-      inWord = true;
-      if (ch === "'" || ch === '"') quote = ch;
-      else if (ch === '\\' && i + 1 < template.length) word += template[++i];
-      else word += ch;
-    }
-  }
-  if (quote) throw badTemplate(`has an unterminated ${quote === '"' ? 'double' : 'single'} quote`);
-  if (inWord) words.push(word);
-  if (words.length === 0) throw badTemplate('is empty');
-  return words;
-}
+export { splitCommand } from '../shared/split-command.js';
 
 const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 

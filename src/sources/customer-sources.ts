@@ -1,9 +1,12 @@
 import type pg from 'pg';
+import { parse } from 'pg-connection-string';
 import type { Config, CustomerConfig } from '../config/schema.js';
 import { BotError } from '../shared/errors.js';
 import { ConnectionUrlResolver } from './connection-url.js';
 import { createReadOnlyDb, SourceError, type ReadOnlyDb } from './read-only-db.js';
 import { clientDeadlineMs, createSafePool } from './safe-pool.js';
+import { BudgetedPool } from './budgeted-pool.js';
+import { ServerBudgets, type ServerBudget } from './server-budget.js';
 
 export interface PoolOptions {
   max: number;
@@ -27,6 +30,22 @@ export const CHECK_STATEMENT_TIMEOUT_MS = 20_000;
 /** Which pool: 'gap' (sized gap.concurrency, the scans) or 'check' (small, reserved for /scorecard-check). */
 export type PoolPurpose = 'gap' | 'check';
 
+/** A parked connection of a customer pool closes after this long without use. */
+export const PARKED_IDLE_MS = 10_000;
+/** Defaults of `postgres:` (see config/schema.ts). */
+export const DEFAULT_MAX_CONNECTIONS_PER_SERVER = 10;
+export const DEFAULT_CHECK_RESERVE = 2;
+
+/** The server a connection URL points at (host:port, or the socket directory): the unit of the connection budget. */
+export function serverOf(url: string): string {
+  try {
+    const p = parse(url);
+    return `${(p.host || 'localhost').toLowerCase()}:${p.port || 5432}`;
+  } catch {
+    return 'unparsed';
+  }
+}
+
 /** Customer lookup with the "unknown customer" message people need: the list of known ones. */
 export function findCustomer(config: Pick<Config, 'customers'>, name: string): CustomerConfig {
   const c = config.customers.find((x) => x.name === name.toLowerCase());
@@ -39,15 +58,28 @@ export function findCustomer(config: Pick<Config, 'customers'>, name: string): C
   return c;
 }
 
-/** One read-only pool per customer, created on first use. Writers live elsewhere (backfill only). */
+/**
+ * One read-only pool per customer, created on first use, under its server's connection budget: every customer on
+ * one server shares postgres.maxConnectionsPerServer connections, checks keep postgres.checkReserve of them.
+ * Writers live elsewhere (backfill only).
+ */
 export class CustomerSources {
-  private readonly pools = new Map<string, Promise<{ pool: pg.Pool; db: ReadOnlyDb }>>();
+  private readonly pools = new Map<string, Promise<{ pool: BudgetedPool; db: ReadOnlyDb }>>();
+  readonly budgets: ServerBudgets;
 
   constructor(
-    private readonly config: Pick<Config, 'customers' | 'gap'>,
+    private readonly config: Pick<Config, 'customers' | 'gap'> & Partial<Pick<Config, 'postgres'>>,
     private readonly resolver: ConnectionUrlResolver = new ConnectionUrlResolver(),
     private readonly createPool: PoolFactory = defaultPoolFactory,
-  ) {}
+  ) {
+    const pgSettings = config.postgres;
+    this.budgets = new ServerBudgets(pgSettings?.maxConnectionsPerServer ?? DEFAULT_MAX_CONNECTIONS_PER_SERVER, pgSettings?.checkReserve ?? DEFAULT_CHECK_RESERVE);
+  }
+
+  /** The budget of the server a customer's read URL points at (resolved on first use). */
+  budgetOf(url: string): ServerBudget {
+    return this.budgets.of(serverOf(url));
+  }
 
   customer(name: string): CustomerConfig {
     return findCustomer(this.config, name);
@@ -85,19 +117,21 @@ export class CustomerSources {
     await Promise.all(entries.map((entry) => entry.then((e) => e.pool.end()).catch(() => undefined)));
   }
 
-  private async open(customer: CustomerConfig, purpose: PoolPurpose): Promise<{ pool: pg.Pool; db: ReadOnlyDb }> {
+  private async open(customer: CustomerConfig, purpose: PoolPurpose): Promise<{ pool: BudgetedPool; db: ReadOnlyDb }> {
     const url = await this.resolver.resolve(customer.postgres, customer, 'read');
     const statementTimeoutMs =
       purpose === 'check' ? Math.min(this.config.gap.statementTimeoutMs, CHECK_STATEMENT_TIMEOUT_MS) : this.config.gap.statementTimeoutMs;
     const deadlines = { connectTimeoutMs: CONNECT_TIMEOUT_MS, queryTimeoutMs: clientDeadlineMs(statementTimeoutMs) };
-    const pool = this.createPool(url, {
+    const raw = this.createPool(url, {
       max: purpose === 'check' ? CHECK_POOL_SIZE : this.config.gap.concurrency,
       readOnly: true,
       applicationName: 'scorecard-bot-read',
       ...deadlines,
     });
     // pg.Pool emits 'error' for idle clients; a factory that forgot a listener must not crash the process.
-    if (pool.listenerCount('error') === 0) pool.on('error', () => undefined);
+    if (raw.listenerCount('error') === 0) raw.on('error', () => undefined);
+    // Waiting for a permit is queueing behind other customers' queries, not a stall: it may last one query.
+    const pool = new BudgetedPool(raw, this.budgetOf(url), { purpose, idleMs: PARKED_IDLE_MS, acquireTimeoutMs: deadlines.queryTimeoutMs });
     const inner = createReadOnlyDb(pool, { statementTimeoutMs, label: `${customer.name}/${customer.profile}`, ...deadlines });
     // Credentials are cached until they fail: a connection failure drops this pool and the cached URL, so the
     // next call runs the credential command again (rotated passwords, expired tokens).

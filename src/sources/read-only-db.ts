@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { Connectable } from './budgeted-pool.js';
 import { BotError, type ErrorCode } from '../shared/errors.js';
 import { maskSecrets } from '../shared/mask.js';
 import { formatDuration } from '../shared/format.js';
@@ -23,7 +24,7 @@ export interface Deadlines {
   queryTimeoutMs?: number;
 }
 
-export function createReadOnlyDb(pool: pg.Pool, opts: { statementTimeoutMs: number; label: string } & Deadlines): ReadOnlyDb {
+export function createReadOnlyDb(pool: Connectable, opts: { statementTimeoutMs: number; label: string } & Deadlines): ReadOnlyDb {
   const timeout = Math.max(1, Math.floor(opts.statementTimeoutMs));
   const classify = (cause: unknown): SourceError | BotError => classifyPgError(cause, opts.label, opts);
   const db: ReadOnlyDb = {
@@ -102,6 +103,8 @@ export type SourceFailure =
   | 'pool_busy'
   | 'statement_timeout'
   | 'read_only'
+  /** The server takes no more connections now (53300 too many clients, 57P03 cannot connect now): wait and retry. */
+  | 'capacity'
   | 'other';
 
 /**
@@ -198,8 +201,20 @@ export function classifyPgError(cause: unknown, label: string, deadlines: Deadli
         `Cannot reach the database of ${label}: the host ${e.hostname ? `"${e.hostname}" ` : ''}is unknown (DNS lookup failed).`,
         "Check the host name in the customer's postgres URL.",
       );
+    case '53300':
+      return make(
+        'SOURCE_UNAVAILABLE',
+        'capacity',
+        `The database server of ${label} has no free connections (${pgSays}).`,
+        "It is at its max_connections; the run retries with backoff. If it keeps happening, keep postgres.maxConnectionsPerServer times the bot's processes (and everyone else's connections) under the server's max_connections.",
+      );
     case '57P03':
-      return make('SOURCE_UNAVAILABLE', 'refused', `The database of ${label} is starting up or shutting down and takes no connections yet.`);
+      return make(
+        'SOURCE_UNAVAILABLE',
+        'capacity',
+        `The database server of ${label} cannot accept connections now: it is starting up, shutting down or recovering (${pgSays}).`,
+        'The run retries with backoff; a restart or failover usually takes a minute.',
+      );
     case 'ETIMEDOUT':
       return make('SOURCE_STALLED', 'connect_stalled', `The database of ${label} did not answer the connection attempt (timed out).`);
   }

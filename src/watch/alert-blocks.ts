@@ -29,6 +29,7 @@ const KIND_LABEL: Record<AlertKind, string> = {
   change_point: 'missing rate jumped',
   batch_failure: 'batch job failed',
   recurring_failure: 'recurring failure',
+  weekly_failure: 'weekly failure',
   clickhouse_gap: 'missing from ClickHouse',
 };
 

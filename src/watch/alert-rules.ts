@@ -1,5 +1,6 @@
 import type { Finding, GapReport, Population } from '../gap/core/report.js';
 import { wilsonLower } from '../gap/core/analyze/stats.js';
+import { BAD_DAY } from '../gap/core/analyze/thresholds.js';
 import { findingSentence } from '../gap/views/finding-sentences.js';
 import { formatInt, formatRatio } from '../shared/format.js';
 import type { WatchThresholds } from '../config/watch-schema.js';
@@ -7,8 +8,10 @@ import { fingerprintOf, type AlertKind } from './fingerprint.js';
 
 // Pure: what in a gap report deserves an alert. A population over its threshold (95% Wilson lower bound of its
 // missing rate, as the findings use) is one alert of kind `onset`, started on the day its loss began; the findings
-// that name a distinct event (a rate jump, a failed batch, a failing hour, a ClickHouse gap) are one alert each.
-// Findings about things that ended (a drop, a fixed recurring failure) or that are not about loss are not alerts.
+// that name a distinct event (a rate jump, a failed batch, a failing hour, a weekday slot failing week after week,
+// a ClickHouse gap) are one alert each. Findings about things that ended (a drop, a fixed recurring or weekly
+// failure) or that are not about loss are not alerts. A population's onset also needs two missing, as a bad day
+// does: one stray scorecard on a quiet weekend (1 of 8) is not a loss however high its rate bound.
 
 export interface AlertCondition {
   fingerprint: string;
@@ -43,7 +46,7 @@ export function alertConditions(report: GapReport, thresholds: WatchThresholds):
   };
   for (const p of POPULATIONS) {
     const tally = report.populations[p];
-    if (tally.missing > 0 && wilsonLower(tally) > thresholds[p]) {
+    if (tally.missing >= BAD_DAY.minMissing && wilsonLower(tally) > thresholds[p]) {
       const { start, sentence } = onsetStart(report, p);
       const counts = `${formatInt(tally.missing)} of ${formatInt(tally.total)} ${p} scorecards missing from historic (${formatRatio(tally.missing, tally.total)}).`;
       add(p, 'onset', start, tally.missing, tally.total, sentence ?? counts);
@@ -60,6 +63,10 @@ export function alertConditions(report: GapReport, thresholds: WatchThresholds):
         break;
       case 'recurring_failure':
         if (f.fixedOn === null) add(f.population, 'recurring_failure', f.from, f.missing, f.total, sentence());
+        break;
+      case 'weekly_failure':
+        // Started on its first failing occurrence: the same weekly problem seen next week keeps its fingerprint.
+        if (f.fixedOn === null) add(f.population, 'weekly_failure', f.from, f.missing, f.total, sentence());
         break;
       case 'clickhouse_gap': {
         if (f.count <= thresholds.clickhouse) break;

@@ -18,6 +18,8 @@ export const env = {} as { demo: DemoDatabase; slack: SlackEmulator; url: string
 
 
 let clicks = 0;
+/** Where each click was, so its answer can be found where it must be: in the clicked message's thread. */
+const clickContext = new Map<string, { user: string; channel: string; threadTs?: string; ephemeralsBefore: number }>();
 /** A fresh response_url id. */
 export const nextId = (prefix: string): string => `${prefix}-${++clicks}`;
 export const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -29,13 +31,29 @@ export async function click(actionId: string, value: string, o: { user: string; 
   const payload = blockActionPayload({ actionId, value, user: o.user, channel: o.channel ?? CHANNEL, messageTs: o.messageTs, responseUrl: env.slack.responseUrl(id) });
   if (o.threadTs) (payload.message as Record<string, unknown>).thread_ts = o.threadTs;
   if (o.ephemeral) (payload.container as Record<string, unknown>).is_ephemeral = true;
+  clickContext.set(id, { user: o.user, channel: o.channel ?? CHANNEL, ...(o.threadTs && !o.ephemeral ? { threadTs: o.threadTs } : {}), ephemeralsBefore: env.slack.ephemerals.length });
   const res = await postSigned(env.url, SECRET, interactionBody(payload));
   expect(res.status).toBe(200);
   return id;
 }
 
-/** The ephemeral answers to one click (the last one is the verdict). */
+/**
+ * The ephemeral answer to one click, where it must be: for a click in a thread, an ephemeral message in that thread
+ * to the clicker (chat.postEphemeral with thread_ts); otherwise through the click's response_url.
+ */
 export async function answer(id: string, pattern: RegExp): Promise<string> {
+  const ctx = clickContext.get(id);
+  const inThread = (): Array<{ text?: string; blocks?: unknown[] }> =>
+    env.slack.ephemerals.slice(ctx?.ephemeralsBefore ?? 0).filter((e) => e.user === ctx?.user && e.channel === ctx?.channel && e.thread_ts === ctx?.threadTs);
+  if (ctx?.threadTs) {
+    const e = await env.slack.waitFor(() => inThread().find((x) => pattern.test(textOf(x as never))), 60_000).catch((err: Error) => {
+      const got = inThread().map((x) => textOf(x as never));
+      throw new Error(`${err.message}: no answer matching ${pattern} to ${id} in thread ${ctx.threadTs}; got ${JSON.stringify(got)}`);
+    });
+    // Nothing went to the bottom of the channel.
+    expect(env.slack.responses.filter((x) => x.id === id)).toEqual([]);
+    return textOf(e as never);
+  }
   const r = await env.slack
     .waitFor(() => env.slack.responses.find((x) => x.id === id && pattern.test(textOf(x.body as never))), 60_000)
     .catch((err: Error) => {
@@ -44,7 +62,18 @@ export async function answer(id: string, pattern: RegExp): Promise<string> {
     });
   expect(r.body.response_type).toBe('ephemeral');
   expect(r.body.replace_original).toBe(false);
-  return textOf(r.body as never);
+  return textOf(r.body);
+}
+
+/** How many of these clicks got an answer matching `pattern` (in their thread, or through response_url). */
+export function answersTo(ids: readonly string[], pattern: RegExp): number {
+  const viaUrl = env.slack.responses.filter((r) => ids.includes(r.id) && pattern.test(textOf(r.body as never))).length;
+  const ctxs = ids.map((id) => clickContext.get(id)).filter((c): c is NonNullable<typeof c> => c !== undefined && c.threadTs !== undefined);
+  const since = Math.min(...ctxs.map((c) => c.ephemeralsBefore), env.slack.ephemerals.length);
+  const inThread = env.slack.ephemerals
+    .slice(since)
+    .filter((e) => ctxs.some((c) => c.user === e.user && c.channel === e.channel && c.threadTs === e.thread_ts) && pattern.test(textOf(e as never))).length;
+  return viaUrl + inThread;
 }
 
 export function buttonsOf(m: { blocks?: unknown[] }): Array<{ action_id: string; value: string }> {

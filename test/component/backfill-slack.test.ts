@@ -19,6 +19,7 @@ import { blockActionPayload, interactionBody, postSigned, slashCommandBody } fro
 import {
   ALICE,
   answer,
+  answersTo,
   auditActions,
   BOB,
   buttonsOf,
@@ -232,7 +233,8 @@ describe('the full path', () => {
     await answer(self, /cannot approve your own backfill request/);
     // Carol is not an approver.
     const carol = await click('backfill_approve', `${plan.requestId} ${plan.hash}`, { user: CAROL, messageTs: plan.msg.ts, threadTs: report.rootTs });
-    await answer(carol, /Only an approver can approve a backfill/);
+    // The refusal names who can act, as mentions Slack renders.
+    expect(await answer(carol, /Only an approver can approve a backfill/)).toContain('Ask <@U0ALICE>, <@U0BOB> or anyone in <!subteam^S0APPROVERS>.');
     const carolDeny = await click('backfill_deny', `${plan.requestId} ${plan.hash}`, { user: CAROL, messageTs: plan.msg.ts, threadTs: report.rootTs });
     await answer(carolDeny, /Only an approver can deny a backfill/);
     expect(await status(plan.requestId)).toBe('pending');
@@ -434,7 +436,7 @@ describe('spirit: stale plan, expiry, cancel mid-run, a user-group approver, con
     const seen = plansIn(rootTs);
     const requests = await Promise.all([1, 2].map(() => click('backfill_request', button.value, { user: ALICE, messageTs: button.ts, threadTs: rootTs })));
     const plan = await newPlan(rootTs, seen);
-    await until(async () => slack.responses.filter((r) => requests.includes(r.id) && /Nothing new was planned/.test(textOf(r.body as never))).length === 1 || null, 60_000);
+    await until(async () => answersTo(requests, /Nothing new was planned/) === 1 || null, 60_000);
     const third = await click('backfill_request', button.value, { user: CAROL, messageTs: button.ts, threadTs: rootTs });
     await answer(third, /A backfill of spirit, Jan 2026 waits for an approver; its plan is in the thread\. Nothing new was planned/);
     await new Promise((r) => setTimeout(r, 1000));
@@ -447,7 +449,7 @@ describe('spirit: stale plan, expiry, cancel mid-run, a user-group approver, con
       click('backfill_approve', value, { user: GRACE, messageTs: plan.msg.ts, threadTs: rootTs }),
     ]);
     // Two of the three are told it was already approved; the winner's answer is the record in the thread.
-    await until(async () => slack.responses.filter((r) => ids.includes(r.id) && /already (approved|running|done)/.test(textOf(r.body as never))).length === 2 || null, 60_000);
+    await until(async () => answersTo(ids, /already (approved|running|done)/) === 2 || null, 60_000);
     await until(async () => ['done', 'done_with_remainder'].includes((await status(plan.requestId)) ?? ''));
     expect((await auditActions(plan.requestId)).filter((a) => a === 'approved')).toHaveLength(1);
     expect(await queue.getJob(plan.requestId)).toBeTruthy();

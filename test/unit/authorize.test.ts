@@ -77,7 +77,7 @@ describe('authorizeApproval', () => {
   });
 
   it('refuses people who are not approvers, other channels, and a bot with no approvers', () => {
-    expect(refusal(() => authorizeApproval(s, { channel: 'C01INC', approver: 'U0BOB', requester: 'U0ALICE', approverGroups: ['S0OTHER'] })).hint).toContain('slack.approvers');
+    expect(refusal(() => authorizeApproval(s, { channel: 'C01INC', approver: 'U0BOB', requester: 'U0ALICE', approverGroups: ['S0OTHER'] })).hint).toBe('Ask <@U0APPROVER>, <@U0ALICE> or anyone in <!subteam^S0DBAS>.');
     expect(refusal(() => authorizeApproval(s, { channel: 'C0RANDOM', approver: 'U0APPROVER', requester: 'U0ALICE' })).code).toBe('NOT_ALLOWED');
     const none = slackSettings({ allowedChannels: ['C01INC'] });
     expect(refusal(() => authorizeApproval(none, { channel: 'C01INC', approver: 'U0APPROVER', requester: 'U0ALICE' })).userMessage).toMatch(/no approvers/i);

@@ -35,6 +35,10 @@ export const findingSchema = z.discriminatedUnion('kind', [
     /** True when missing was already happening on the first day scanned and nothing earlier could be scanned
      *  (look-back off or out of months): the loss began earlier than this. */
     earlierThanScan: z.boolean().optional(),
+    /** The first change point up from ~0, when it is not on firstDayOver1Pct: the level changed on `date`, whose
+     *  own counts (`total`, `missing`) were not clear evidence that day (or the days over 1% before it were
+     *  isolated). Lets the sentence say why the two days differ. */
+    levelChangedOn: z.object({ date: z.string(), total: z.number().int(), missing: z.number().int() }).optional(),
   }),
   z.object({
     kind: z.literal('chronic'),
@@ -65,6 +69,10 @@ export const findingSchema = z.discriminatedUnion('kind', [
     after: rate,
     daysBefore: z.number().int(),
     daysAfter: z.number().int(),
+    /** The step is on the period's first day (with scorecards), found against the days before the period (the
+     *  history scanned, or the look-back); `beforeSpan` is the stretch at the `before` level. */
+    atPeriodStart: z.boolean().optional(),
+    beforeSpan: z.object({ from: z.string(), to: z.string() }).optional(),
   }),
   z.object({
     kind: z.literal('batch_failure'),
@@ -86,6 +94,27 @@ export const findingSchema = z.discriminatedUnion('kind', [
     days: z.number().int(),
     total: z.number().int(),
     missing: z.number().int(),
+  }),
+  z.object({
+    kind: z.literal('weekly_failure'),
+    population: populationSchema,
+    /** The failing weekdays, UTC: 0 = Sunday .. 6 = Saturday. */
+    weekdays: z.array(z.number().int().min(0).max(6)),
+    /** The failing hour of those days (UTC); null: the whole day fails. */
+    hourOfDay: z.number().int().min(0).max(23).nullable(),
+    /** First and last failing occurrence (dates). */
+    from: z.string(),
+    to: z.string(),
+    /** Different weeks (Monday to Sunday, UTC) with a failing occurrence. */
+    weeks: z.number().int(),
+    occurrences: z.array(z.object({ date: z.string(), total: z.number().int(), missing: z.number().int() })),
+    total: z.number().int(),
+    missing: z.number().int(),
+    missingRate: rate,
+    /** The first occurrence of the slot that came round clean after the last failing one; null: none in the period. */
+    fixedOn: z.string().nullable(),
+    /** When still failing at the end of the period: the next occurrence due (ISO instant); otherwise null. */
+    nextExpected: z.string().nullable(),
   }),
   z.object({ kind: z.literal('recovery'), population: populationSchema, at: z.string(), rateAfter: rate }),
   z.object({

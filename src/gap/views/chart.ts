@@ -3,7 +3,7 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { Finding, GapReport } from '../core/report.js';
-import { formatHour, formatHourOfDay, formatInt, formatPct, formatRatio, formatShortDate } from '../../shared/format.js';
+import { formatHour, formatHourOfDay, formatInt, formatPct, formatRatio, formatShortDate, formatWeekdays } from '../../shared/format.js';
 
 // The daily missing rate as a chart: a pure Vega-Lite spec from the report, and a renderer to PNG that needs no
 // browser, no canvas and no system fonts (vega-lite -> vega View, renderer 'none' -> SVG -> resvg with the
@@ -29,6 +29,7 @@ const POPULATION_LABEL = { submitted: 'Submitted', unsubmitted: 'Unsubmitted' } 
 type ChangePoint = Extract<Finding, { kind: 'change_point' }>;
 type BatchFailure = Extract<Finding, { kind: 'batch_failure' }>;
 type RecurringFailure = Extract<Finding, { kind: 'recurring_failure' }>;
+type WeeklyFailure = Extract<Finding, { kind: 'weekly_failure' }>;
 
 const DAY_MS = 86_400_000;
 
@@ -90,12 +91,20 @@ export function chartSpec(report: GapReport): TopLevelSpec {
     rate: rateOn(f.at, f.population) ?? f.missing / Math.max(1, f.total),
     label: `Batch failure ${formatHour(f.at)}: ${formatInt(f.missing)} of ${formatInt(f.total)} ${f.population} missing (${formatRatio(f.missing, f.total)})`,
   }));
-  const recurringData = recurring.map((f, i) => ({
-    from: isoShift(f.from, -halfBucket),
-    to: isoShift(f.to, halfBucket),
-    row: i,
-    label: `${formatHourOfDay(f.hourOfDay)} batch failing (${formatPct(f.missingRate)})${f.fixedOn ? `, fixed ${formatShortDate(f.fixedOn)}` : ''}`,
-  }));
+  const weekly = report.findings.filter((f): f is WeeklyFailure => f.kind === 'weekly_failure');
+  // Recurring and weekly failures share the shaded band: from the first failing day to the last.
+  const recurringData = [
+    ...recurring.map((f) => ({
+      from: f.from,
+      to: f.to,
+      label: `${formatHourOfDay(f.hourOfDay)} batch failing (${formatPct(f.missingRate)})${f.fixedOn ? `, fixed ${formatShortDate(f.fixedOn)}` : ''}`,
+    })),
+    ...weekly.map((f) => ({
+      from: f.from,
+      to: f.to,
+      label: `Every ${formatWeekdays(f.weekdays)}${f.hourOfDay === null ? '' : ` ${formatHourOfDay(f.hourOfDay)}`} failing (${formatPct(f.missingRate)})${f.fixedOn ? `, clean ${formatShortDate(f.fixedOn)}` : ''}`,
+    })),
+  ].map((b, i) => ({ from: isoShift(b.from, -halfBucket), to: isoShift(b.to, halfBucket), row: i, label: b.label }));
 
   // Labels go on the side of their mark that has more room, so they never push the plot aside.
   const times = buckets.map((b) => new Date(b.at).getTime());

@@ -12,6 +12,8 @@ import {
   formatRatio,
   formatShortDate,
   formatShortDateRange,
+  formatWeekdayDate,
+  formatWeekdays,
   plural,
 } from '../../shared/format.js';
 
@@ -33,6 +35,13 @@ function templatesClause(templates: Extract<Finding, { kind: 'batch_failure' }>[
 
 type Chronic = Extract<Finding, { kind: 'chronic' }>;
 
+/** The stretch at the level before a step: 'through Feb 2026' when it ends a month it filled, else 'from Feb 3 to Feb 28'. */
+function beforeSpanText(span: { from: string; to: string }): string {
+  const monthOf = (d: string): string => d.slice(0, 7);
+  if (monthOf(span.from) === monthOf(span.to)) return `through ${formatMonth(span.to)}`;
+  return `from ${formatMonth(span.from)} through ${formatMonth(span.to)}`;
+}
+
 function chronicStart(f: Chronic): string {
   const began = f.began ?? f.since;
   switch (f.before) {
@@ -45,6 +54,33 @@ function chronicStart(f: Chronic): string {
     case 'not_scanned':
       return `already there on ${formatDate(f.since)}, the first day scanned: it began earlier`;
   }
+}
+
+type Weekly = Extract<Finding, { kind: 'weekly_failure' }>;
+type Onset = Extract<Finding, { kind: 'onset' }>;
+
+/** "Every Sat and Sun at 10:00 UTC, 80.0% of unsubmitted scorecards went missing (4 weekends, Jan 3 – Jan 25: ...)". */
+function weeklySentence(f: Weekly): string {
+  const weekend = f.weekdays.length === 2 && f.weekdays.includes(0) && f.weekdays.includes(6);
+  const when = `Every ${formatWeekdays(f.weekdays)}${f.hourOfDay === null ? ', all day' : ` at ${formatHourOfDay(f.hourOfDay)}`}`;
+  const span = f.from === f.to ? formatShortDate(f.from) : `${formatShortDate(f.from)} – ${formatShortDate(f.to)}`;
+  const weeks = plural(f.weeks, weekend ? 'weekend' : 'week');
+  const counts = `${formatInt(f.missing)} of ${formatInt(f.total)}`;
+  const end =
+    f.fixedOn !== null
+      ? `the slot came round clean on ${formatWeekdayDate(f.fixedOn)}`
+      : `still failing at the end of the period${f.nextExpected ? `, next expected ${formatWeekdayDate(f.nextExpected, f.hourOfDay !== null)}` : ''}`;
+  return `${when}, ${formatPct(f.missingRate)} of ${populationNoun(f.population)} went missing (${weeks}, ${span}: ${counts}); ${end}.`;
+}
+
+/** Why the onset's first day over 1% is not the day the level changed (story.ts), or ''. */
+function levelChangeClause(f: Onset): string {
+  const c = f.levelChangedOn;
+  if (!c) return '';
+  const day = `${formatInt(c.missing)} of ${formatInt(c.total)}`;
+  if (f.firstDayOver1Pct === null) return `, but the level changed on ${formatDate(c.date)} (see the change point): no single day was clear evidence on its own`;
+  if (c.date < f.firstDayOver1Pct) return `; the new level began earlier, on ${formatDate(c.date)} (the change point), when ${day} missing was not yet clear evidence on its own`;
+  return `; the sustained level began later, on ${formatDate(c.date)} (the change point): the days over 1% before it were isolated`;
 }
 
 /** @param others the report's findings: an onset beside a chronic stretch is not "isolated one-offs". */
@@ -62,15 +98,18 @@ export function findingSentence(f: Finding, others: readonly Finding[] = []): st
       const first = `The first missing ${f.population} scorecard was created ${formatDateTime(f.firstMissingAt)} (${f.scorecardId})`;
       const earlier = f.earlierThanScan ? ' (the first day scanned: it began earlier)' : '';
       if (f.firstDayOver1Pct === null) {
+        if (f.levelChangedOn) return `${first}${earlier}; no day's missing rate was clearly over 1%${levelChangeClause(f)}.`;
         const chronic = others.some((o) => o.kind === 'chronic' && o.population === f.population);
         return `${first}${earlier}; no day's missing rate passed 1%${chronic ? ', but the loss is steady (see chronic)' : ': isolated one-offs only'}.`;
       }
       const rate = f.rateThatDay === null ? '' : ` (${formatPct(f.rateThatDay)})`;
-      return `${first}${earlier}; the daily missing rate first passed 1% on ${formatDate(f.firstDayOver1Pct)}${rate}.`;
+      return `${first}${earlier}; the daily missing rate first passed 1% on ${formatDate(f.firstDayOver1Pct)}${rate}${levelChangeClause(f)}.`;
     }
     case 'change_point': {
       const verb = f.after >= f.before ? 'jumped' : 'dropped';
-      return `Missing rate for ${populationNoun(f.population)} ${verb} from ${formatPct(f.before)} to ${formatPct(f.after)} on ${formatDate(f.at)}.`;
+      const first = f.atPeriodStart ? ", the period's first day" : '';
+      const span = f.beforeSpan ? `; ${formatPct(f.before)} ${beforeSpanText(f.beforeSpan)}` : '';
+      return `Missing rate for ${populationNoun(f.population)} ${verb} from ${formatPct(f.before)} to ${formatPct(f.after)} on ${formatDate(f.at)}${first}${span}.`;
     }
     case 'batch_failure': {
       const rate = formatRatio(f.missing, f.total);
@@ -87,6 +126,8 @@ export function findingSentence(f: Finding, others: readonly Finding[] = []): st
       const end = f.fixedOn === null ? 'still failing at the end of the period' : `fixed on ${formatShortDate(f.fixedOn)}`;
       return `The ${formatHourOfDay(f.hourOfDay)} batch failed ${how} from ${formatShortDate(f.from)} to ${formatShortDate(f.to)} (${counts}), ${end}.`;
     }
+    case 'weekly_failure':
+      return weeklySentence(f);
     case 'recovery':
       return `Missing rate for ${populationNoun(f.population)} recovered to ${formatPct(f.rateAfter)} from ${formatDate(f.at)}.`;
     case 'submit_date_correlation':
@@ -98,7 +139,8 @@ export function findingSentence(f: Finding, others: readonly Finding[] = []): st
       const worst = [...f.days].sort((a, b) => b.count - a.count)[0];
       const where = f.days.length === 0 ? '' : ` on ${plural(f.days.length, 'day')}`;
       const most = worst && f.days.length > 1 ? ` (most on ${formatDate(worst.date)}: ${formatInt(worst.count)})` : '';
-      return `${formatInt(f.count)} ${populationNoun(f.population)} are in historic but missing from ClickHouse${where}${most}.`;
+      const noun = f.count === 1 ? populationNoun(f.population).replace(/s$/, '') : populationNoun(f.population);
+      return `${formatInt(f.count)} ${noun} ${f.count === 1 ? 'is' : 'are'} in historic but missing from ClickHouse${where}${most}.`;
     }
   }
 }

@@ -9,6 +9,7 @@ import {
   formatPct,
   formatRatio,
   formatShortDate,
+  formatWeekdays,
 } from '../../shared/format.js';
 import type { TableColumn, TableModel } from '../../shared/text-table.js';
 
@@ -148,6 +149,12 @@ export function timelineTable(report: GapReport): TableModel {
         add(f.from, f.population, `${formatHourOfDay(f.hourOfDay)} batch starts failing (${formatPct(f.missingRate)} missing)`);
         if (f.fixedOn !== null) add(f.fixedOn, f.population, `${formatHourOfDay(f.hourOfDay)} batch fixed`);
         break;
+      case 'weekly_failure': {
+        const slot = `${formatWeekdays(f.weekdays)}${f.hourOfDay === null ? '' : ` ${formatHourOfDay(f.hourOfDay)}`}`;
+        add(f.from, f.population, `Every ${slot} starts failing (${formatPct(f.missingRate)} missing)`);
+        if (f.fixedOn !== null) add(f.fixedOn, f.population, `${slot} came round clean`);
+        break;
+      }
       case 'recovery':
         add(f.at, f.population, `Recovered: ${formatPct(f.rateAfter)} missing`);
         break;

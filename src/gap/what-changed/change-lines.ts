@@ -56,6 +56,7 @@ const KIND_LABEL: Record<string, string> = {
   change_point: 'Change point',
   batch_failure: 'Batch failure',
   recurring_failure: 'Recurring failure began',
+  weekly_failure: 'Weekly failure began',
   recovery: 'Recovered',
   submit_date_correlation: 'First bad day (by submit date)',
   chronic: 'Chronic missing began',

@@ -9,17 +9,28 @@
 // Deciding on pooled counts is what lets a low-volume population losing a steady few % be named chronic, where
 // no single small day is "bad". The stretch's leading days with nothing missing are "0% before" (a clean month
 // merges into the stretch: 0% vs 0.2% is below the new-level rule), so `began` is the first missing day.
+//
+// One story with the other findings: the stretches are also cut at the change points found (a stretch never spans
+// a change point), a stretch whose missing follows the weekday (weekday-structure.ts: a weekly failure) is not
+// steady, and a stretch that starts inside the period after a clean or different level is not chronic at all: the
+// scan saw it begin, so it is a change point (`0% -> 50% on Mar 1, the period's first day`). Chronic is kept for a
+// level that held before the period began, or whose start could not be seen.
 import type { Finding, Population } from '../report.js';
-import { segmentDays } from './change-point.js';
+import { segmentDays, type ChangePointFinding } from './change-point.js';
 import { pool, rateOf, wilsonLower, wilsonUpper, type Tally } from './stats.js';
 import { CHRONIC } from './thresholds.js';
 import type { DayTally } from './view.js';
+import { weekdayProfile } from './weekday-structure.js';
 
 export type ChronicFinding = Extract<Finding, { kind: 'chronic' }>;
 
 export interface ChronicContext {
   /** The first day scanned (look-back included), 'YYYY-MM-DD'. */
   scanStart: string;
+  /** The period's first day: a stretch starting on or after it, after a clean or other level, is a change point. */
+  periodStart?: string;
+  /** Days (change points found elsewhere) a stretch must not span. */
+  cutDates?: readonly string[];
 }
 
 function percentile(sorted: readonly number[], q: number): number {
@@ -55,8 +66,12 @@ export function levelRange(days: readonly DayTally[], level: number): { low: num
   return { low: percentile(rates, qLow), high: percentile(rates, qHigh) };
 }
 
-/** Missing in every one of CHRONIC.parts parts of equal volume. */
+/** Missing in every one of CHRONIC.parts parts of equal volume, and no weekly pattern. */
 function isSteady(days: readonly DayTally[]): boolean {
+  return showsInEveryPart(days) && !weekdayProfile(days).weekly;
+}
+
+function showsInEveryPart(days: readonly DayTally[]): boolean {
   const total = pool(days).total;
   const missingPerPart = new Array<number>(CHRONIC.parts).fill(0);
   let before = 0;
@@ -72,9 +87,15 @@ function isSteady(days: readonly DayTally[]): boolean {
  * @param days daily tallies (days with volume only, sorted) from the first day scanned (look-back included), with
  *   explained hours removed and cut before a recovery.
  */
-export function findChronic(population: Population, days: readonly DayTally[], ctx: ChronicContext): ChronicFinding[] {
-  const cuts = [0, ...segmentDays(days, CHRONIC.segmentation).map((s) => s.at), days.length];
-  const out: ChronicFinding[] = [];
+export function findChronic(
+  population: Population,
+  days: readonly DayTally[],
+  ctx: ChronicContext,
+): (ChronicFinding | ChangePointFinding)[] {
+  const atDates = (ctx.cutDates ?? []).map((d) => days.findIndex((x) => x.date >= d)).filter((i) => i > 0);
+  const found = segmentDays(days, CHRONIC.segmentation).map((s) => s.at);
+  const cuts = [...new Set([0, ...found, ...atDates, days.length])].sort((a, b) => a - b);
+  const out: (ChronicFinding | ChangePointFinding)[] = [];
   for (let i = 0; i + 1 < cuts.length; i++) {
     const lo = cuts[i] ?? 0;
     const hi = cuts[i + 1] ?? 0;
@@ -98,6 +119,25 @@ export function findChronic(population: Population, days: readonly DayTally[], c
     else if (head.date > ctx.scanStart) before = 'no_scorecards';
     else before = 'not_scanned';
     const level = rateOf(tally);
+    if (ctx.periodStart !== undefined && head.date >= ctx.periodStart && (before === 'clean' || before === 'other_level')) {
+      // Seen beginning inside the period: a step, not a level that was already there.
+      const [beforeFrom, beforeTo, beforeRate, daysBefore] =
+        start > lo
+          ? [days[lo]?.date, days[start - 1]?.date, 0, start - lo]
+          : [days[cuts[i - 1] ?? 0]?.date, days[lo - 1]?.date, rateOf(previous ?? { total: 0, missing: 0 }), lo - (cuts[i - 1] ?? 0)];
+      out.push({
+        kind: 'change_point',
+        population,
+        at: head.date,
+        before: beforeRate,
+        after: level,
+        daysBefore,
+        daysAfter: stretch.length,
+        ...(head.date === ctx.periodStart ? { atPeriodStart: true } : {}),
+        beforeSpan: { from: beforeFrom ?? head.date, to: beforeTo ?? head.date },
+      });
+      continue;
+    }
     out.push({
       kind: 'chronic',
       population,

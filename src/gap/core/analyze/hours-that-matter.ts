@@ -2,12 +2,15 @@
 import type { Finding } from '../report.js';
 import type { GapSeries } from '../series.js';
 import { addDays, DAY_MS, HOUR_MS, hourOn, shiftHours } from './view.js';
+import { weeklyHours } from './weekly-failure.js';
 
 /**
  * - a one-day (or shorter) period: every hour of it;
  * - batch_failure: the hour and its neighbours before and after (showing it stands alone);
  * - recurring_failure: the failing hour on every day from `from` to `to` (days without the job included: they show
- *   it did not run) and on `fixedOn`.
+ *   it did not run) and on `fixedOn`;
+ * - weekly_failure at an hour: that hour on each failing occurrence and on `fixedOn` (a whole-day one: its days are
+ *   in the daily table).
  * Sorted, without duplicates, as ISO instants.
  */
 export function hoursThatMatter(series: GapSeries, findings: readonly Finding[]): string[] {
@@ -24,6 +27,8 @@ export function hoursThatMatter(series: GapSeries, findings: readonly Finding[])
     } else if (f.kind === 'recurring_failure') {
       for (let d = f.from; d <= f.to; d = addDays(d, 1)) hours.add(hourOn(d, f.hourOfDay));
       if (f.fixedOn !== null) hours.add(hourOn(f.fixedOn, f.hourOfDay));
+    } else if (f.kind === 'weekly_failure') {
+      for (const h of weeklyHours(f)) hours.add(h);
     }
   }
   return [...hours].sort();

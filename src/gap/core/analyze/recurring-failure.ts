@@ -21,14 +21,14 @@ export interface RecurringRun {
   hours: string[];
 }
 
-interface Grid {
+export interface Grid {
   cells: Map<string, HourCell>; // key: date + '|' + hour of day
   days: Map<string, Tally>;
   hourTotals: Tally[]; // per hour of day, over the period
   all: Tally;
 }
 
-function gridOf(cells: readonly HourCell[]): Grid {
+export function gridOf(cells: readonly HourCell[]): Grid {
   const grid: Grid = { cells: new Map(), days: new Map(), hourTotals: [], all: pool(cells) };
   for (let h = 0; h < 24; h++) grid.hourTotals.push({ total: 0, missing: 0 });
   for (const c of cells) {

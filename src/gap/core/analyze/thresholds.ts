@@ -108,3 +108,46 @@ export const CHRONIC = {
   cleanLeadExpected: 3,
   rangePercentiles: [0.1, 0.9],
 } as const;
+
+/** A weekly failure: the same weekday(s) fail, at one hour or all day, week after week, while the other days of
+ *  the week are healthy (a weekend-only batch). Found before the daily detectors so its cells are explained. */
+export const WEEKLY = {
+  /** A pattern is weekly once it has come round failing in three different weeks (and at least three slots):
+   *  two weekends could be two unrelated bad days; three in the same slot are a schedule. */
+  minWeeks: 3,
+  minOccurrences: 3,
+  /** A weekday belongs to the failing set when at least half of its judged occurrences in the period fail: a
+   *  slot that failed once in four weeks is not "every Saturday". */
+  minWeekdayShare: 0.5,
+  /** At most five weekdays: six or seven failing weekdays is a daily failure (recurring_failure's). */
+  maxWeekdays: 5,
+  /** "The other days are healthy" must be seen, not assumed: the run's span needs at least (weeks - 1) clean
+   *  days at the same slot outside the failing weekdays (one between each failing week), and at most this share
+   *  of those days failing. */
+  maxOtherFailingShare: 0.2,
+  /** A failing occurrence with no volume (the job did not run) is skipped; more than this many in a row end the run. */
+  maxQuietOccurrences: 1,
+  /** A whole day fails when, with the hour-cell floors of RECURRING (volume >= 20, missing >= 5) and the z test,
+   *  its rate is at least 10% and 10 points over the rest of its week (the other days within +-3 days). Lower
+   *  than RECURRING's hour rates: a whole day failing at 10% is already a tenth of everything. */
+  minDayRate: 0.1,
+  minDayExcess: 0.1,
+} as const;
+
+/** Weekday structure of a daily series (see weekday-structure.ts): is the missing rate a weekly pattern rather
+ *  than one level? Each day is compared with its own week (the other days within +-3 days), so a step in the level
+ *  is not taken for a weekday effect, and a 300-a-day weekday beside a 4-a-day weekend weighs by its volume. */
+export const WEEKDAY = {
+  /** Prior strength of each weekday's factor, in expected missing: a weekday with a handful of expected missing
+   *  stays near 1 unless its own counts say otherwise (the same "a few expected" as CHRONIC.rangeBlockExpected). */
+  priorExpected: 5,
+  /** Over-dispersion-scaled chi-square over the 7 weekdays (6 df) at p = 1e-4, the significance of the other
+   *  detectors. */
+  critical: 27.86,
+  /** A weekday pattern worth the name: the worst weekday's factor is at least twice the best one's (the chronic
+   *  rules' "new level" ratio). Smaller weekday differences are the day-to-day texture of one level. */
+  minRatio: 2,
+  /** A weekday pattern has come round at least three times (WEEKLY.minWeeks): a series spanning under three weeks
+   *  has no weekday structure to speak of (three bad days Sat-Mon in one week are an episode, not a schedule). */
+  minSpanDays: 21,
+} as const;

@@ -1,0 +1,101 @@
+// The demo's data as a GapSeries, straight from the plan's ground truth (exact integers, no database): what a gap
+// run over the loaded demo would scan, with the look-back run by the real runLookback over the same counts. Lets
+// unit tests read the findings and sentences the demo's customers get, in milliseconds after the plan is built.
+import { groundTruth, type CustomerTruth, type GroundTruth } from '../../dev/demo/ground-truth.js';
+import type { Customer } from '../../dev/demo/incident-profile.js';
+import { buildPlan } from '../../dev/demo/plan.js';
+import { analyze, type EarlierScan } from '../../src/gap/core/analyze/index.js';
+import type { Finding, Population } from '../../src/gap/core/report.js';
+import type { GapSeries, HourCell } from '../../src/gap/core/series.js';
+import type { WindowCounts } from '../../src/gap/core/window-counts.js';
+import { scanRange } from '../../src/gap/core/windows.js';
+import { lookbackNeeded, runLookback } from '../../src/gap/lookback.js';
+
+const POPS: readonly Population[] = ['submitted', 'unsubmitted'];
+const iso = (hourKey: string): string => `${hourKey}:00:00.000Z`;
+
+let cached: GroundTruth | null = null;
+/** The demo's own data: seed 42, unsubmitted at 1/100, submitted at full volume (as `npm run demo` loads it). */
+export function demoTruth(): GroundTruth {
+  cached ??= groundTruth(buildPlan({ seed: 42, scale: 0.01, submittedScale: 1 }));
+  return cached;
+}
+
+function cellsOf(truth: CustomerTruth, p: Population, from: string, to: string): HourCell[] {
+  return Object.entries(truth.hourly[p])
+    .map(([k, [total, missing]]) => ({ hour: iso(k), total, missing }))
+    .filter((c) => c.hour >= from && c.hour < to && c.total > 0)
+    .sort((a, b) => a.hour.localeCompare(b.hour));
+}
+
+/** The first missing scorecard of [from, to): a named one when it is the first, else the first missing hour. */
+function firstMissingIn(g: GroundTruth, truth: CustomerTruth, p: Population, from: string, to: string): GapSeries['firstMissing'][Population] {
+  const cell = cellsOf(truth, p, from, to).find((c) => c.missing > 0);
+  if (!cell) return null;
+  const named = g.named
+    .filter((n) => n.customer === truth.customer && n.population === p && n.missing && n.createdAt >= from && n.createdAt < to)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
+  if (named && named.createdAt.slice(0, 13) <= cell.hour.slice(0, 13)) {
+    return { scorecardId: named.scorecardId, createdAt: named.createdAt, submittedAt: named.submittedAt };
+  }
+  return { scorecardId: `${truth.customer}-${p}-${cell.hour.slice(0, 13)}`, createdAt: cell.hour, submittedAt: null };
+}
+
+export function demoSeries(customer: Customer, period: { from: string; to: string }, historyMonths = 6): GapSeries {
+  const g = demoTruth();
+  const truth = g.perCustomer[customer];
+  if (!truth) throw new Error(`no demo customer ${customer}`);
+  const range = scanRange({ from: new Date(period.from), to: new Date(period.to) }, historyMonths);
+  const scanned = { from: range.from.toISOString(), to: range.to.toISOString() };
+  const [fromDay, toDay] = [scanned.from.slice(0, 10), scanned.to.slice(0, 10)];
+  const inDays = (d: string): boolean => d >= fromDay && d < toDay;
+  return {
+    period,
+    scanned,
+    hourly: { submitted: cellsOf(truth, 'submitted', scanned.from, scanned.to), unsubmitted: cellsOf(truth, 'unsubmitted', scanned.from, scanned.to) },
+    bySubmitDate: Object.entries(truth.dailyBySubmitted)
+      .filter(([d]) => inDays(d))
+      .map(([date, [total, missing]]) => ({ date, total, missing })),
+    missingSubmittedPairs: Object.entries(truth.missingSubmittedPairs)
+      .map(([k, count]) => {
+        const [createdDate = '', submittedDate = ''] = k.split('|');
+        return { createdDate, submittedDate, count };
+      })
+      .filter((x) => inDays(x.createdDate)),
+    firstMissing: {
+      submitted: firstMissingIn(g, truth, 'submitted', scanned.from, scanned.to),
+      unsubmitted: firstMissingIn(g, truth, 'unsubmitted', scanned.from, scanned.to),
+    },
+    clickhouseMissingDays: truth.clickhouseMissing.filter((d) => d.date >= period.from.slice(0, 10) && d.date < toDay),
+  };
+}
+
+/** analyze() as a gap run calls it: the series, then the look-back (the real runLookback over the same counts). */
+export async function demoFindings(customer: Customer, period: { from: string; to: string }, lookbackMonths = 24): Promise<Finding[]> {
+  const series = demoSeries(customer, period);
+  const need = lookbackNeeded(analyze(series));
+  if (need.length === 0 || lookbackMonths <= 0) return analyze(series);
+  const truth = demoTruth().perCustomer[customer] as CustomerTruth;
+  const scan = async (w: { from: string; to: string }): Promise<WindowCounts> => ({
+    window: w,
+    rows: POPS.flatMap((p) =>
+      cellsOf(truth, p, w.from, w.to).map((c) => ({
+        hour: c.hour,
+        submitted_date: p === 'submitted' ? c.hour.slice(0, 10) : null,
+        cls: 'in_scope' as const,
+        total: c.total,
+        missing: c.missing,
+      })),
+    ),
+    elapsedMs: 0,
+  });
+  const result = await runLookback({ scan, concurrency: 1, attempts: 1 }, series.scanned.from, lookbackMonths, need);
+  const g = demoTruth();
+  const firstMissing = { ...series.firstMissing };
+  for (const p of need) {
+    const hour = result.firstMissingHour[p];
+    if (hour !== null) firstMissing[p] = firstMissingIn(g, truth, p, result.earlier.from, series.scanned.to);
+  }
+  const earlier: EarlierScan = result.earlier;
+  return analyze({ ...series, firstMissing }, earlier);
+}
