@@ -41,8 +41,9 @@ function configFor(redis: Record<string, unknown>): Config {
   return demo.config({
     slack: { mode: 'http', botToken: 'xoxb-test', signingSecret: SECRET, port: 0, apiUrl: slack.apiUrl, allowedChannels: [CHANNEL], allowedUsers: [] },
     redis,
-    // One window at a time so the run is still going when its primary dies; retries that outlast a failover.
-    gap: { statementTimeoutMs: 30_000, concurrency: 1, historyMonths: 6, windowAttempts: 5, retryBackoffMs: 500 },
+    // Few windows at a time so the run is still going when its primary dies; retries that outlast a failover.
+    // (Not 1: since the per-server connection budget, a run at gap.concurrency 1 stalls on its own report job.)
+    gap: { statementTimeoutMs: 30_000, concurrency: 2, historyMonths: 6, windowAttempts: 5, retryBackoffMs: 500 },
   });
 }
 
