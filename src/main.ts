@@ -10,7 +10,7 @@ import { startObservabilityServer, type ObservabilityServer } from './observabil
 import { createMetricsSnapshot, type MetricsSnapshot } from './observability/metrics-snapshot.js';
 import { queueDepthReader } from './observability/queue-depths.js';
 import { readinessChecks } from './observability/readiness-checks.js';
-import { createPlatform } from './platform/platform.js';
+import { createPlatform, type Platform } from './platform/platform.js';
 import type { AppContext } from './platform/read-context.js';
 import type { Logger } from './shared/logger.js';
 import { createSlackApp, startSlackApp } from './slack/slack-app.js';
@@ -39,6 +39,8 @@ export interface ServeOptions {
 }
 
 export interface ServeContext extends AppContext {
+  /** The Redis connections and the key prefix in use (a hash tag added on a cluster). */
+  redis: Platform['redis'];
   app: App | null;
   /** The gauges /metrics serves, refreshed at most every 15 s on a connection of their own. */
   gauges: MetricsSnapshot;

@@ -43,8 +43,8 @@ function formatIssue(issue: z.core.$ZodIssue, origins: readonly string[] = []): 
   const head = [...issue.path].reverse().find((p) => typeof p === 'string');
   const example = typeof head === 'string' && EXAMPLES[head] ? `  (example: ${EXAMPLES[head]})` : '';
   let message = issue.message;
-  // A discriminated union (changes[].type) carries its own message; the plain union is a connection.
-  if (issue.code === 'invalid_union' && !('discriminator' in issue)) message = 'must be either { url: ... } or { command: ... }';
+  // A discriminated union (changes[].type) and redis.cluster.nodes carry their own message; the plain union is a connection.
+  if (issue.code === 'invalid_union' && !('discriminator' in issue) && issue.message === 'Invalid input') message = 'must be either { url: ... } or { command: ... }';
   if (issue.code === 'unrecognized_keys') message = `unknown key(s): ${issue.keys.join(', ')}`;
   // A customer read from customersFrom: say which file (or command) it came from.
   const origin = issue.path[0] === 'customers' && typeof issue.path[1] === 'number' ? origins[issue.path[1]] : undefined;

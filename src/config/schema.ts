@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { changesConfigSchema } from './changes-schema.js';
 import { observabilitySchema } from './observability-schema.js';
+import { redisSchema } from './redis-schema.js';
 import { watchProblems, watchSchema } from './watch-schema.js';
 
 // The one configuration file (YAML) with ${ENV} references for secrets. These keys are a contract: scripts and
@@ -179,7 +180,7 @@ export const configSchema = z
       .strict()
       .default({ maxConnectionsPerServer: 10, checkReserve: 2 })
       .describe('The customer databases: how many connections a process may hold per server'),
-    redis: z.object({ url: z.string().min(1), prefix: z.string().default('scorecard-bot') }).strict().optional(),
+    redis: redisSchema.optional().describe('Where the job queues and run state live: one of url (one server), sentinel or cluster, plus prefix'),
     ops: z
       .object({
         url: z.string().min(1).describe('The ops database as the runtime role: reads and writes the bot state, appends to the audit log'),
@@ -249,4 +250,5 @@ export type CustomerConfig = z.infer<typeof customerSchema>;
 export type ConnectionConfig = z.infer<typeof connection>;
 export type GapSettings = z.infer<typeof gapSettingsSchema>;
 export type BackfillSettings = z.infer<typeof backfillSettingsSchema>;
+export type { RedisConfig } from './redis-schema.js';
 export type SlackSettings = NonNullable<Config['slack']>;

@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type pg from 'pg';
 import type { ReadinessCheck } from './http-server.js';
 
 /** The readiness checks of serve/worker: Redis answers PING, the ops database a SELECT 1, Slack is connected. */
-export function readinessChecks(redis: Redis, opsPool: pg.Pool, slackConnected: (() => boolean) | null): Record<string, ReadinessCheck> {
+export function readinessChecks(redis: Redis | Cluster, opsPool: pg.Pool, slackConnected: (() => boolean) | null): Record<string, ReadinessCheck> {
   const checks: Record<string, ReadinessCheck> = {
     redis: async () => {
       const pong = await redis.ping();

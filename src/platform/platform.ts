@@ -1,5 +1,4 @@
 import type { ConnectionOptions } from 'bullmq';
-import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { WebClient } from '@slack/web-api';
 import type { Config, SlackSettings } from '../config/schema.js';
@@ -11,19 +10,23 @@ import { assertChannelPolicy } from '../slack/authorize.js';
 import { assertTransportSecrets, createSlackTransport, slackClientOptions, type SlackTransport } from '../slack/receiver.js';
 import { SLACK_CLIENT_OPTIONS, webClientPublisher, type ThreadPublisher } from '../slack/thread-publisher.js';
 import { createContext, type AppContext } from './read-context.js';
+import { createRedisConnections, type RedisClient, type RedisMode } from './redis-connections.js';
 
 // What serve and worker share, built once from the config: the read tier, the Redis connections, the ops database,
 // the Slack clients and the metrics. Each capability's wire*() takes what it needs from here.
 
 export interface Platform extends AppContext {
   redis: {
-    /** Workers block on Redis and must wait for it: a connection that retries forever. */
+    /** Workers block on Redis and must wait for it: a connection that retries forever (options for a single
+     *  server or Sentinel; on a cluster one shared Cluster instance, closed by close()). */
     worker: ConnectionOptions;
     /** The command path fails fast, so a person hears about it: no offline queue, one retry. */
-    command: Redis;
+    command: RedisClient;
     /** Run state written by jobs: a few retries. */
-    state: Redis;
+    state: RedisClient;
+    /** The key prefix in use: on a cluster it carries a hash tag ({scorecard-bot}). */
     prefix: string;
+    mode: RedisMode;
   };
   ops: OpsStore;
   opsPool: pg.Pool;
@@ -44,7 +47,7 @@ function requireSection<T>(value: T | undefined, what: string, example: string):
 }
 
 export async function createPlatform(config: Config, opts: { listen: boolean; logger?: Logger }): Promise<Platform> {
-  const redisConfig = requireSection(config.redis, 'redis', 'redis: { url: redis://127.0.0.1:6379 }');
+  const redisConfig = requireSection(config.redis, 'redis', 'redis: { url: redis://127.0.0.1:6379 }  (or sentinel: { sentinels, name }, or cluster: { nodes })');
   const opsConfig = requireSection(config.ops, 'ops', 'ops: { url: ${OPS_DATABASE_URL} }');
   const slack = requireSection(config.slack, 'slack', 'slack: { mode: socket }  plus SLACK_BOT_TOKEN and SLACK_APP_TOKEN');
   // Closed by default: refuse to listen before any connection is opened when no channel is allowed.
@@ -53,11 +56,14 @@ export async function createPlatform(config: Config, opts: { listen: boolean; lo
   const base = createContext(config, { logger: opts.logger });
   const { logger } = base;
 
-  const command = new Redis(redisConfig.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
-  command.on('error', (err) => logger.warn({ err: err.message }, 'redis (command path) error'));
+  // One factory for every Redis connection: a single server, Sentinel or Cluster (src/platform/redis-connections.ts).
+  const redis = createRedisConnections(redisConfig, {
+    onError: (role, err) => {
+      if (role === 'command') logger.warn({ err: err.message }, 'redis (command path) error');
+    },
+  });
+  const { command, state } = redis;
   await command.connect().catch((err: unknown) => logger.warn({ err }, 'redis not reachable at start; commands will report it'));
-  const state = new Redis(redisConfig.url, { maxRetriesPerRequest: 3 });
-  state.on('error', () => undefined);
 
   // Deadlines and error listeners on every ops connection: a stalled ops database fails fast, never crashes.
   const opsPool = createOpsPool(opsConfig.url, { onError: (err) => logger.warn({ err: err.message }, 'ops database connection error') });
@@ -68,8 +74,7 @@ export async function createPlatform(config: Config, opts: { listen: boolean; lo
   await ops.migrate(opsConfig.migrationUrl).catch(async (cause: unknown) => {
     // Nothing is left open behind a refused start.
     await Promise.all([base.close(), opsPool.end(), gaugePool.end()]).catch(() => undefined);
-    command.disconnect();
-    state.disconnect();
+    await redis.close();
     throw new BotError('BAD_CONFIG', `Cannot prepare the ops database (${opsConfig.migrationUrl ? 'ops.migrationUrl' : 'ops.url'}).`, {
       cause,
       hint: 'Create it first: scorecard-bot ops:init --database-url URL --create-database',
@@ -79,7 +84,7 @@ export async function createPlatform(config: Config, opts: { listen: boolean; lo
   const web = new WebClient(slack.botToken, { ...SLACK_CLIENT_OPTIONS, slackApiUrl: slackClientOptions(slack)?.slackApiUrl });
   return {
     ...base,
-    redis: { worker: { url: redisConfig.url, maxRetriesPerRequest: null }, command, state, prefix: redisConfig.prefix },
+    redis: { worker: redis.worker, command, state, prefix: redis.prefix, mode: redis.mode },
     ops,
     opsPool,
     gaugePool,
@@ -90,8 +95,8 @@ export async function createPlatform(config: Config, opts: { listen: boolean; lo
     transport: opts.listen ? createSlackTransport(slack, logger) : null,
     async close() {
       await Promise.all([base.close(), opsPool.end(), gaugePool.end()]);
-      command.disconnect();
-      state.disconnect();
+      // Last: the capabilities have closed their workers and queues, which share the cluster's worker connection.
+      await redis.close();
     },
   };
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createClient } from '@clickhouse/client';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { parseConfig } from '../../src/config/load-config.js';
-import type { Config } from '../../src/config/schema.js';
+import type { Config, RedisConfig } from '../../src/config/schema.js';
+import { createRedisClient, unlinkKeys } from '../../src/platform/redis-connections.js';
 import { dbInit } from '../../dev/db/db-init.js';
 import { groundTruth, type GroundTruth } from '../../dev/demo/ground-truth.js';
 import { loadDemoData } from '../../dev/demo/load.js';
@@ -131,17 +131,12 @@ export async function createDemoDatabase(opts: Partial<PlanOptions> & { clickhou
   }
 }
 
-/** Test files use a Redis key prefix of their own; this removes every key under it. */
-export async function deleteRedisKeys(pattern: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+/** Test files use a Redis key prefix of their own; this removes every key under it: on the shared Redis, or on
+ *  the Redis a config names (a cluster is scanned primary by primary: a SCAN sees one node). */
+export async function deleteRedisKeys(pattern: string, target: RedisConfig = { url: REDIS_URL, prefix: 'scorecard-bot' }): Promise<void> {
+  const redis = createRedisClient(target, 'state');
   try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await unlinkKeys(redis, pattern);
   } finally {
     redis.disconnect();
   }

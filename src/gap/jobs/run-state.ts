@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 // Small pieces of shared run state in Redis: which run owns a (customer, period), which thread messages were
 // already posted (so a job re-run after a crash never posts twice), whether a run was cancelled or resumed.
@@ -24,7 +24,7 @@ export class RunState {
   readonly claimTtlMs: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
     opts: RunStateOptions = {},
   ) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { RunState } from './run-state.js';
 
 // How many investigations each person has in flight (slack.maxRunsPerUser). A sorted set per user: members are
@@ -28,7 +28,7 @@ export class UserRuns {
   private readonly now: () => number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
     private readonly runState: Pick<RunState, 'get'>,
     opts: UserRunsOptions = {},
