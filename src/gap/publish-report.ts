@@ -6,7 +6,8 @@ import type { GapJobDeps } from './gap-job-deps.js';
 import { runThread, type RunMeta } from './core/gap-job-payloads.js';
 import type { GapPlan } from './gap-service.js';
 import { CSV_GZIP_ABOVE_ROWS, missingIdsCsvFile } from './missing-ids.js';
-import { csvTitle } from './views/csv.js';
+import { csvTitle, impactCsv } from './views/csv.js';
+import { SLACK_LIMITS } from '../slack/limits.js';
 import { changesMessages, releaseCorrelationMessages } from './what-changed/render-slack.js';
 import type { GapReport } from './core/report.js';
 
@@ -97,23 +98,48 @@ export async function publishReport(deps: GapJobDeps, meta: RunMeta, plan: GapPl
 }
 
 /** `all`: the report's "Scale of Impact" table, then each affected customer's headline and findings. */
+/** Customer cards (headline, findings, changes) at most in an `all` thread; the rest are in its table and CSV. */
+export const ALL_MAX_CARDS = 20;
+
+const isAffected = (r: GapReport): boolean => r.verdict === 'gap' || r.verdict === 'clickhouse_gap_only' || r.verdict === 'partial_only';
+
 export async function publishAllSummary(deps: GapJobDeps, meta: RunMeta, reports: GapReport[], failed: string[], mayHavePosted = true): Promise<void> {
+  const subject = `All customers, ${meta.periodLabel}`;
+  const table = impactTable(reports, { maxRows: SLACK_LIMITS.tableRows });
+  const weight = (r: GapReport): number => r.populations.submitted.missing + r.populations.unsubmitted.missing + r.populations.submitted.partial + r.populations.unsubmitted.partial;
+  const affected = reports.filter(isAffected).sort((a, b) => weight(b) - weight(a));
+  const healthy = reports.filter((r) => r.verdict === 'no_gap').map((r) => r.customer);
+  const cards = affected.slice(0, ALL_MAX_CARDS);
   const messages: OutgoingMessage[] = [
-    ...tableMessages(impactTable(reports), { tableBlocks: true, subject: `All customers, ${meta.periodLabel}` }),
-    ...releaseCorrelationMessages(reports, `All customers, ${meta.periodLabel}`),
-    ...reports.flatMap((r) => (r.verdict === 'no_gap' ? [headlineMessage(r)] : [headlineMessage(r), ...findingsMessages(r), ...changesMessages(r, { timeline: false, compact: true })])),
+    ...tableMessages(table, { tableBlocks: true, subject }),
+    ...releaseCorrelationMessages(cards, subject),
+    ...cards.flatMap((r) => [headlineMessage(r), ...findingsMessages(r), ...changesMessages(r, { timeline: false, compact: true })]),
+    // Healthy customers in one line, not a card each; customers without scorecards are in the table's note.
+    ...(healthy.length > 0 ? [{ text: `No gap: ${healthy.length <= 30 ? healthy.join(', ') : `${healthy.slice(0, 30).join(', ')} and ${healthy.length - 30} more (in the CSV)`}.` }] : []),
+    ...(affected.length > cards.length ? [{ text: `${affected.length - cards.length} more customers with missing scorecards are in the table and the CSV; run /scorecard-gap <customer> ${meta.periodLabel.toLowerCase().replace(/\s+/g, '-')} for one of them.` }] : []),
   ];
   if (failed.length > 0) {
     messages.push({ text: `Could not investigate: ${failed.join(', ')} (see the messages above for why).` });
   }
-  await new Steps(deps, meta, mayHavePosted).postAll('all', messages);
-  const affected = reports.filter((r) => r.verdict !== 'no_gap').map((r) => r.customer);
+  const steps = new Steps(deps, meta, mayHavePosted);
+  await steps.postAll('all', messages);
+  // Every customer's numbers as a CSV when the thread shows only some of them.
+  if (table.rows.length < reports.length + 1 || affected.length > cards.length || healthy.length > 30) {
+    const title = `${subject}: every customer's numbers`;
+    await steps.run('all-csv', async () => {
+      await deps.publisher.uploadFile(meta.channel, runThread(meta), { filename: `all-customers-${meta.periodLabel.toLowerCase().replace(/\s+/g, '-')}.csv`, title, content: impactCsv(reports) });
+    }, title);
+  }
+  const noData = reports.filter((r) => r.verdict === 'no_data').length;
+  const tail = noData > 0 ? ` ${noData} had no scorecards.` : '';
   const text =
     affected.length === 0
-      ? `No gap in any of ${reports.length} customers, ${meta.periodLabel}.`
-      : `Scorecards missing for ${affected.length} of ${reports.length} customers (${affected.join(', ')}), ${meta.periodLabel}. Details in the thread.`;
+      ? `No gap in any of ${reports.length - noData} customers with scorecards, ${meta.periodLabel}.${tail}`
+      : `Scorecards missing for ${affected.length} of ${reports.length} customers (${affected.slice(0, 10).map((r) => r.customer).join(', ')}${affected.length > 10 ? `, and ${affected.length - 10} more` : ''}), ${meta.periodLabel}.${tail} Details in the thread.`;
+  const full = failed.length ? `${text} Failed: ${failed.join(', ')}.` : text;
+  const by = ` Requested by <@${meta.requestedBy}>.`;
   await deps.publisher.updateRoot(meta.channel, meta.rootTs, {
-    text: failed.length ? `${text} Failed: ${failed.join(', ')}.` : text,
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${affected.length ? ':red_circle:' : ':large_green_circle:'} ${failed.length ? `${text} Failed: ${failed.join(', ')}.` : text}` } }],
+    text: full,
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${affected.length ? ':red_circle:' : ':large_green_circle:'} ${full}${by}` } }],
   });
 }

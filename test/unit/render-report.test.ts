@@ -91,10 +91,27 @@ describe('tables', () => {
     expect(rows.map((r) => r[0])).toEqual(['2025-12-31 15:30', '2025-12-31', '2026-01-05 11:42', '2026-01-21', '2026-01-23 03:00', '2026-01-30']);
   });
 
-  it('the impact table has a total row', () => {
+  it('the impact table has a total row, and customers most missing first', () => {
     const t = impactTable(impactReports());
-    expect(t.rows[0]).toEqual(['rentokil', 'us-east-1', '3,637', '1,165', '32.0%', '2,555,891', '27,373', '1.1%']);
+    expect(t.rows.map((r) => r[0])).toEqual(['spirit', 'rentokil', 'guitar-center', 'nclh', 'Total (4 customers)']);
+    expect(t.rows[1]).toEqual(['rentokil', 'us-east-1', '3,637', '1,165', '32.0%', '2,555,891', '27,373', '1.1%']);
     expect(t.rows.at(-1)).toEqual(['Total (4 customers)', '', '10,835', '3,372', '31.1%', '6,568,447', '344,937', '5.3%']);
+  });
+
+  it('at fleet size: empty customers in one line, the rest within a Slack table, and the total over all', () => {
+    const [one] = impactReports();
+    const empty = (i: number) => ({ ...one!, customer: `tenant${String(i).padStart(3, '0')}`, verdict: 'no_data' as const, populations: { submitted: { ...one!.populations.submitted, total: 0, missing: 0, partial: 0 }, unsubmitted: { ...one!.populations.unsubmitted, total: 0, missing: 0, partial: 0 } } });
+    const busy = (i: number) => ({ ...one!, customer: `busy${String(i).padStart(3, '0')}`, populations: { submitted: { ...one!.populations.submitted, total: 100, missing: i, partial: 0 }, unsubmitted: { ...one!.populations.unsubmitted, total: 10, missing: 0, partial: 0 } } });
+    const reports = [...Array.from({ length: 296 }, (_, i) => empty(i + 1)), ...Array.from({ length: 120 }, (_, i) => busy(i + 1))];
+    const t = impactTable(reports, { maxRows: 100 });
+    expect(t.rows).toHaveLength(97 + 2); // header + 97 customers + "and K more" + total = 100
+    expect(t.rows[0]![0]).toBe('busy120'); // most missing first
+    expect(t.rows.at(-2)![0]).toBe('and 23 more (in the CSV)');
+    expect(t.rows.at(-2)![3]).toBe(String(Array.from({ length: 23 }, (_, i) => i + 1).reduce((a, b) => a + b, 0))); // busy001..busy023
+    expect(t.rows.at(-1)![0]).toBe('Total (416 customers)');
+    expect(t.note).toContain('296 customers have no scorecards in Jan 2026: tenant001, tenant002');
+    expect(t.note).toContain('and 286 more.');
+    expect(t.rows.some((r) => String(r[0]).startsWith('tenant'))).toBe(false);
   });
 });
 

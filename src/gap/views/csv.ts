@@ -53,3 +53,25 @@ export function csvTitle(report: Pick<GapReport, 'customer' | 'period'>, listed:
   const period = first === lastDay ? first : `${first}..${lastDay}`;
   return `${base}: the first ${formatInt(maxRows)} of ${formatInt(listed)}; ${formatInt(listed - maxRows)} left out. All of them: scorecard-bot gap ${report.customer} ${period} --csv FILE`;
 }
+
+/** The `all` run's per-customer numbers, every customer (the thread's table shows the first ones only). */
+export function impactCsv(reports: readonly GapReport[]): string {
+  const header = csvLine([
+    'customer',
+    'profile',
+    'verdict',
+    'submitted_total',
+    'submitted_missing',
+    'submitted_partial',
+    'unsubmitted_total',
+    'unsubmitted_missing',
+    'unsubmitted_partial',
+    'clickhouse_missing',
+  ]);
+  const lines = reports.map((r) => {
+    const { submitted: s, unsubmitted: u } = r.populations;
+    const ch = s.clickhouseMissing === null || u.clickhouseMissing === null ? null : s.clickhouseMissing + u.clickhouseMissing;
+    return csvLine([r.customer, r.profile, r.verdict, s.total, s.missing, s.partial, u.total, u.missing, u.partial, ch]);
+  });
+  return header + lines.join('');
+}

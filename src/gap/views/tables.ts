@@ -201,25 +201,57 @@ export function clickhouseDaysTable(report: GapReport): TableModel {
 }
 
 /** The report's "Scale of Impact" table, one row a customer and a total row. */
-export function impactTable(reports: GapReport[]): TableModel {
+/** Missing and partial scorecards of a report: what the impact table sorts by. */
+const affectedCount = (r: GapReport): number =>
+  r.populations.submitted.missing + r.populations.unsubmitted.missing + r.populations.submitted.partial + r.populations.unsubmitted.partial;
+
+/** Names, the first `max` of them, then how many more. */
+function someNames(names: readonly string[], max = 10): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
+/**
+ * The `all` report's table: customers with scorecards, most missing first; customers with none in one note line
+ * (zeros would read as "nothing missing"); with `maxRows` (a Slack table's limit), the rest as one "and K more"
+ * row. The Total row always covers every customer.
+ */
+export function impactTable(reports: GapReport[], opts: { maxRows?: number } = {}): TableModel {
   const sum = (pick: (r: GapReport) => number): number => reports.reduce((acc, r) => acc + pick(r), 0);
   const partial = reports.some(withPartial);
-  const rows = reports.map((r) => {
+  const order = new Map(reports.map((r, i) => [r.customer, i]));
+  const withData = reports
+    .filter((r) => r.verdict !== 'no_data')
+    .sort((a, b) => affectedCount(b) - affectedCount(a) || (order.get(a.customer) ?? 0) - (order.get(b.customer) ?? 0));
+  // Room for the header, the "and K more" row and the Total row.
+  const room = opts.maxRows === undefined ? Infinity : Math.max(1, opts.maxRows - 3);
+  const shown = withData.length > room ? withData.slice(0, room) : withData;
+  const hidden = withData.slice(shown.length);
+  const rows = shown.map((r) => {
     const { submitted: s, unsubmitted: u } = r.populations;
     return [r.customer, r.profile, ...populationCells(s, partial), ...populationCells(u, partial)];
   });
+  if (hidden.length > 0) {
+    const of = (p: 'submitted' | 'unsubmitted'): BucketCounts => ({
+      total: hidden.reduce((a, r) => a + r.populations[p].total, 0),
+      missing: hidden.reduce((a, r) => a + r.populations[p].missing, 0),
+      partial: hidden.reduce((a, r) => a + r.populations[p].partial, 0),
+    });
+    rows.push([`and ${hidden.length} more (in the CSV)`, '', ...populationCells(of('submitted'), partial), ...populationCells(of('unsubmitted'), partial)]);
+  }
   const total: BucketCounts[] = (['submitted', 'unsubmitted'] as const).map((p) => ({
     total: sum((r) => r.populations[p].total),
     missing: sum((r) => r.populations[p].missing),
     partial: sum((r) => r.populations[p].partial),
   }));
   const periods = [...new Set(reports.map((r) => r.period.label))];
-  // Zeros for a customer with no scorecards at all would read as "nothing missing".
   const empty = reports.filter((r) => r.verdict === 'no_data').map((r) => r.customer);
-  const notes = [
-    ...(periods.length > 0 ? [`Period: ${periods.join(', ')}.`] : []),
-    ...(empty.length > 0 ? [`No scorecards in director for: ${empty.join(', ')} (check the customer, profile and period).`] : []),
-  ];
+  const emptyLine =
+    empty.length === 0
+      ? null
+      : empty.length === 1
+        ? `No scorecards in director for ${empty[0]} in ${periods.join(', ')} (check the customer, profile and period).`
+        : `${empty.length} customers have no scorecards in ${periods.join(', ')}: ${someNames(empty)}.`;
+  const notes = [...(periods.length > 0 ? [`Period: ${periods.join(', ')}.`] : []), ...(emptyLine ? [emptyLine] : [])];
   rows.push([
     `Total (${reports.length} ${reports.length === 1 ? 'customer' : 'customers'})`,
     '',
