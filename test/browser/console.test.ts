@@ -133,13 +133,16 @@ describe('npm run console in a browser', () => {
     await approve.waitFor({ timeout: UI_WAIT });
     expect(await flat(plan)).toContain(`historic: ${fmt(jan.submitted[1])} submitted, ${fmt(jan.unsubmitted[1])} unsubmitted`);
 
-    // eve is no approver; alice asked (never the requester); each refusal is an ephemeral line for who clicked.
+    // eve is no approver; alice asked (never the requester); each refusal is an ephemeral line for who clicked, in
+    // the thread where the click was, naming who can approve.
     await actAs('U0EVE');
     await approve.click();
-    await inChannel('Only an approver can approve a backfill').last().waitFor({ timeout: UI_WAIT });
+    const refused = inThread('Only an approver can approve a backfill').last();
+    await refused.waitFor({ timeout: UI_WAIT });
+    expect(await flat(refused)).toMatch(/Ask @Bob/); // the mention, rendered as the person
     await actAs('U0ALICE');
     await approve.click();
-    await inChannel('You cannot approve your own backfill request').last().waitFor({ timeout: UI_WAIT });
+    await inThread('You cannot approve your own backfill request').last().waitFor({ timeout: UI_WAIT });
     await shot('04-approvals-refused.png');
     expect(await approve.isVisible()).toBe(true); // refusals changed nothing
 
