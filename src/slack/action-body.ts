@@ -8,7 +8,13 @@ const actionBodySchema = z.object({
   user: z.object({ id: z.string().min(1) }),
   channel: z.object({ id: z.string().optional() }).optional(),
   container: z
-    .object({ channel_id: z.string().optional(), message_ts: z.string().optional(), is_ephemeral: z.boolean().optional(), thread_ts: z.string().optional() })
+    .object({
+      type: z.string().optional(),
+      channel_id: z.string().optional(),
+      message_ts: z.string().optional(),
+      is_ephemeral: z.boolean().optional(),
+      thread_ts: z.string().optional(),
+    })
     .optional(),
   message: z.object({ ts: z.string().optional(), thread_ts: z.string().optional() }).optional(),
   actions: z.array(z.object({ value: z.string().optional(), action_id: z.string().optional() })).optional(),
@@ -22,6 +28,8 @@ export interface Click {
   /** The thread the clicked message is in, when it is a reply. */
   threadTs: string | null;
   ephemeral: boolean;
+  /** Clicked in a view (the App Home), not in a message: there is no channel. */
+  fromView: boolean;
   actionId: string;
   /** What the button carries; the capability that owns the button decodes it. */
   value: string;
@@ -37,6 +45,7 @@ export function parseActionBody(body: unknown): Click {
     messageTs: b.message?.ts ?? b.container?.message_ts ?? null,
     threadTs: b.message?.thread_ts ?? b.container?.thread_ts ?? null,
     ephemeral: b.container?.is_ephemeral === true,
+    fromView: b.container?.type === 'view',
     actionId: b.actions?.[0]?.action_id ?? '',
     value: b.actions?.[0]?.value ?? '',
   };

@@ -26,12 +26,20 @@ export interface CommandRoute {
 export interface ActionRequest {
   click: Click;
   respond: RespondFn;
+  /** The Web API, for buttons whose answer is not a message (a Home tab's page). */
+  client?: WebClient;
 }
 
 export interface ActionRoute {
   actionId: string;
   /** Names the button in the log ("backfill approve refused"). */
   name: string;
+  /**
+   * 'home': a button of the App Home. It has no channel, so the channel gate cannot apply; the handler gates who
+   * may see (members of the allowed channels, slack.viewers). Clicks on such a route from a message, and clicks
+   * from a view on any other route, are refused.
+   */
+  surface?: 'message' | 'home';
   handle(req: ActionRequest): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import { App, type RespondArguments, type RespondFn } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
 import type { SlackSettings } from '../config/schema.js';
 import { BotError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -52,7 +53,7 @@ function commandListener(deps: SlackAppDeps, route: CommandRoute) {
 type CommandRoutePayload = Parameters<CommandRoute['handle']>[0]['command'];
 
 function actionListener(deps: SlackAppDeps, route: ActionRoute) {
-  return async ({ ack, body, respond, client }: { ack: () => Promise<void>; body: unknown; respond: RespondFn; client?: PostEphemeralApi }) => {
+  return async ({ ack, body, respond, client }: { ack: () => Promise<void>; body: unknown; respond: RespondFn; client?: PostEphemeralApi & WebClient }) => {
     // Buttons are acknowledged at once; the answer, if any, goes to the clicked message's thread.
     await ack();
     let click: Click | null = null;
@@ -60,8 +61,12 @@ function actionListener(deps: SlackAppDeps, route: ActionRoute) {
     try {
       click = parseActionBody(body);
       reply = threadedRespond(click, client, respond, deps.logger);
-      authorize(deps.settings, click.channel, click.user);
-      await route.handle({ click, respond: reply });
+      if (route.surface === 'home') {
+        if (!click.fromView) throw new BotError('NOT_ALLOWED', 'This button belongs to the App Home.');
+      } else {
+        authorize(deps.settings, click.channel, click.user);
+      }
+      await route.handle({ click, respond: reply, ...(client ? { client } : {}) });
     } catch (err) {
       logHandlerError(deps.logger, route.name, err, { user: click?.user ?? '', channel: click?.channel ?? '' });
       await reply({ ...errorReply(err), replace_original: false }).catch((e: unknown) => deps.logger.warn({ err: e }, `${route.name}: could not reply`));

@@ -51,21 +51,59 @@ function customerBlock(customer: string, audits: AuditRecord[], alerts: StoredAl
   return mrkdwnSection(lines.join('\n'));
 }
 
-export function homeView(input: HomeInput): { type: 'home'; blocks: KnownBlock[] } {
-  const customers = [...new Set([...input.audits.map((a) => a.customer), ...input.alerts.map((a) => a.customer)])].sort();
+/** Customers a page of the Home tab shows: two blocks each, with room for the head and the page controls. */
+export const HOME_PAGE_SIZE = 40;
+export const HOME_PAGE_ACTION_ID = 'watch_home_page';
+
+/** Worst first: open alerts, then failed audits, then the most missing, then by name. */
+function boardOrder(input: HomeInput): string[] {
+  const customers = [...new Set([...input.audits.map((a) => a.customer), ...input.alerts.map((a) => a.customer)])];
+  const alerts = new Map<string, number>();
+  for (const a of input.alerts) alerts.set(a.customer, (alerts.get(a.customer) ?? 0) + 1);
+  const latest = new Map<string, AuditRecord>();
+  for (const a of input.audits) {
+    const prev = latest.get(a.customer);
+    if (!prev || prev.finishedAt < a.finishedAt) latest.set(a.customer, a);
+  }
+  const missing = (c: string): number => {
+    const p = latest.get(c)?.populations;
+    return p ? Object.values(p).reduce((s, x) => s + x.missing, 0) : 0;
+  };
+  const failed = (c: string): number => (latest.get(c)?.error ? 1 : 0);
+  return customers.sort((a, b) => (alerts.get(b) ?? 0) - (alerts.get(a) ?? 0) || failed(b) - failed(a) || missing(b) - missing(a) || a.localeCompare(b));
+}
+
+/**
+ * The board, a page of HOME_PAGE_SIZE customers at a time (a Home tab holds 100 blocks; a fleet has hundreds of
+ * customers), worst first, with Previous / Next buttons that publish the neighbouring page.
+ */
+export function homeView(input: HomeInput & { page?: number }): { type: 'home'; blocks: KnownBlock[] } {
+  const customers = boardOrder(input);
   const head: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Scorecard gap watchdog' } },
     contextLine(`Status from the last scheduled audits · ${formatDateTime(input.now.toISOString())} · ${plural(input.alerts.length, 'open alert')}`),
   ];
   if (customers.length === 0) return { type: 'home', blocks: [...head, mrkdwnSection('No audit has run yet. Audits are configured under `watch:` in the config.')] };
-  // Two blocks a customer (status, divider); keep room for the head and the overflow line.
-  const room = Math.floor((HOME_MAX_BLOCKS - head.length - 1) / 2);
-  const body = customers.slice(0, room).flatMap((c): KnownBlock[] => [
+  const pages = Math.ceil(customers.length / HOME_PAGE_SIZE);
+  const page = Math.min(Math.max(0, Math.floor(input.page ?? 0)), pages - 1);
+  const shown = customers.slice(page * HOME_PAGE_SIZE, (page + 1) * HOME_PAGE_SIZE);
+  const body = shown.flatMap((c): KnownBlock[] => [
     customerBlock(c, input.audits.filter((a) => a.customer === c), input.alerts.filter((a) => a.customer === c), input.pendingBackfills[c] ?? 0),
     { type: 'divider' },
   ]);
-  const over = customers.length - room;
-  return { type: 'home', blocks: [...head, ...body, ...(over > 0 ? [contextLine(`${plural(over, 'more customer')} not shown (Slack shows at most ${HOME_MAX_BLOCKS} blocks here).`)] : [])] };
+  if (pages === 1) return { type: 'home', blocks: [...head, ...body] };
+  const first = page * HOME_PAGE_SIZE + 1;
+  const nav: KnownBlock = {
+    type: 'actions',
+    elements: [
+      ...(page > 0 ? [{ type: 'button' as const, action_id: `${HOME_PAGE_ACTION_ID}_prev`, text: { type: 'plain_text' as const, text: '← Previous' }, value: String(page - 1) }] : []),
+      ...(page < pages - 1 ? [{ type: 'button' as const, action_id: `${HOME_PAGE_ACTION_ID}_next`, text: { type: 'plain_text' as const, text: 'Next →' }, value: String(page + 1) }] : []),
+    ],
+  };
+  return {
+    type: 'home',
+    blocks: [...head, ...body, contextLine(`Customers ${formatInt(first)}–${formatInt(first + shown.length - 1)} of ${formatInt(customers.length)}, worst first (page ${page + 1} of ${pages}).`), nav],
+  };
 }
 
 /** The Home tab of someone who may not see the board: one line saying why, and no data at all. */

@@ -4,11 +4,12 @@ import { startGapRun, type StartGapDeps } from '../gap/start-gap-run.js';
 import { BotError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { permalink } from '../slack/authorize.js';
-import type { SlackSurface } from '../slack/routes.js';
+import type { ActionRoute, SlackSurface } from '../slack/routes.js';
+import type { WebClient } from '@slack/web-api';
 import { FULL_REPORT_ACTION_ID } from './alert-blocks.js';
 import { AlertStore, pendingBackfills } from './alert-store.js';
 import type { ViewerAccess } from '../slack/viewer-access.js';
-import { homeRefusedView, homeView } from './home-view.js';
+import { HOME_PAGE_ACTION_ID, homeRefusedView, homeView } from './home-view.js';
 import { lookbackPeriod } from './lookback.js';
 
 // The watchdog's Slack surface: the App Home board (app_home_opened -> views.publish) and the alert's
@@ -38,6 +39,26 @@ function parseReportValue(value: string): z.infer<typeof reportValueSchema> | nu
 export function watchSurface(deps: WatchSlackDeps): SlackSurface {
   const store = new AlertStore(deps.opsPool);
   const now = deps.now ?? (() => new Date());
+  /** The gate comes before any read: an outsider's view is built from nothing but the reason. */
+  const publishHome = async (user: string, page: number, client: Pick<WebClient, 'views'>): Promise<void> => {
+    const access = await deps.viewers.canView(user);
+    if (!access.ok) {
+      await client.views.publish({ user_id: user, view: homeRefusedView(access.reason) });
+      return;
+    }
+    const [audits, alerts, pending] = await Promise.all([store.lastAudits(), store.allOpen(), pendingBackfills(deps.opsPool)]);
+    await client.views.publish({ user_id: user, view: homeView({ audits, alerts, pendingBackfills: pending, now: now(), page }) });
+  };
+  const pageRoute = (suffix: 'prev' | 'next'): ActionRoute => ({
+    actionId: `${HOME_PAGE_ACTION_ID}_${suffix}`,
+    name: 'watch: App Home page',
+    surface: 'home',
+    async handle({ click, client }) {
+      const page = Number.parseInt(click.value, 10);
+      if (!client || !Number.isInteger(page) || page < 0 || page > 10_000) throw new BotError('BAD_INPUT', 'This button names no page of the board.');
+      await publishHome(click.user, page, client);
+    },
+  });
   return {
     events: [
       {
@@ -45,18 +66,13 @@ export function watchSurface(deps: WatchSlackDeps): SlackSurface {
         name: 'watch: App Home',
         async handle({ event, client }) {
           if (event.tab && event.tab !== 'home') return;
-          // The gate comes before any read: an outsider's view is built from nothing but the reason.
-          const access = await deps.viewers.canView(event.user);
-          if (!access.ok) {
-            await client.views.publish({ user_id: event.user, view: homeRefusedView(access.reason) });
-            return;
-          }
-          const [audits, alerts, pending] = await Promise.all([store.lastAudits(), store.allOpen(), pendingBackfills(deps.opsPool)]);
-          await client.views.publish({ user_id: event.user, view: homeView({ audits, alerts, pendingBackfills: pending, now: now() }) });
+          await publishHome(event.user, 0, client);
         },
       },
     ],
     actions: [
+      pageRoute('prev'),
+      pageRoute('next'),
       {
         actionId: FULL_REPORT_ACTION_ID,
         name: 'watch full report',

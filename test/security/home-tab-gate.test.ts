@@ -105,6 +105,33 @@ describe('who sees the App Home board', () => {
     expect(blocks).toHaveLength(2);
   });
 
+  it('a page button of the board follows the same gate: a member gets the board, an outsider one line', async () => {
+    const click = async (user: string): Promise<string> => {
+      const before = slack.homeViews.filter((v) => v.userId === user).length;
+      const payload = {
+        type: 'block_actions',
+        user: { id: user },
+        team: { id: 'T0TEST' },
+        api_app_id: 'A0TEST',
+        container: { type: 'view', view_id: 'V1' },
+        view: { id: 'V1', type: 'home' },
+        actions: [{ type: 'button', action_id: 'watch_home_page_next', value: '1', action_ts: '1700000000.000001' }],
+        trigger_id: 't',
+      };
+      const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+      const ts = Math.floor(Date.now() / 1000);
+      const sig = 'v0=' + createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex');
+      const res = await fetch(eventsUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sig }, body });
+      expect(res.status).toBe(200);
+      const view = await slack.waitFor(() => slack.homeViews.filter((v) => v.userId === user)[before], 20_000);
+      return JSON.stringify(view.view.blocks);
+    };
+    expect(await click(MEMBER)).toContain('*acme*');
+    const outsider = await click(OUTSIDER);
+    expect(outsider).not.toContain('acme');
+    expect(outsider).toContain("it is for the members of the bot's channels");
+  });
+
   it('refuses when Slack cannot say who is in the channel', async () => {
     // A fresh gate (the serve's has the channel cached): its one read of the channel fails.
     const web = new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assertWithinSlackLimits } from '../../src/slack/limits.js';
 import { alertMessage, followUpMessage, resolutionMessage, sparkline, summaryMessage, type AlertView } from '../../src/watch/alert-blocks.js';
 import type { AuditRecord, StoredAlert } from '../../src/watch/alert-store.js';
-import { HOME_MAX_BLOCKS, homeView } from '../../src/watch/home-view.js';
+import { HOME_MAX_BLOCKS, HOME_PAGE_ACTION_ID, homeView } from '../../src/watch/home-view.js';
 import { blockKitViolations } from '../support/slack-limits.js';
 
 const A: AlertView = {
@@ -85,12 +85,21 @@ describe('App Home view', () => {
     expect(v).toMatchSnapshot();
   });
 
-  it('stays within 100 blocks with many customers, and says how many are not shown', () => {
+  it('pages a fleet: 40 customers a page, worst first, within 100 blocks, with Previous and Next', () => {
     const audits = Array.from({ length: 120 }, (_, i) => audit(`c-${String(i).padStart(3, '0')}`));
-    const v = homeView({ audits, alerts: [], pendingBackfills: {}, now: new Date('2026-01-24T00:05:00Z') });
+    // c-077 has an open alert: it leads page 1 although its name sorts later.
+    const v = homeView({ audits, alerts: [{ ...alert, customer: 'c-077' }], pendingBackfills: {}, now: new Date('2026-01-24T00:05:00Z') });
     expect(v.blocks.length).toBeLessThanOrEqual(HOME_MAX_BLOCKS);
-    // 2 head blocks, 48 customers x 2 blocks, 1 overflow line = 99; 120 - 48 = 72 not shown.
-    expect(v.blocks).toHaveLength(99);
-    expect(JSON.stringify(v.blocks.at(-1))).toContain('72 more customers not shown');
+    // 2 head blocks, 40 customers x 2 blocks, the page line, the buttons.
+    expect(v.blocks).toHaveLength(84);
+    expect(JSON.stringify(v.blocks[2])).toContain('*c-077*');
+    expect(JSON.stringify(v.blocks.at(-2))).toContain('Customers 1–40 of 120, worst first (page 1 of 3).');
+    const buttons = (p: ReturnType<typeof homeView>) => ((p.blocks.at(-1) as { elements: { action_id: string; value: string }[] }).elements ?? []).map((e) => [e.action_id, e.value]);
+    expect(buttons(v)).toEqual([[`${HOME_PAGE_ACTION_ID}_next`, '1']]);
+    const last = homeView({ audits, alerts: [], pendingBackfills: {}, now: new Date('2026-01-24T00:05:00Z'), page: 2 });
+    expect(JSON.stringify(last.blocks.at(-2))).toContain('Customers 81–120 of 120');
+    expect(buttons(last)).toEqual([[`${HOME_PAGE_ACTION_ID}_prev`, '1']]);
+    // A page past the end shows the last one.
+    expect(homeView({ audits, alerts: [], pendingBackfills: {}, now: new Date('2026-01-24T00:05:00Z'), page: 99 }).blocks).toEqual(last.blocks);
   });
 });
