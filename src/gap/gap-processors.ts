@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { GapSettings } from '../config/schema.js';
-import { windowsDone, type FlowQueues } from './jobs/flow-progress.js';
+import { customersDone, windowsDone, type FlowQueues } from './jobs/flow-progress.js';
 import { logDetail, toJobError } from './jobs/job-error.js';
 import type { ProgressReporter } from './jobs/progress-reporter.js';
 import type { RunState } from './jobs/run-state.js';
@@ -35,7 +35,12 @@ export function requestProgress(deps: WorkerDeps, meta: RunMeta, lookback?: Look
   deps.progress.request(meta.runId, {
     render: async () => {
       if (await deps.runState.isEnded(meta.runId)) return null;
-      const [done, resumed, waiting] = await Promise.all([windowsDone(deps.queues, meta), deps.runState.isResumed(meta.runId), deps.runState.waiting(meta.runId)]);
+      const [done, customers, resumed, waiting] = await Promise.all([
+        windowsDone(deps.queues, meta),
+        customersDone(deps.queues, meta),
+        deps.runState.isResumed(meta.runId),
+        deps.runState.waiting(meta.runId),
+      ]);
       // The run's jobs are gone (the queue was reset): the reconciler says so; a progress edit must not.
       if (done === null) return null;
       const msg = rootMessage({
@@ -44,6 +49,7 @@ export function requestProgress(deps: WorkerDeps, meta: RunMeta, lookback?: Look
         periodLabel: meta.periodLabel,
         windowsDone: Math.min(done, meta.totalWindows),
         windowsTotal: meta.totalWindows,
+        ...(customers ? { customers } : {}),
         requestedBy: meta.requestedBy,
         resumed,
         ...(waiting ? { waiting } : {}),

@@ -15,6 +15,12 @@ describe('root message', () => {
     assertWithinSlackLimits(msg);
   });
 
+  it('counts customers done out of the total in an all run', () => {
+    const msg = rootMessage({ status: 'running', customer: 'all 300 customers', periodLabel: 'Mar 2026', windowsDone: 120, windowsTotal: 368, customers: { done: 298, total: 300 }, requestedBy: 'U0ALICE' });
+    expect(msg.text).toBe('Investigating all 300 customers, Mar 2026… 298/300 customers, 120/368 windows');
+    assertWithinSlackLimits(msg);
+  });
+
   it('says when it is looking back before the months scanned, instead of sitting at 100%', () => {
     const msg = rootMessage({ status: 'running', customer: 'spirit', periodLabel: 'Jan 2026', windowsDone: 184, windowsTotal: 184, lookback: 'looking back before the months scanned: 2025-07, 12/31 windows' });
     expect(msg.text).toBe('Investigating spirit, Jan 2026… 184/184 windows (looking back before the months scanned: 2025-07, 12/31 windows)');

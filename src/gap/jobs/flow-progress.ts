@@ -43,6 +43,17 @@ export async function windowsDone(queues: FlowQueues, meta: RunMeta): Promise<nu
   return counts.reduce<number>((a, b) => a + (b ?? 0), 0);
 }
 
+/** Customers of an `all` run whose reports are in (the `all` job's processed children), out of all of them; null
+ *  for a single-customer run or when the run's jobs are gone. */
+export async function customersDone(queues: FlowQueues, meta: RunMeta): Promise<{ done: number; total: number } | null> {
+  if (!meta.subject.startsWith('all|')) return null;
+  const all = await Job.fromId(queues.all, meta.runId);
+  if (!all) return null;
+  const total = (((all.data as { customers?: unknown }).customers ?? []) as string[]).length;
+  const { processed } = await all.getDependenciesCount({ processed: true });
+  return { done: Math.min(processed ?? 0, total), total };
+}
+
 /** Once a parent (report or `all`) has completed, its children's results (its `processed` hash) have served
  *  their purpose: the parent's own result is what is kept. */
 export async function dropChildResults(queue: Queue, parentJobId: string): Promise<void> {

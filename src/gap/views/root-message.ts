@@ -23,6 +23,8 @@ export type RootState =
       status: 'running';
       windowsDone: number;
       windowsTotal: number;
+      /** An `all` run: customers whose reports are in, out of all of them. */
+      customers?: { done: number; total: number };
       /** Picked up again after a worker died mid-run. */
       resumed?: boolean;
       /** What a retry is waiting for, e.g. 'the database of acme, retry 2 of 5'. */
@@ -76,7 +78,8 @@ export function rootMessage(state: RootState): SlackMessage {
     case 'running': {
       const { windowsDone: done, windowsTotal: total } = state;
       const pct = total > 0 ? Math.floor((Math.min(done, total) / total) * 100) : 0;
-      const counts = `${formatInt(done)}/${formatInt(total)} windows`;
+      const windows = `${formatInt(done)}/${formatInt(total)} windows`;
+      const counts = state.customers ? `${formatInt(state.customers.done)}/${formatInt(state.customers.total)} customers, ${windows}` : windows;
       const text = `Investigating ${state.customer}, ${state.periodLabel}… ${counts}`;
       const notes = [state.resumed ? 'resumed after a worker restart' : '', state.waiting ? `waiting for ${state.waiting}` : '', state.lookback ?? ''].filter((n) => n !== '');
       const note = notes.length > 0 ? ` (${notes.join('; ')})` : '';
