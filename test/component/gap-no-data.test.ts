@@ -43,7 +43,7 @@ describe('13.7 no data is not reported as healthy', () => {
       const root = rootMessage({ status: 'done', report });
       expect(root.text).toContain(expected);
       expect(JSON.stringify(root.blocks)).not.toContain('large_green_circle');
-      expect(renderImpactTable([report])).toContain('No scorecards in director for: rentokil');
+      expect(renderImpactTable([report])).toContain('No scorecards in director for rentokil in Sep 2026 (check the customer, profile and period).');
     } finally {
       await sources.close();
     }
