@@ -190,6 +190,12 @@ export async function withProbe(deps: Pick<GapDeps, 'sources'>, plan: GapPlan): 
   return row?.any ? plan : { ...plan, windows: [], empty: true };
 }
 
+/** The settle rules a report states: the run's own cutoff, and ClickHouse's when it is configured. */
+function settleOf(deps: GapDeps, plan: GapPlan): GapReport['settle'] {
+  const ch = deps.clickhouse ? clickhouseSettle(plan, deps.clickhouse) : null;
+  return { minutes: plan.settle.minutes, cutoff: plan.settle.cutoff, clickhouseMinutes: ch?.minutes ?? null, clickhouseCutoff: ch?.cutoff.toISOString() ?? null };
+}
+
 /** The report of an empty plan: no scorecards, verdict no_data, built from nothing but the plan (no query). */
 export function emptyReport(deps: GapDeps, plan: GapPlan, startedAt: number): GapReport {
   const series: GapSeries = {
@@ -215,12 +221,7 @@ export function emptyReport(deps: GapDeps, plan: GapPlan, startedAt: number): Ga
     historyMonths: deps.settings.historyMonths,
     stats: { windows: 0, queries: 1, elapsedMs: Math.round(performance.now() - startedAt), lookbackWindows: 0 },
     generatedAt: (deps.now ?? (() => new Date()))(),
-    settle: {
-      minutes: plan.settle.minutes,
-      cutoff: plan.settle.cutoff,
-      clickhouseMinutes: deps.clickhouse ? clickhouseSettle(plan, deps.clickhouse).minutes : null,
-      clickhouseCutoff: deps.clickhouse ? clickhouseSettle(plan, deps.clickhouse).cutoff.toISOString() : null,
-    },
+    settle: settleOf(deps, plan),
     clickhouseInFlight: deps.clickhouse ? { submitted: 0, unsubmitted: 0 } : null,
   });
 }
@@ -264,12 +265,7 @@ export async function finishGap(
     historyMonths: deps.settings.historyMonths,
     stats: { windows: windows.length, queries, elapsedMs: Math.round(performance.now() - startedAt), lookbackWindows: look.windows },
     generatedAt: (deps.now ?? (() => new Date()))(),
-    settle: {
-      minutes: plan.settle.minutes,
-      cutoff: plan.settle.cutoff,
-      clickhouseMinutes: deps.clickhouse ? clickhouseSettle(plan, deps.clickhouse).minutes : null,
-      clickhouseCutoff: deps.clickhouse ? clickhouseSettle(plan, deps.clickhouse).cutoff.toISOString() : null,
-    },
+    settle: settleOf(deps, plan),
     clickhouseInFlight: ch.inFlight,
   });
   return attachChanges(report, deps.changes);

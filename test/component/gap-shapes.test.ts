@@ -31,9 +31,21 @@ async function gapOf(db: ShapeDatabase, period: string, now?: Date): Promise<{ r
   return { report, close: () => deps.sources.close() };
 }
 
+/** Plants `cells` in a fresh database before the describe's tests and runs the gap engine on `period` once. */
+function planted(cells: ShapeCell[], period: string, now?: Date): { report(): GapReport; db(): ShapeDatabase } {
+  let db: ShapeDatabase | undefined;
+  let report: GapReport | undefined;
+  beforeAll(async () => {
+    db = await createShapeDatabase(cells);
+    const run = await gapOf(db, period, now);
+    report = run.report;
+    await run.close();
+  }, 120_000);
+  afterAll(async () => db?.drop());
+  return { report: () => report as GapReport, db: () => db as ShapeDatabase };
+}
+
 describe('a healthy customer whose volume swings 300 on a weekday to 4 on a weekend day', () => {
-  let db: ShapeDatabase;
-  let report: GapReport;
   // Jan-Feb 2026; three isolated one-offs, never two on a day: the background every real customer has.
   const oneOffs = new Set(['2026-02-03T09:00:00.000Z', '2026-02-14T12:00:00.000Z', '2026-02-22T12:00:00.000Z']);
   const cells = cellsEvery('2026-01-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z', (d) =>
@@ -42,31 +54,23 @@ describe('a healthy customer whose volume swings 300 on a weekday to 4 on a week
     ),
   );
 
-  beforeAll(async () => {
-    db = await createShapeDatabase(cells);
-    const run = await gapOf(db, 'feb-2026');
-    report = run.report;
-    await run.close();
-  }, 120_000);
-  afterAll(async () => db?.drop());
+  const shape = planted(cells, 'feb-2026');
 
   it('counts exactly what was planted', () => {
     const inFeb = cells.filter((c) => c.hour.startsWith('2026-02'));
     const sum = (submitted: boolean, key: 'total' | 'missing'): number =>
       inFeb.filter((c) => c.submitted === submitted).reduce((s, c) => s + (c[key] ?? 0), 0);
-    expect(report.populations.unsubmitted).toMatchObject({ total: sum(false, 'total'), missing: sum(false, 'missing') });
-    expect(report.populations.submitted).toMatchObject({ total: sum(true, 'total'), missing: 0 });
-    expect(report.populations.unsubmitted.missing).toBe(3);
+    expect(shape.report().populations.unsubmitted).toMatchObject({ total: sum(false, 'total'), missing: sum(false, 'missing') });
+    expect(shape.report().populations.submitted).toMatchObject({ total: sum(true, 'total'), missing: 0 });
+    expect(shape.report().populations.unsubmitted.missing).toBe(3);
   });
 
   it('draws no finding from the weekly swing in volume or from three one-offs', () => {
-    expect(report.findings.filter((f) => f.kind !== 'onset')).toEqual([]);
+    expect(shape.report().findings.filter((f) => f.kind !== 'onset')).toEqual([]);
   });
 });
 
 describe('a 10:00 UTC batch of 500 that loses 80% every Saturday and Sunday and is fine on weekdays', () => {
-  let db: ShapeDatabase;
-  let report: GapReport;
   const batch = (d: Date): Omit<ShapeCell, 'hour'>[] =>
     d.getUTCHours() === 10 ? [{ submitted: false, total: 500, missing: isWeekend(d) ? 400 : 0 }] : [];
   const cells = cellsEvery('2026-01-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z', (d) => [
@@ -76,16 +80,10 @@ describe('a 10:00 UTC batch of 500 that loses 80% every Saturday and Sunday and 
   ]);
   const failing = cells.filter((c) => c.hour.startsWith('2026-02') && (c.missing ?? 0) > 0);
 
-  beforeAll(async () => {
-    db = await createShapeDatabase(cells);
-    const run = await gapOf(db, 'feb-2026');
-    report = run.report;
-    await run.close();
-  }, 120_000);
-  afterAll(async () => db?.drop());
+  const shape = planted(cells, 'feb-2026');
 
   it('names the weekly failure: the weekdays, the hour, the weekends and the counts', () => {
-    const weekly = report.findings.filter((f) => f.kind === 'weekly_failure');
+    const weekly = shape.report().findings.filter((f) => f.kind === 'weekly_failure');
     expect(weekly).toHaveLength(1);
     expect(weekly[0]).toMatchObject({
       population: 'unsubmitted',
@@ -102,39 +100,31 @@ describe('a 10:00 UTC batch of 500 that loses 80% every Saturday and Sunday and 
   });
 
   it('says so in one sentence, with when it is due next', () => {
-    const weekly = report.findings.find((f) => f.kind === 'weekly_failure')!;
+    const weekly = shape.report().findings.find((f) => f.kind === 'weekly_failure')!;
     expect(findingSentence(weekly)).toMatch(/^Every Sat and Sun at 10:00 UTC, 80\.0% of unsubmitted scorecards went missing \(.*3,200 of 4,000.*\); still failing at the end of the period, next expected Sun Mar 1 10:00 UTC\.$/);
   });
 
   it('calls nothing steady and nothing recovered', () => {
-    expect(report.findings.map((f) => f.kind)).not.toContain('chronic');
-    expect(report.findings.map((f) => f.kind)).not.toContain('recovery');
-    expect(report.findings.map((f) => f.kind)).not.toContain('change_point');
+    expect(shape.report().findings.map((f) => f.kind)).not.toContain('chronic');
+    expect(shape.report().findings.map((f) => f.kind)).not.toContain('recovery');
+    expect(shape.report().findings.map((f) => f.kind)).not.toContain('change_point');
   });
 });
 
 describe('the same failing weekends when the batch is all the customer has', () => {
-  let db: ShapeDatabase;
-  let report: GapReport;
   const cells = cellsEvery('2026-01-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z', (d) =>
     d.getUTCHours() === 10 ? [{ submitted: false, total: 500, missing: isWeekend(d) ? 400 : 0 }] : [],
   );
   const failing = cells.filter((c) => c.hour.startsWith('2026-02') && (c.missing ?? 0) > 0);
 
-  beforeAll(async () => {
-    db = await createShapeDatabase(cells);
-    const run = await gapOf(db, 'feb-2026');
-    report = run.report;
-    await run.close();
-  }, 120_000);
-  afterAll(async () => db?.drop());
+  const shape = planted(cells, 'feb-2026');
 
   it('is one weekly failure on Saturdays and Sundays, not a steady level, and nothing recovered', () => {
-    const kinds = report.findings.map((f) => f.kind);
+    const kinds = shape.report().findings.map((f) => f.kind);
     expect(kinds).not.toContain('chronic');
     expect(kinds).not.toContain('recovery');
     expect(kinds).not.toContain('batch_failure');
-    const weekly = report.findings.filter((f) => f.kind === 'weekly_failure');
+    const weekly = shape.report().findings.filter((f) => f.kind === 'weekly_failure');
     expect(weekly).toHaveLength(1);
     expect(weekly[0]).toMatchObject({
       population: 'unsubmitted',
@@ -149,65 +139,47 @@ describe('the same failing weekends when the batch is all the customer has', () 
 });
 
 describe('healthy through February, then 50% of submitted scorecards missing from Mar 1 00:00', () => {
-  let db: ShapeDatabase;
-  let report: GapReport;
   const cells = cellsEvery('2026-01-01T00:00:00.000Z', '2026-04-01T00:00:00.000Z', (d) =>
     workingVolume(d, 200, 20, true).map((c) => (d.toISOString() >= '2026-03-01' ? { ...c, missing: Math.floor(c.total / 2) } : c)),
   );
 
-  beforeAll(async () => {
-    db = await createShapeDatabase(cells);
-    const run = await gapOf(db, 'mar-2026');
-    report = run.report;
-    await run.close();
-  }, 120_000);
-  afterAll(async () => db?.drop());
+  const shape = planted(cells, 'mar-2026');
 
   it('is a change on the period\'s first day, from 0%, not a chronic level', () => {
-    expect(report.findings.map((f) => f.kind)).not.toContain('chronic');
-    const steps = report.findings.filter((f) => f.kind === 'change_point');
+    expect(shape.report().findings.map((f) => f.kind)).not.toContain('chronic');
+    const steps = shape.report().findings.filter((f) => f.kind === 'change_point');
     expect(steps).toHaveLength(1);
     expect(steps[0]).toMatchObject({ population: 'submitted', at: '2026-03-01', before: 0, after: 0.5 });
   });
 
   it('dates the onset on the same day', () => {
-    const onset = report.findings.find((f) => f.kind === 'onset');
+    const onset = shape.report().findings.find((f) => f.kind === 'onset');
     expect(onset).toMatchObject({ firstDayOver1Pct: '2026-03-01' });
   });
 });
 
 describe('every scorecard in historic, but 1 in 20 lacks half of its 10 criteria', () => {
-  let db: ShapeDatabase;
-  let report: GapReport;
   const cells = cellsEvery('2026-02-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z', (d) =>
     !isWeekend(d) && d.getUTCHours() >= 8 && d.getUTCHours() < 14 ? [{ submitted: true, total: 20, partial: 1, criteria: 10 }] : [],
   );
 
-  beforeAll(async () => {
-    db = await createShapeDatabase(cells);
-    const run = await gapOf(db, 'feb-2026');
-    report = run.report;
-    await run.close();
-  }, 120_000);
-  afterAll(async () => db?.drop());
+  const shape = planted(cells, 'feb-2026');
 
   it('counts the partly written scorecards apart from the missing ones, per population and per day', () => {
     const partial = cells.reduce((s, c) => s + (c.partial ?? 0), 0);
-    expect(partial).toBe(db.ids.partial.length);
-    expect(report.populations.submitted).toMatchObject({ total: cells.reduce((s, c) => s + c.total, 0), missing: 0, partial });
-    expect(report.populations.unsubmitted).toMatchObject({ total: 0, missing: 0, partial: 0 });
+    expect(partial).toBe(shape.db().ids.partial.length);
+    expect(shape.report().populations.submitted).toMatchObject({ total: cells.reduce((s, c) => s + c.total, 0), missing: 0, partial });
+    expect(shape.report().populations.unsubmitted).toMatchObject({ total: 0, missing: 0, partial: 0 });
     const feb2 = cells.filter((c) => c.hour.startsWith('2026-02-02')).reduce((s, c) => s + (c.partial ?? 0), 0);
-    expect(report.daily.find((d) => d.date === '2026-02-02')?.submitted).toMatchObject({ missing: 0, partial: feb2 });
+    expect(shape.report().daily.find((d) => d.date === '2026-02-02')?.submitted).toMatchObject({ missing: 0, partial: feb2 });
   });
 
   it('is not a plain "no gap"', () => {
-    expect(report.verdict).not.toBe('no_gap');
+    expect(shape.report().verdict).not.toBe('no_gap');
   });
 });
 
 describe('rows still in flight at the end of a period that ends now', () => {
-  let db: ShapeDatabase;
-  let report: GapReport;
   const now = new Date('2026-03-10T12:00:00.000Z');
   const cells: ShapeCell[] = [
     // Settled: created hours ago.
@@ -220,16 +192,10 @@ describe('rows still in flight at the end of a period that ends now', () => {
     { hour: '2026-03-10T09:00:00.000Z', submitted: true, total: 20, missing: 20, submitAfterMinutes: 150 },
   ];
 
-  beforeAll(async () => {
-    db = await createShapeDatabase(cells);
-    const run = await gapOf(db, 'last-2d', now);
-    report = run.report;
-    await run.close();
-  }, 120_000);
-  afterAll(async () => db?.drop());
+  const shape = planted(cells, 'last-2d', now);
 
   it('counts scorecards newer than 30 minutes as in flight, never as missing', () => {
-    expect(report.populations.unsubmitted).toMatchObject({ total: 50 + 30, missing: 5 + 30, inFlight: 30 });
-    expect(report.populations.submitted).toMatchObject({ total: 10, missing: 2, inFlight: 20 });
+    expect(shape.report().populations.unsubmitted).toMatchObject({ total: 50 + 30, missing: 5 + 30, inFlight: 30 });
+    expect(shape.report().populations.submitted).toMatchObject({ total: 10, missing: 2, inFlight: 20 });
   });
 });
