@@ -90,6 +90,7 @@ async function main(): Promise<void> {
     const audit = (name: string, only: string[]): WatchAudit => ({
       name,
       every: '1h',
+      spread: 'off',
       lookback: 'last-48h',
       customers: only,
       // A channel per audit: the hourly allowance of one must not hide the next one's alerts.

@@ -44,6 +44,13 @@ export const watchAuditSchema = z
       .max(13)
       .default(0)
       .describe('Months of history scanned with the lookback; 0 (default): the lookback only, the cheapest for an hourly audit'),
+    spread: z
+      .string()
+      .regex(/^(auto|off|[1-9]\d{0,4}(s|m|h|d))$/, 'auto, off, or a duration shorter than the interval, e.g. "30m"')
+      .default('auto')
+      .describe(
+        'Spread the customers\' starts evenly over this long: "auto" (default) spreads an audit of 20 customers or more over half its interval, "off" starts each customer as soon as the one before ends, or a duration such as "30m"',
+      ),
   })
   .strict();
 
@@ -59,6 +66,20 @@ export function cronProblem(expr: string): string | null {
   } catch (err) {
     return `not a valid cron expression (${(err as Error).message}); e.g. "0 * * * *" (hourly) or "*/15 * * * *"`;
   }
+}
+
+/** The shortest gap between a cron's runs over about a week (e.g. 3,600,000 for "0 * * * *"). */
+export function cronIntervalMs(expr: string, from: Date = new Date('2026-01-05T00:00:00Z')): number {
+  const it = cronParser.parseExpression(expr, { tz: 'UTC', currentDate: from });
+  let prev = it.next().getTime();
+  let shortest = Infinity;
+  for (let i = 0; i < 200; i++) {
+    const next = it.next().getTime();
+    shortest = Math.min(shortest, next - prev);
+    prev = next;
+    if (next - from.getTime() > 8 * 86_400_000) break;
+  }
+  return Number.isFinite(shortest) ? shortest : 3_600_000;
 }
 
 /** Interval in milliseconds of an `every` such as "1h". */
@@ -107,6 +128,12 @@ export function watchProblems(raw: unknown): WatchIssue[] {
           issues.push({ path: ['watch', i, 'customers', j], message: `unknown customer "${c}"; configured: ${[...customers].join(', ') || '(none)'}` });
         }
       });
+    }
+    if (typeof a.spread === 'string' && /^\d+(s|m|h|d)$/.test(a.spread) && (hasCron !== hasEvery)) {
+      const interval = hasEvery && typeof a.every === 'string' && /^\d+(s|m|h|d)$/.test(a.every) ? everyMs(a.every) : hasCron && !cronProblem(a.cron as string) ? cronIntervalMs(a.cron as string) : null;
+      if (interval !== null && everyMs(a.spread) >= interval) {
+        issues.push({ path: ['watch', i, 'spread'], message: `spread ${a.spread} is not shorter than the audit's interval (${Math.round(interval / 60_000)} min); e.g. "auto" or half the interval` });
+      }
     }
     if (typeof a.channel === 'string' && !allowAll && !allowed.has(a.channel)) {
       issues.push({ path: ['watch', i, 'channel'], message: `channel ${a.channel} is not in slack.allowedChannels (add it there, or set slack.allowAllChannels: true)` });

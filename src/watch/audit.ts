@@ -12,6 +12,7 @@ import { alertMessage, followUpMessage, hourlyMissing, resolutionMessage, summar
 import type { AlertStore, StoredAlert } from './alert-store.js';
 import { lookbackPeriod } from './lookback.js';
 import type { WatchAudit } from '../config/watch-schema.js';
+import { spreadOffsets, spreadWindowMs } from './spread.js';
 
 // One scheduled audit: a normal gap run per customer (the same windows, retries and read-only path as
 // /scorecard-gap, in-process), then the alert decisions. It posts nothing unless there is something to say: a new
@@ -29,6 +30,8 @@ export interface AuditDeps {
 
 export interface CustomerOutcome {
   customer: string;
+  /** When this customer's gap run started, in ms after the audit started (spread audits start them apart). */
+  startedAfterMs: number;
   durationMs: number;
   opened: number;
   followUps: number;
@@ -70,11 +73,11 @@ interface Pending {
   period: { from: string; to: string; label: string };
 }
 
-async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: string, quiet: boolean, pending: Pending[]): Promise<CustomerOutcome> {
+async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: string, quiet: boolean, pending: Pending[], auditStarted: number): Promise<CustomerOutcome> {
   const started = performance.now();
   const period = lookbackPeriod(audit.lookback, deps.now());
   const log = deps.gap.logger;
-  const outcome: CustomerOutcome = { customer, durationMs: 0, opened: 0, followUps: 0, resolved: 0, error: null };
+  const outcome: CustomerOutcome = { customer, startedAfterMs: Math.round(started - auditStarted), durationMs: 0, opened: 0, followUps: 0, resolved: 0, error: null };
   let report: GapReport;
   try {
     // The audit's own clock for the gap run too: its settle cutoff (in-flight scorecards) is read from it.
@@ -121,7 +124,7 @@ async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: strin
     if (a.threadTs) await deps.publisher.postInThread(a.channel, a.threadTs, resolutionMessage({ ...a, periodLabel: report.period.label }, a.lastSeenAt));
   }
   outcome.durationMs = Math.round(performance.now() - started);
-  deps.metrics?.customerAuditDuration.observe({ customer }, outcome.durationMs / 1000);
+  deps.metrics?.customerAuditDuration.observe({ audit: audit.name }, outcome.durationMs / 1000);
   deps.metrics?.lastAudit.set({ customer, audit: audit.name }, deps.now().getTime() / 1000);
   deps.metrics?.openAlerts.set({ customer }, (await deps.store.openAlerts(audit.name, customer)).length);
   await deps.store.recordAudit({
@@ -182,39 +185,84 @@ async function announce(deps: AuditDeps, audit: WatchAudit, p: Pending): Promise
   }
 }
 
-export async function runAudit(deps: AuditDeps, audit: WatchAudit): Promise<AuditOutcome> {
+export interface RunAuditOptions {
+  /** Aborted when the worker shuts down: the audit starts no further customer and ends with what it has. */
+  signal?: AbortSignal;
+  /** Waits between spread starts (tests pass a recording one); resolves early when `signal` aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+const abortableSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+export async function runAudit(deps: AuditDeps, audit: WatchAudit, opts: RunAuditOptions = {}): Promise<AuditOutcome> {
   const started = performance.now();
   const now = deps.now();
   const quiet = inQuietHours(now, audit.quietHours);
   const customers = audit.customers.length > 0 ? audit.customers : deps.gap.sources.customers.map((c) => c.name);
-  const pending: Pending[] = [];
   const results: CustomerOutcome[] = [];
-  // One customer at a time: each gap run already uses gap.concurrency windows at once.
-  for (const customer of customers) results.push(await auditCustomer(deps, audit, customer, quiet, pending));
-  let announced = 0;
-  let summarised = 0;
-  if (!quiet) {
-    // Alerts held back by quiet hours are announced by the first audit after.
-    const held = (await deps.store.openAlerts(audit.name)).filter((a) => a.announcedAt === null && !pending.some((p) => p.alert.id === a.id));
-    const all = [...held.map((alert) => ({ alert, chart: [], periodLabel: lookbackPeriod(audit.lookback, now).label, period: serial(lookbackPeriod(audit.lookback, now)) })), ...pending];
+  const overflow: Pending[] = [];
+  const tally = { announced: 0 };
+  const sleep = opts.sleep ?? abortableSleep;
+  // Alerts found while alerts were allowed are posted as each customer finishes (a spread audit does not hold the
+  // first customer's alert until the last one is done); those over the hourly allowance wait for one summary.
+  const post = async (found: Pending[]): Promise<void> => {
+    if (quiet || found.length === 0) return;
     const postedThisHour = await deps.store.announcedSince(audit.channel, new Date(now.getTime() - 3_600_000));
-    const { alone, summarised: rest } = splitByAllowance(all, postedThisHour, audit.maxAlertsPerHour);
+    const { alone, summarised } = splitByAllowance(found, postedThisHour, audit.maxAlertsPerHour);
     for (const p of alone) {
       await announce(deps, audit, p);
-      announced++;
+      tally.announced++;
     }
-    const claimed: Pending[] = [];
-    for (const p of rest) if (await deps.store.claimAnnouncement(p.alert.id)) claimed.push(p);
-    if (claimed.length > 0) {
-      const ts = await deps.publisher.postRoot(audit.channel, summaryMessage(claimed.map((p) => viewOf(p.alert, audit.name, p.periodLabel)), audit.maxAlertsPerHour));
-      for (const p of claimed) await deps.store.setSummary(p.alert.id, ts);
-      summarised = claimed.length;
+    overflow.push(...summarised);
+  };
+  if (!quiet) {
+    // Alerts held back by quiet hours are announced by the first audit after.
+    const period = lookbackPeriod(audit.lookback, now);
+    const held = (await deps.store.openAlerts(audit.name)).filter((a) => a.announcedAt === null);
+    await post(held.map((alert) => ({ alert, chart: [], periodLabel: period.label, period: serial(period) })));
+  }
+  // One customer at a time (each gap run already uses gap.concurrency windows at once), their starts spread over the
+  // schedule when the audit is large (spread.ts); a customer slower than its slot delays the next, never a burst.
+  const offsets = spreadOffsets(spreadWindowMs(audit, customers.length), customers.length);
+  let skipped = 0;
+  for (const [i, customer] of customers.entries()) {
+    if (opts.signal?.aborted) {
+      skipped = customers.length - i;
+      break;
     }
+    const wait = offsets[i]! - (performance.now() - started);
+    if (wait > 0) await sleep(wait, opts.signal);
+    if (opts.signal?.aborted) {
+      skipped = customers.length - i;
+      break;
+    }
+    const pending: Pending[] = [];
+    results.push(await auditCustomer(deps, audit, customer, quiet, pending, started));
+    await post(pending);
+  }
+  if (skipped > 0) deps.gap.logger.warn({ audit: audit.name, skipped }, 'watch: shutting down; the rest of this audit\'s customers wait for its next run');
+  let summarised = 0;
+  const claimed: Pending[] = [];
+  for (const p of overflow) if (await deps.store.claimAnnouncement(p.alert.id)) claimed.push(p);
+  if (claimed.length > 0) {
+    const ts = await deps.publisher.postRoot(audit.channel, summaryMessage(claimed.map((p) => viewOf(p.alert, audit.name, p.periodLabel)), audit.maxAlertsPerHour));
+    for (const p of claimed) await deps.store.setSummary(p.alert.id, ts);
+    summarised = claimed.length;
   }
   const durationMs = Math.round(performance.now() - started);
   deps.metrics?.auditDuration.observe({ audit: audit.name }, durationMs / 1000);
-  deps.gap.logger.info({ audit: audit.name, durationMs, announced, summarised, customers: results.length, failed: results.filter((r) => r.error).length }, 'watch: audit done');
-  return { audit: audit.name, durationMs, customers: results, announced, summarised };
+  deps.gap.logger.info({ audit: audit.name, durationMs, announced: tally.announced, summarised, customers: results.length, failed: results.filter((r) => r.error).length }, 'watch: audit done');
+  return { audit: audit.name, durationMs, customers: results, announced: tally.announced, summarised };
 }
 
 const serial = (p: { from: Date; to: Date; label: string }): { from: string; to: string; label: string } => ({ from: p.from.toISOString(), to: p.to.toISOString(), label: p.label });

@@ -51,6 +51,8 @@ export interface WatchWorker {
 
 export function startWatchWorker(deps: AuditDeps, audits: readonly WatchAudit[], settings: WatchQueueSettings, opts: { metrics?: BotMetrics | null; lockDurationMs?: number } = {}): WatchWorker {
   const logger = deps.gap.logger;
+  // A spread audit sleeps between customers for up to half its interval: closing must not wait that out.
+  const stopping = new AbortController();
   const worker = new Worker(
     WATCH_QUEUE,
     async (job) => {
@@ -62,15 +64,23 @@ export function startWatchWorker(deps: AuditDeps, audits: readonly WatchAudit[],
         return { skipped: true };
       }
       logger.info({ audit: name, jobId: job.id }, 'watch: audit job started');
-      const outcome = await runAudit(deps, audit);
+      const outcome = await runAudit(deps, audit, { signal: stopping.signal });
       return { announced: outcome.announced, summarised: outcome.summarised, durationMs: outcome.durationMs };
     },
-    { connection: settings.connection, prefix: settings.prefix, concurrency: 1, lockDuration: opts.lockDurationMs ?? 60_000 },
+    // One job per audit at a time is what the schedulers produce; a spread audit of 300 customers runs for half its
+    // interval, so the worker takes every configured audit at once rather than queueing a 5-minute one behind it.
+    { connection: settings.connection, prefix: settings.prefix, concurrency: Math.max(1, audits.length), lockDuration: opts.lockDurationMs ?? 60_000 },
   );
   worker.on('failed', (_job, err) => {
     opts.metrics?.jobFailures.inc({ queue: WATCH_QUEUE });
     logger.error({ err }, 'watch: audit job failed');
   });
   worker.on('error', (err) => logger.error({ err }, 'watch: worker error'));
-  return { worker, close: () => worker.close() };
+  return {
+    worker,
+    close: () => {
+      stopping.abort();
+      return worker.close();
+    },
+  };
 }

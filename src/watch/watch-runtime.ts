@@ -67,8 +67,11 @@ export function startWatch(deps: WatchRuntimeDeps): WatchRuntime {
  * The per-customer gauges from the ops database's last audits, at scrape time: whichever worker ran an audit,
  * every process reports the same numbers (and they survive a restart).
  */
-export async function refreshAuditGauges(metrics: BotMetrics, store: AlertStore): Promise<void> {
-  const [audits, open] = await Promise.all([store.lastAudits(), store.allOpen(10_000)]);
+export async function refreshAuditGauges(metrics: BotMetrics, store: AlertStore, configured: ReadonlySet<string>): Promise<void> {
+  const [all, allOpen] = await Promise.all([store.lastAudits(), store.allOpen(10_000)]);
+  // A customer removed from the config keeps its rows in the ops database, but not its series.
+  const audits = all.filter((a) => configured.has(a.customer));
+  const open = allOpen.filter((a) => configured.has(a.customer));
   metrics.missing.reset();
   metrics.total.reset();
   metrics.lastAudit.reset();

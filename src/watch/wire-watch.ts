@@ -42,6 +42,7 @@ export function wireWatch(p: Platform, gap: StartGapDeps, opts: WatchWiringOptio
     now: opts.now,
     lockDurationMs: opts.lockDurationMs,
   });
+  const configured = new Set(p.sources.customers.map((c) => c.name));
   return {
     slack: watchSurface({
       opsPool: p.opsPool,
@@ -51,7 +52,7 @@ export function wireWatch(p: Platform, gap: StartGapDeps, opts: WatchWiringOptio
       viewers: createViewerAccess(p.web, createUsergroupResolver(p.web), p.slack, { logger }),
     }),
     queues: [WATCH_QUEUE],
-    refreshGauges: (pool) => refreshAuditGauges(p.metrics, new AlertStore(pool)),
+    refreshGauges: (pool) => refreshAuditGauges(p.metrics, new AlertStore(pool), configured),
     close: () => runtime.close().catch(() => undefined),
   };
 }

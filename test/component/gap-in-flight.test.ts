@@ -143,6 +143,7 @@ describe('the watchdog applies the same rule', () => {
   const audit: WatchAudit = {
     name: 'hourly',
     every: '1h',
+      spread: 'off',
     lookback: 'last-48h',
     customers: ['acme'],
     channel: 'C0ALERTS',

@@ -28,6 +28,7 @@ let deps: AuditDeps;
 const audit: WatchAudit = {
   name: 'hourly',
   every: '1h',
+  spread: 'off',
   lookback: 'last-48h',
   customers: ['rentokil'],
   channel: CHANNEL,
