@@ -17,6 +17,8 @@ export type ViewerDecision = { ok: true } | { ok: false; reason: string };
 
 export interface ViewerAccess {
   canView(user: string): Promise<ViewerDecision>;
+  /** Of `channels`, those the user is a member of and the bot may work in; a channel Slack cannot answer for is left out. */
+  channelsOf(user: string, channels: readonly string[]): Promise<string[]>;
 }
 
 export const VIEWER_CACHE_MS = 60_000;
@@ -27,7 +29,7 @@ const MAX_PAGES = 20;
 export function createViewerAccess(
   api: ConversationsMembersApi,
   groups: UsergroupResolver,
-  settings: Pick<SlackSettings, 'allowedChannels' | 'allowedUsers' | 'viewers'>,
+  settings: Pick<SlackSettings, 'allowedChannels' | 'allowedUsers' | 'viewers'> & Partial<Pick<SlackSettings, 'allowAllChannels'>>,
   opts: { logger: Logger; ttlMs?: number; now?: () => number },
 ): ViewerAccess {
   const ttl = opts.ttlMs ?? VIEWER_CACHE_MS;
@@ -72,6 +74,22 @@ export function createViewerAccess(
         return refused('I could not check with Slack whether you are in the bot\'s channels; try again in a minute.');
       }
       return refused(whoCanSee);
+    },
+    async channelsOf(user, channels) {
+      const allowed = new Set(settings.allowedChannels);
+      const candidates = channels.filter((c) => settings.allowAllChannels === true || allowed.has(c));
+      const seen = await Promise.all(
+        candidates.map((c) =>
+          members(c).then(
+            (m) => m.has(user),
+            (err: unknown) => {
+              opts.logger.warn({ err, channel: c }, 'app home: could not read channel membership; its activity is not shown');
+              return false;
+            },
+          ),
+        ),
+      );
+      return candidates.filter((_, i) => seen[i]);
     },
   };
 }

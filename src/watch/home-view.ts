@@ -4,10 +4,12 @@ import { permalink } from '../slack/authorize.js';
 import { contextLine, escapeMrkdwn, mrkdwnSection } from '../slack/mrkdwn.js';
 import { subjectOf } from './alert-blocks.js';
 import type { AuditRecord, StoredAlert } from './alert-store.js';
+import type { RecentBackfill, RecentRun } from './recent-activity.js';
+import { recentBlocks } from './recent-blocks.js';
 
 // Pure: the App Home tab, a status board per customer from the last audits: missing per population, open alerts
-// (each a link to its thread), when it was last audited, and pending backfill requests. Slack allows 100 blocks
-// in a Home view; customers beyond what fits are counted in the last line.
+// (each a link to its thread), when it was last audited, and pending backfill requests; above it, the viewer's
+// recent runs and backfills (three blocks). Slack allows 100 blocks in a Home view: the board is paged.
 
 export const HOME_MAX_BLOCKS = 100;
 
@@ -17,6 +19,8 @@ export interface HomeInput {
   /** Backfill requests waiting for a decision or running, per customer. */
   pendingBackfills: Record<string, number>;
   now: Date;
+  /** The last runs and backfills in the viewer's channels (recent-activity.ts); absent: not shown. */
+  recent?: { runs: RecentRun[]; backfills: RecentBackfill[] };
 }
 
 function populationLine(
@@ -79,11 +83,16 @@ function boardOrder(input: HomeInput): string[] {
  */
 export function homeView(input: HomeInput & { page?: number }): { type: 'home'; blocks: KnownBlock[] } {
   const customers = boardOrder(input);
+  const recent = input.recent ? recentBlocks(input.recent) : [];
+  if (customers.length === 0) {
+    const head: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: 'Scorecard gap bot' } }, contextLine(formatDateTime(input.now.toISOString()))];
+    return { type: 'home', blocks: [...head, ...recent, contextLine('No scheduled audit has run yet, so there is no per-customer board. Audits are configured under `watch:` in the config.')] };
+  }
   const head: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Scorecard gap watchdog' } },
     contextLine(`Status from the last scheduled audits · ${formatDateTime(input.now.toISOString())} · ${plural(input.alerts.length, 'open alert')}`),
+    ...recent,
   ];
-  if (customers.length === 0) return { type: 'home', blocks: [...head, mrkdwnSection('No audit has run yet. Audits are configured under `watch:` in the config.')] };
   const pages = Math.ceil(customers.length / HOME_PAGE_SIZE);
   const page = Math.min(Math.max(0, Math.floor(input.page ?? 0)), pages - 1);
   const shown = customers.slice(page * HOME_PAGE_SIZE, (page + 1) * HOME_PAGE_SIZE);

@@ -11,6 +11,7 @@ import { AlertStore, pendingBackfills } from './alert-store.js';
 import type { ViewerAccess } from '../slack/viewer-access.js';
 import { HOME_PAGE_ACTION_ID, homeRefusedView, homeView } from './home-view.js';
 import { lookbackPeriod } from './lookback.js';
+import { recentActivity, recentChannels } from './recent-activity.js';
 
 // The watchdog's Slack surface: the App Home board (app_home_opened -> views.publish) and the alert's
 // "Full report" button, which starts the normal /scorecard-gap run of the alert's customer and lookback and says
@@ -46,8 +47,13 @@ export function watchSurface(deps: WatchSlackDeps): SlackSurface {
       await client.views.publish({ user_id: user, view: homeRefusedView(access.reason) });
       return;
     }
-    const [audits, alerts, pending] = await Promise.all([store.lastAudits(), store.allOpen(), pendingBackfills(deps.opsPool)]);
-    await client.views.publish({ user_id: user, view: homeView({ audits, alerts, pendingBackfills: pending, now: now(), page }) });
+    const [audits, alerts, pending, recent] = await Promise.all([
+      store.lastAudits(),
+      store.allOpen(),
+      pendingBackfills(deps.opsPool),
+      recentChannels(deps.opsPool).then(async (channels) => recentActivity(deps.opsPool, await deps.viewers.channelsOf(user, channels))),
+    ]);
+    await client.views.publish({ user_id: user, view: homeView({ audits, alerts, pendingBackfills: pending, now: now(), page, recent }) });
   };
   const pageRoute = (suffix: 'prev' | 'next'): ActionRoute => ({
     actionId: `${HOME_PAGE_ACTION_ID}_${suffix}`,

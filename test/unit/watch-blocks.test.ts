@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assertWithinSlackLimits } from '../../src/slack/limits.js';
 import { alertMessage, followUpMessage, resolutionMessage, sparkline, summaryMessage, type AlertView } from '../../src/watch/alert-blocks.js';
 import type { AuditRecord, StoredAlert } from '../../src/watch/alert-store.js';
+import { slackLimitViolations } from '../../src/slack/limits.js';
 import { HOME_MAX_BLOCKS, HOME_PAGE_ACTION_ID, homeView } from '../../src/watch/home-view.js';
 import { blockKitViolations } from '../support/slack-limits.js';
 
@@ -101,5 +102,23 @@ describe('App Home view', () => {
     expect(buttons(last)).toEqual([[`${HOME_PAGE_ACTION_ID}_prev`, '1']]);
     // A page past the end shows the last one.
     expect(homeView({ audits, alerts: [], pendingBackfills: {}, now: new Date('2026-01-24T00:05:00Z'), page: 99 }).blocks).toEqual(last.blocks);
+  });
+
+  it('with the viewer\'s recent runs and backfills, a 300-customer page still fits Slack\'s limits', () => {
+    const audits = Array.from({ length: 300 }, (_, i) => audit(`c-${String(i).padStart(3, '0')}`));
+    const created = new Date('2026-01-24T00:01:00Z');
+    const runs = Array.from({ length: 10 }, (_, i) => ({
+      runId: `r${i}`, customer: `customer-with-a-long-name-${i}`, periodLabel: '2025-12-01..2026-01-31', requestedBy: 'U0ALICE', channel: 'C0INCIDENT',
+      rootTs: `1769212800.00000${i}`, status: i === 0 ? ('queued' as const) : ('done' as const), verdict: i === 0 ? null : 'gap', createdAt: created,
+    }));
+    const backfills = Array.from({ length: 10 }, (_, i) => ({
+      id: `b${i}`, customer: 'c-001', label: 'Jan 2026', scorecardId: i === 1 ? '019bcaf4-4b65-7838-b07d-20640fe7628e' : null, requester: 'U0ALICE',
+      decidedBy: i % 2 ? 'U0BOB' : null, channel: 'C0INCIDENT', threadTs: `1769212800.00001${i}`, status: i % 2 ? 'done' : 'pending', historicRows: i % 2 ? 1234 : null, createdAt: created,
+    }));
+    const v = homeView({ audits, alerts: [], pendingBackfills: {}, now: new Date('2026-01-24T00:05:00Z'), recent: { runs, backfills } });
+    expect(v.blocks.length).toBeLessThanOrEqual(HOME_MAX_BLOCKS);
+    // A message allows 50 blocks, a Home view 100 (checked above); every other limit is the same.
+    expect(slackLimitViolations({ text: 'home', blocks: v.blocks }).filter((m) => !/^\d+ blocks \(max 50\)$/.test(m))).toEqual([]);
+    expect(v.blocks.slice(2, 5)).toMatchSnapshot();
   });
 });
