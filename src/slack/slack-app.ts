@@ -9,6 +9,8 @@ import { boltLogger } from './bolt-logger.js';
 import { errorReply, logHandlerError } from './error-reply.js';
 import type { SlackTransport } from './receiver.js';
 import { threadedRespond, type PostEphemeralApi } from './threaded-respond.js';
+import type { OutgoingMessage } from './slack-message.js';
+import { withoutTableBlocks } from './table-fallback.js';
 import type { ActionRoute, CommandRoute, EventRoute, HomeOpenedEvent, SlackSurface } from './routes.js';
 
 // The generic Slack adapter: capabilities hand in their routes, and every route gets the same treatment. The
@@ -22,11 +24,21 @@ export interface SlackAppDeps {
   surfaces: SlackSurface[];
 }
 
+/**
+ * slack.tableBlocks false: the replies a handler sends through response_url (a check's answer, a plan) get the same
+ * table fallback as the thread posts (table-fallback.ts), so no client is shown "[table]".
+ */
+function shapedRespond(settings: SlackSettings, respond: RespondFn): RespondFn {
+  if (settings.tableBlocks !== false) return respond;
+  return (message) => respond(typeof message === 'string' ? message : (withoutTableBlocks(message as OutgoingMessage) as RespondArguments));
+}
+
 /** Input refused before the ack gets the command's usage; anything else its plain reply. */
 const USAGE_CODES = new Set(['BAD_INPUT', 'UNKNOWN_CUSTOMER']);
 
 function commandListener(deps: SlackAppDeps, route: CommandRoute) {
-  return async ({ command, ack, respond }: { command: CommandRoutePayload; ack: (r?: RespondArguments) => Promise<void>; respond: RespondFn }) => {
+  return async ({ command, ack, respond: raw }: { command: CommandRoutePayload; ack: (r?: RespondArguments) => Promise<void>; respond: RespondFn }) => {
+    const respond = shapedRespond(deps.settings, raw);
     const who = { user: command.user_id, channel: command.channel_id };
     let acked = false;
     const ackOnce = async (reply?: RespondArguments): Promise<void> => {
@@ -53,14 +65,15 @@ function commandListener(deps: SlackAppDeps, route: CommandRoute) {
 type CommandRoutePayload = Parameters<CommandRoute['handle']>[0]['command'];
 
 function actionListener(deps: SlackAppDeps, route: ActionRoute) {
-  return async ({ ack, body, respond, client }: { ack: () => Promise<void>; body: unknown; respond: RespondFn; client?: PostEphemeralApi & WebClient }) => {
+  return async ({ ack, body, respond: raw, client }: { ack: () => Promise<void>; body: unknown; respond: RespondFn; client?: PostEphemeralApi & WebClient }) => {
+    const respond = shapedRespond(deps.settings, raw);
     // Buttons are acknowledged at once; the answer, if any, goes to the clicked message's thread.
     await ack();
     let click: Click | null = null;
     let reply: RespondFn = respond;
     try {
       click = parseActionBody(body);
-      reply = threadedRespond(click, client, respond, deps.logger);
+      reply = shapedRespond(deps.settings, threadedRespond(click, client, raw, deps.logger));
       if (route.surface === 'home') {
         if (!click.fromView) throw new BotError('NOT_ALLOWED', 'This button belongs to the App Home.');
       } else {

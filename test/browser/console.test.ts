@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultGroundTruthPath } from '../../dev/demo/demo-data-command.js';
 import { clickhouseUrl } from '../support/clickhouse-url.js';
 import { launchChromium } from './chromium.js';
+import { tableReadability } from './table-readability.js';
 import { alive, consoleEnv, dropConsoleData, freePort, startConsole, type ConsoleRun } from './console-process.js';
 
 // `npm run console` in a real browser: Debian's Chromium (playwright-core) on local-slack's web UI, the bot in
@@ -85,19 +86,18 @@ describe('npm run console in a browser', () => {
     await root.locator('.thread-summary').click();
     // The Request backfill button is the run's last post: the thread is complete when it shows.
     await thread().getByRole('button', { name: 'Request backfill' }).waitFor({ timeout: UI_WAIT });
-    // A wider thread pane, as a person would drag it, so the tables read on one line.
-    const handle = await page.locator('.thread-resize-handle').boundingBox();
-    if (handle) {
-      await page.mouse.move(handle.x + 2, handle.y + 300);
-      await page.mouse.down();
-      await page.mouse.move(handle.x - 520, handle.y + 300, { steps: 5 });
-      await page.mouse.up();
-    }
     await thread().locator('.thread-body').evaluate((el) => el.scrollTo(0, 0));
     await shot('01-gap-thread.png');
 
     expect(await flat(inThread('Excluded by design').first())).toContain(`${fmt(missing)} of ${fmt(total)} missing`);
     expect(await flat(inThread('Monthly').first())).toContain(`| Jan 2026 | ${fmt(total)} | ${fmt(missing)} |`);
+    // Every table, at the pane's default width: monospace, aligned, no line wrapped or cut off.
+    const tables = await tableReadability(thread());
+    expect(tables.problems).toEqual([]);
+    expect(tables.tables).toBeGreaterThanOrEqual(5); // monthly, daily and hourly, timeline, what changed
+    expect(tables.lines).toBeGreaterThan(40);
+    await inThread('Daily').first().scrollIntoViewIfNeeded();
+    await shot('01b-daily-table.png');
 
     const chart = thread().locator('img[src*="missing-rate.png"]');
     await chart.scrollIntoViewIfNeeded();
@@ -122,6 +122,11 @@ describe('npm run console in a browser', () => {
     await verdict.waitFor({ timeout: UI_WAIT });
     await verdict.scrollIntoViewIfNeeded();
     expect(await flat(verdict)).toContain('rentokil');
+    // The check's table too: no "[table]" placeholder, its lines readable.
+    expect(await flat(verdict)).not.toContain('[table]');
+    const checkTables = await tableReadability(verdict);
+    expect(checkTables.problems).toEqual([]);
+    expect(checkTables.tables).toBe(1);
     await shot('03-check-verdict.png');
   });
 

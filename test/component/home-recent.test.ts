@@ -77,7 +77,7 @@ beforeAll(async () => {
     { runId: 'run-secret', channel: SECRET_CHANNEL, minute: 30, verdict: 'gap' },
   ];
   for (const r of runs) {
-    await store.recordRun({ runId: r.runId, customer: 'acme', periodLabel: `Jan 2026 #${r.runId}`, periodFrom: at(0), periodTo: at(1), requestedBy: ALICE, channel: r.channel, rootTs: `1765098000.${String(r.minute).padStart(6, '0')}` });
+    await store.recordRun({ runId: r.runId, customer: 'acme', periodLabel: `Jan 2026 #${r.runId}`, periodFrom: at(0).toISOString(), periodTo: at(1).toISOString(), requestedBy: ALICE, channel: r.channel, rootTs: `1765098000.${String(r.minute).padStart(6, '0')}` });
     await store.finishRun(r.runId, { status: 'done', verdict: r.verdict });
     await pool.query('UPDATE scorecard_bot.gap_runs SET created_at = $2 WHERE run_id = $1', [r.runId, at(r.minute)]);
   }
