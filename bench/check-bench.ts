@@ -8,7 +8,7 @@ import { dbInit } from '../dev/db/db-init.js';
 import { groundTruth } from '../dev/demo/ground-truth.js';
 import { loadDemoData } from '../dev/demo/load.js';
 import { buildPlan } from '../dev/demo/plan.js';
-import { createClickhouseTier } from '../src/sources/clickhouse.js';
+import { createClickhouseTiers } from '../src/sources/clickhouse-tiers.js';
 import { CustomerSources } from '../src/sources/customer-sources.js';
 import { createLogger } from '../src/shared/logger.js';
 
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   // (1) the four demo customers, ClickHouse included.
   const demo = parseConfig(readFileSync('config/demo.yml', 'utf8'), { ...process.env, CLICKHOUSE_URL: process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123' });
   const sources = new CustomerSources(demo);
-  const ch = demo.clickhouse ? createClickhouseTier(demo.clickhouse) : null;
+  const ch = createClickhouseTiers(demo);
   const id = '019bcaf4-4b65-7838-b07d-20640fe7628e';
   const first = await checkScorecard({ sources, clickhouse: ch, timeoutMs: 15_000, logger }, { id });
   const four = await medianOf(() => checkScorecard({ sources, clickhouse: ch, timeoutMs: 15_000, logger }, { id }));
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   const t20 = await medianOf(() => checkScorecard({ sources: twenty, clickhouse: null, timeoutMs: 15_000, logger }, { id: target.scorecardId }));
   console.log(`check across 20 customers (20 databases, same server): median ${t20.toFixed(1)} ms over ${RUNS} runs (verdict ${r.verdict} in ${r.customer})`);
   await twenty.close();
-  await ch?.client.close();
+  await ch?.close();
   for (const n of names) await admin(`DROP DATABASE IF EXISTS ${n}`);
 }
 

@@ -43,13 +43,13 @@ async function child(mode: string, configPath: string, customer: string, periodT
   const { dayWindows } = await import('../src/gap/core/windows.js');
   const { missingIdsCsv } = await import('../src/gap/views/csv.js');
   const { parsePeriod } = await import('../src/period/parse-period.js');
-  const { createClickhouseTier } = await import('../src/sources/clickhouse.js');
+  const { createClickhouseTiers } = await import('../src/sources/clickhouse-tiers.js');
   const { CustomerSources } = await import('../src/sources/customer-sources.js');
   const { createLogger } = await import('../src/shared/logger.js');
 
   const config = parseConfig(readFileSync(configPath, 'utf8'), process.env);
   const sources = new CustomerSources(config);
-  const clickhouse = config.clickhouse ? createClickhouseTier(config.clickhouse) : null;
+  const clickhouse = createClickhouseTiers(config);
   const deps = { sources, clickhouse, settings: config.gap, logger: createLogger({ level: 'silent' }) };
   const period = parsePeriod(periodText);
   // Connected and warmed up before the start mark, so the growth is the run's, not the pool's or the JIT's.
@@ -66,7 +66,8 @@ async function child(mode: string, configPath: string, customer: string, periodT
   if (mode === 'baseline') {
     // The gap run without ClickHouse, then ClickHouse compared as it was: a day at a time, both sides' IDs whole.
     report = await runGap({ ...deps, clickhouse: null }, customer, period);
-    if (clickhouse) clickhouseMissing = await oldClickhouseCompare(clickhouse, db, plan, report);
+    const tier = clickhouse?.forCustomer(customer);
+    if (tier) clickhouseMissing = await oldClickhouseCompare(tier, db, plan, report);
   } else {
     report = await runGap(deps, customer, period);
     clickhouseMissing = (report.populations.submitted.clickhouseMissing ?? 0) + (report.populations.unsubmitted.clickhouseMissing ?? 0);
@@ -98,7 +99,7 @@ async function child(mode: string, configPath: string, customer: string, periodT
   const elapsedS = Math.round((performance.now() - t0) / 100) / 10;
   const peak = process.resourceUsage().maxRSS * 1024;
   await sources.close();
-  await clickhouse?.client.close();
+  await clickhouse?.close();
   return {
     mode,
     startRssMb: mb(startRss),
@@ -261,12 +262,12 @@ async function gapCsvChild(configPath: string, customer: string, periodText: str
   const { missingIds } = await import('../src/gap/missing-ids.js');
   const { missingIdsCsvChunks } = await import('../src/gap/views/csv.js');
   const { parsePeriod } = await import('../src/period/parse-period.js');
-  const { createClickhouseTier } = await import('../src/sources/clickhouse.js');
+  const { createClickhouseTiers } = await import('../src/sources/clickhouse-tiers.js');
   const { CustomerSources } = await import('../src/sources/customer-sources.js');
   const { createLogger } = await import('../src/shared/logger.js');
   const config = parseConfig(readFileSync(configPath, 'utf8'), process.env);
   const sources = new CustomerSources(config);
-  const clickhouse = config.clickhouse ? createClickhouseTier(config.clickhouse) : null;
+  const clickhouse = createClickhouseTiers(config);
   const period = parsePeriod(periodText);
   await (await sources.readOnly(customer)).query('SELECT 1');
   const csvPath = join(mkdtempSync(join(tmpdir(), 'membench-csv-')), 'missing.csv');
@@ -278,7 +279,7 @@ async function gapCsvChild(configPath: string, customer: string, periodText: str
   const text = readFileSync(csvPath, 'utf8');
   rmSync(csvPath, { force: true });
   await sources.close();
-  await clickhouse?.client.close();
+  await clickhouse?.close();
   return {
     startRssMb: mb(startRss),
     peakRssMb: mb(peak),

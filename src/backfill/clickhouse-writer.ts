@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type pg from 'pg';
-import type { Config } from '../config/schema.js';
+import type { ClickhouseConfig } from '../config/schema.js';
 import { clickhouseRow, type HistoricRow } from './mapping.js';
 import { openClickhouseClient } from '../sources/clickhouse.js';
 
@@ -15,7 +15,7 @@ export interface ClickhouseWriter {
 }
 
 /** A client of its own, as clickhouse.writer: the read tier's client is the reader, with readonly=1. */
-export function openClickhouseWriter(config: NonNullable<Config['clickhouse']>): ClickhouseWriter {
+export function openClickhouseWriter(config: ClickhouseConfig): ClickhouseWriter {
   const client = openClickhouseClient(config, 'writer');
   return { client, table: `${config.database}.${config.table}` };
 }

@@ -1,6 +1,8 @@
 import type pg from 'pg';
+import { clickhouseOf } from '../config/clickhouse-of.js';
 import type { Config, CustomerConfig } from '../config/schema.js';
 import { runGap, type GapDeps } from '../gap/gap-service.js';
+import { clickhouseFor } from '../sources/clickhouse-tiers.js';
 import type { ConnectionUrlResolver } from '../sources/connection-url.js';
 import { chunkCount, chunkRange, rateDelayMs, remainingChunks } from './chunking.js';
 import { openClickhouseWriter, writeClickhouseChunk, type ClickhouseWriter } from './clickhouse-writer.js';
@@ -57,7 +59,7 @@ export interface BackfillResult {
 
 export interface BackfillJobDeps {
   store: BackfillStore;
-  config: Pick<Config, 'customers' | 'clickhouse' | 'backfill' | 'gap'>;
+  config: Pick<Config, 'customers' | 'clusters' | 'clickhouse' | 'backfill' | 'gap'>;
   resolver: ConnectionUrlResolver;
   /** Read-only: the verification scan. */
   gap: GapDeps;
@@ -121,7 +123,7 @@ function targetChangeSinceApproval(deps: BackfillJobDeps, req: BackfillRequest, 
   const approved = req.plan?.writerIdentity;
   // A plan from before writers were bound has none: nothing to compare.
   if (approved === undefined) return null;
-  return targetChange(approved, configuredWriterIdentity(customer, deps.config.clickhouse, req.scope.clickhouse));
+  return targetChange(approved, configuredWriterIdentity(customer, clickhouseOf(deps.config, customer.name), req.scope.clickhouse));
 }
 
 export async function runBackfillJob(deps: BackfillJobDeps, requestId: string, onProgress?: (p: BackfillProgress) => void): Promise<BackfillResult> {
@@ -209,7 +211,9 @@ export async function runBackfillJob(deps: BackfillJobDeps, requestId: string, o
     const opened = await openBoundWriter(deps, started, customer, policy, ops);
     if ('error' in opened) return await failWith(opened.error);
     pool = opened.pool;
-    if (scope.clickhouse && deps.config.clickhouse) ch = openClickhouseWriter(deps.config.clickhouse);
+    // The customer's own ClickHouse (its own, its cluster's or the top-level one), as that ClickHouse's writer.
+    const chConfig = clickhouseOf(deps.config, scope.customer);
+    if (scope.clickhouse && chConfig) ch = openClickhouseWriter(chConfig);
     const dbName = `${scope.customer}'s database`;
     for (const k of remainingChunks(items, chunkSize, done.map((c) => c.chunk))) {
       // Cancel is honoured between chunks: the current one always finishes (or rolls back) whole.
@@ -291,14 +295,14 @@ async function verify(
   req: Pick<BackfillRequest, 'scope' | 'plan'>,
 ): Promise<Required<Pick<BackfillResult, 'before' | 'after'>>> {
   const scope = req.scope;
-  const chOn = scope.clickhouse && deps.gap.clickhouse !== null;
+  const chOn = scope.clickhouse && clickhouseFor(deps.gap.clickhouse, scope.customer) !== null;
   const before = {
     historic: req.plan?.before.historic ?? { submitted: 0, unsubmitted: 0 },
     clickhouse: chOn ? (req.plan?.before.clickhouse ?? { submitted: 0, unsubmitted: 0 }) : null,
   };
   if (scope.scorecardId) {
     const db = await deps.gap.sources.readOnly(scope.customer);
-    const plan = await computePlan({ db, clickhouse: deps.gap.clickhouse, scope, target: null });
+    const plan = await computePlan({ db, clickhouse: clickhouseFor(deps.gap.clickhouse, scope.customer), scope, target: null });
     return { before, after: { historic: plan.before.historic, clickhouse: chOn ? plan.before.clickhouse : null } };
   }
   const period = { from: new Date(scope.from), to: new Date(scope.to), label: scope.label, grain: 'day' as const };

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { clickhouseOf } from '../config/clickhouse-of.js';
 import type { Config } from '../config/schema.js';
 import type { GapDeps } from '../gap/gap-service.js';
 import type { Period } from '../period/parse-period.js';
 import { BotError, userFacing } from '../shared/errors.js';
+import { clickhouseFor } from '../sources/clickhouse-tiers.js';
 import type { ConnectionUrlResolver } from '../sources/connection-url.js';
 import { findCustomer } from '../sources/customer-sources.js';
 import { explainRefusal, type Decision } from './decide.js';
@@ -18,8 +20,8 @@ import { configuredWriterIdentity, describeIdentity, type WriterIdentity } from 
 
 export interface BackfillServiceDeps {
   store: BackfillStore;
-  config: Pick<Config, 'customers' | 'clickhouse' | 'backfill' | 'gap'>;
-  /** The read path: sources (read-only pools), ClickHouse read tier, gap settings. */
+  config: Pick<Config, 'customers' | 'clusters' | 'clickhouse' | 'backfill' | 'gap'>;
+  /** The read path: sources (read-only pools), each customer's ClickHouse as reader, gap settings. */
   gap: GapDeps;
   resolver: ConnectionUrlResolver;
   now?: () => Date;
@@ -40,7 +42,7 @@ export function expiresAfterMs(text: string): number {
 /** Resolves the input to a scope (read-only lookups only); refuses unknown customers, long periods, unknown IDs. */
 export async function resolveScope(deps: Pick<BackfillServiceDeps, 'config' | 'gap'>, input: ScopeInput): Promise<BackfillScope> {
   const customer = findCustomer(deps.config, input.customer);
-  const clickhouse = deps.config.backfill.clickhouse && deps.gap.clickhouse !== null;
+  const clickhouse = deps.config.backfill.clickhouse && clickhouseFor(deps.gap.clickhouse, customer.name) !== null;
   if ('period' in input) return periodScope(customer, input.period, clickhouse);
   const db = await deps.gap.sources.readOnly(customer.name);
   const [row] = await db.query<{ created_at: Date }>(
@@ -57,7 +59,7 @@ export async function resolveScope(deps: Pick<BackfillServiceDeps, 'config' | 'g
 
 /** The writer a plan binds: configured now, named without credentials. */
 export function planTarget(deps: Pick<BackfillServiceDeps, 'config'>, scope: BackfillScope): { target: string | null; writerIdentity: WriterIdentity | null } {
-  const writerIdentity = configuredWriterIdentity(findCustomer(deps.config, scope.customer), deps.config.clickhouse, scope.clickhouse);
+  const writerIdentity = configuredWriterIdentity(findCustomer(deps.config, scope.customer), clickhouseOf(deps.config, scope.customer), scope.clickhouse);
   return { target: writerIdentity ? describeIdentity(writerIdentity) : null, writerIdentity };
 }
 
@@ -65,7 +67,7 @@ export function planTarget(deps: Pick<BackfillServiceDeps, 'config'>, scope: Bac
 export async function dryRunPlan(deps: Pick<BackfillServiceDeps, 'config' | 'gap'>, input: ScopeInput): Promise<BackfillPlan> {
   const scope = await resolveScope(deps, input);
   const db = await deps.gap.sources.readOnly(scope.customer);
-  return computePlan({ db, clickhouse: deps.gap.clickhouse, scope, ...planTarget(deps, scope) });
+  return computePlan({ db, clickhouse: clickhouseFor(deps.gap.clickhouse, scope.customer), scope, ...planTarget(deps, scope) });
 }
 
 export class BackfillService {
@@ -121,7 +123,7 @@ export class BackfillService {
       const db = await this.deps.gap.sources.readOnly(scope.customer);
       plan = await computePlan({
         db,
-        clickhouse: this.deps.gap.clickhouse,
+        clickhouse: clickhouseFor(this.deps.gap.clickhouse, scope.customer),
         scope,
         ...planTarget(this.deps, scope),
         sink: (items) => store.addItems(id, items),

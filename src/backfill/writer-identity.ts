@@ -1,5 +1,5 @@
 import { parse } from 'pg-connection-string';
-import type { Config, CustomerConfig } from '../config/schema.js';
+import type { ClickhouseConfig, CustomerConfig } from '../config/schema.js';
 import { maskSecrets } from '../shared/mask.js';
 
 // Who a backfill writes to, without any secret: an approval binds it, and the job compares it with what is
@@ -19,8 +19,8 @@ export function postgresIdentityOfUrl(url: string): PostgresIdentity {
   return { kind: 'url', host: p.host || 'localhost', port: Number(p.port || 5432), database: p.database ?? '', user: p.user ?? '' };
 }
 
-/** The configured writer of a customer, as an identity; null without a writer. */
-export function configuredWriterIdentity(customer: CustomerConfig, clickhouse: Config['clickhouse'] | undefined, writesClickhouse: boolean): WriterIdentity | null {
+/** The configured writer of a customer (with its own ClickHouse, config/clickhouse-of.ts), as an identity; null without a writer. */
+export function configuredWriterIdentity(customer: CustomerConfig, clickhouse: ClickhouseConfig | null | undefined, writesClickhouse: boolean): WriterIdentity | null {
   const w = customer.writer;
   if (!w) return null;
   const postgres: PostgresIdentity = 'url' in w ? postgresIdentityOfUrl(w.url) : { kind: 'command', command: maskSecrets(w.command) };

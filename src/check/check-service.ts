@@ -1,5 +1,5 @@
 import type { CustomerConfig } from '../config/schema.js';
-import type { ClickhouseTier } from '../sources/clickhouse.js';
+import { clickhouseFor, type ClickhouseTiers } from '../sources/clickhouse-tiers.js';
 import type { CustomerSources } from '../sources/customer-sources.js';
 import { BotError, userFacing } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -18,7 +18,8 @@ export const DEFAULT_CHECK_TIMEOUT_MS = 15_000;
 
 export interface CheckDeps {
   sources: CustomerSources;
-  clickhouse: ClickhouseTier | null;
+  /** Each customer's ClickHouse: the one the scorecard was found in is asked, in its own ClickHouse. */
+  clickhouse: ClickhouseTiers | null;
   /** Deadline per customer database, and for the ClickHouse lookup. */
   timeoutMs: number;
   logger: Logger;
@@ -109,8 +110,8 @@ export async function checkScorecard(deps: CheckDeps, input: CheckInput): Promis
 }
 
 async function clickhouseState(deps: CheckDeps, customer: CustomerConfig, id: string, around: Date): Promise<ClickhouseTierState> {
-  if (!deps.clickhouse) return { status: 'not_configured' };
-  const ch = deps.clickhouse;
+  const ch = clickhouseFor(deps.clickhouse, customer.name);
+  if (!ch) return { status: 'not_configured' };
   try {
     return await withDeadline(deps.timeoutMs, 'ClickHouse', (signal) => gatherClickhouse(ch, customer.name, customer.profile, id, around, signal));
   } catch (err) {

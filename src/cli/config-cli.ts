@@ -1,13 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { parseCliArgs } from './args.js';
+import { clickhouseUses } from '../config/clickhouse-of.js';
 import { loadConfigWithOrigins } from '../config/load-config.js';
 import { BotError } from '../shared/errors.js';
 import { maskDeep } from '../shared/mask.js';
 import { ConnectionUrlResolver } from '../sources/connection-url.js';
 import { CustomerSources } from '../sources/customer-sources.js';
 import { CONTRACT_TABLES, describeProbe, probeAll } from '../sources/privilege-probe.js';
-import { configSchema } from '../config/schema.js';
+import { configSchema, type Config } from '../config/schema.js';
 import { gapReportSchema } from '../gap/core/report.js';
 import { checkResultSchema } from '../check/check-result.js';
 import type { CliIo } from './cli-io.js';
@@ -32,6 +33,28 @@ export function customerCountLine(origins: readonly string[]): string {
   if (files.length > 0) parts.push(`${files.reduce((s, f) => s + (counts.get(f) ?? 0), 0)} from ${files.length} file${files.length === 1 ? '' : 's'}`);
   for (const [o, n] of counts) if (o.startsWith('the customers command')) parts.push(`${n} from ${o}`);
   return `${origins.length} customer${origins.length === 1 ? '' : 's'}: ${parts.join(', ')}; no duplicate names`;
+}
+
+const customers = (n: number): string => `${n} customer${n === 1 ? '' : 's'}`;
+
+/** A server as scheme://host:port/path: never its credentials or query (a password may sit in either). */
+function serverOfUrl(url: string): string {
+  const u = new URL(url);
+  return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
+}
+
+/** "2 ClickHouse servers: http://ch-eu:8123 (conversations.scorecard_scores: 200 customers); ...", without secrets. */
+export function clickhouseCountLine(config: Pick<Config, 'customers' | 'clusters' | 'clickhouse'>): string {
+  const { uses, without } = clickhouseUses(config);
+  if (uses.length === 0) return 'no ClickHouse configured: only historic is compared';
+  const servers = new Map<string, string[]>();
+  for (const u of uses) {
+    const url = serverOfUrl(u.url);
+    servers.set(url, [...(servers.get(url) ?? []), `${u.table}: ${customers(u.customers.length)}`]);
+  }
+  const list = [...servers].map(([url, tables]) => `${url} (${tables.join(', ')})`).join('; ');
+  const none = without.length > 0 ? `; ${customers(without.length)} without one (only historic is compared for them)` : '';
+  return `${servers.size} ClickHouse server${servers.size === 1 ? '' : 's'}: ${list}${none}`;
 }
 
 export async function configCommand(sub: 'check' | 'schema', argv: string[], io: Pick<CliIo, 'stdout' | 'env'> & Partial<Pick<CliIo, 'stderr'>>): Promise<number> {
@@ -59,7 +82,7 @@ export async function configCommand(sub: 'check' | 'schema', argv: string[], io:
   const { config, origins } = await loadConfigWithOrigins(path, io.env);
   io.stdout.write(JSON.stringify(maskDeep(config), null, 2) + '\n');
   // The JSON on stdout stays parseable; the count goes beside it.
-  io.stderr?.write(`${customerCountLine(origins)}\n`);
+  io.stderr?.write(`${customerCountLine(origins)}\n${clickhouseCountLine(config)}\n`);
   if (!values.probe) return 0;
   // --probe: connect with each customer's read credentials and check they cannot write the contract tables.
   const sources = new CustomerSources(config, new ConnectionUrlResolver());

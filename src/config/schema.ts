@@ -33,6 +33,45 @@ const connection = z.union([
     .strict(),
 ]);
 
+const clickhouseCredentials = z.object({ username: z.string().min(1), password: z.string().optional() }).strict();
+
+/**
+ * One ClickHouse: the top-level `clickhouse:` (the default), a cluster's or a customer's own. A customer's is the
+ * first of those three that is set, whole (blocks are not merged key by key); see clickhouse-of.ts.
+ */
+export const clickhouseSchema = z
+  .object({
+    url: z.string().url('e.g. http://clickhouse:8123'),
+    reader: clickhouseCredentials.optional().describe('The read path (gap, check, watchdog): a user that can only SELECT'),
+    writer: clickhouseCredentials
+      .optional()
+      .describe('Only the approved backfill job connects with it, to INSERT the rows ClickHouse lacks; absent: the server default user'),
+    username: z.string().optional().describe('Not accepted: one credential for reading and writing; use reader and writer'),
+    password: z.string().optional().describe('Not accepted: one credential for reading and writing; use reader and writer'),
+    database: identifier.default('conversations'),
+    table: identifier.default('scorecard_scores'),
+    requestTimeoutMs: z.number().int().positive().default(60_000),
+    settleMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(1440)
+      .default(60)
+      .describe('Scorecards created or submitted this recently are not yet judged missing from ClickHouse, whose pipeline lags historic; counted as in flight'),
+  })
+  .strict()
+  .superRefine((ch, ctx) => {
+    for (const key of ['username', 'password'] as const) {
+      if (ch[key] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'one credential for reading and writing is not accepted: use clickhouse.reader { username, password } and clickhouse.writer { username, password }',
+        });
+      }
+    }
+  });
+
 export const customerSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, e.g. "guitar-center"'),
@@ -40,6 +79,7 @@ export const customerSchema = z
     cluster: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, dots, dashes and underscores, e.g. "us-east-1-prod"').optional(),
     postgres: connection.describe('Read-only credentials: every gap and check query runs on these'),
     writer: connection.optional().describe('Writer credentials: used only by an approved backfill job'),
+    clickhouse: clickhouseSchema.optional().describe("This customer's own ClickHouse; absent: its cluster's, else the top-level clickhouse"),
   })
   .strict();
 
@@ -51,6 +91,7 @@ export const clusterDefaultsSchema = z
     profile: customerSchema.shape.profile.optional(),
     postgres: connection.optional().describe('e.g. { command: "cresta-cli connstring -i --read-only {cluster} {cluster} {customer}-{profile}" }'),
     writer: connection.optional(),
+    clickhouse: clickhouseSchema.optional().describe("The cluster's ClickHouse, for its customers that have none of their own; absent: the top-level clickhouse"),
   })
   .strict();
 
@@ -113,7 +154,6 @@ export const backfillSettingsSchema = z
   })
   .strict();
 
-const clickhouseCredentials = z.object({ username: z.string().min(1), password: z.string().optional() }).strict();
 
 export const configSchema = z
   .object({
@@ -121,7 +161,7 @@ export const configSchema = z
       .union([customerSourceSchema, z.array(customerSourceSchema)])
       .optional()
       .describe('More customers from files or a command, added to `customers` when the config file is loaded'),
-    clusters: z.record(clusterName, clusterDefaultsSchema).optional().describe("Per-cluster defaults (profile, postgres, writer) for customers that name the cluster"),
+    clusters: z.record(clusterName, clusterDefaultsSchema).optional().describe("Per-cluster defaults (profile, postgres, writer, clickhouse) for customers that name the cluster"),
     customers: z
       .array(customerSchema)
       .min(1, 'list at least one customer')
@@ -133,39 +173,9 @@ export const configSchema = z
           seen.add(c.name);
         });
       }),
-    clickhouse: z
-      .object({
-        url: z.string().url('e.g. http://clickhouse:8123'),
-        reader: clickhouseCredentials.optional().describe('The read path (gap, check, watchdog): a user that can only SELECT'),
-        writer: clickhouseCredentials
-          .optional()
-          .describe('Only the approved backfill job connects with it, to INSERT the rows ClickHouse lacks; absent: the server default user'),
-        username: z.string().optional().describe('Not accepted: one credential for reading and writing; use reader and writer'),
-        password: z.string().optional().describe('Not accepted: one credential for reading and writing; use reader and writer'),
-        database: identifier.default('conversations'),
-        table: identifier.default('scorecard_scores'),
-        requestTimeoutMs: z.number().int().positive().default(60_000),
-        settleMinutes: z
-          .number()
-          .int()
-          .min(0)
-          .max(1440)
-          .default(60)
-          .describe('Scorecards created or submitted this recently are not yet judged missing from ClickHouse, whose pipeline lags historic; counted as in flight'),
-      })
-      .strict()
-      .superRefine((ch, ctx) => {
-        for (const key of ['username', 'password'] as const) {
-          if (ch[key] !== undefined) {
-            ctx.addIssue({
-              code: 'custom',
-              path: [key],
-              message: 'one credential for reading and writing is not accepted: use clickhouse.reader { username, password } and clickhouse.writer { username, password }',
-            });
-          }
-        }
-      })
-      .optional(),
+    clickhouse: clickhouseSchema
+      .optional()
+      .describe('The default ClickHouse: for every customer that has none of its own and whose cluster has none'),
     postgres: z
       .object({
         maxConnectionsPerServer: z
@@ -248,6 +258,7 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type CustomerConfig = z.infer<typeof customerSchema>;
 export type ConnectionConfig = z.infer<typeof connection>;
+export type ClickhouseConfig = z.infer<typeof clickhouseSchema>;
 export type GapSettings = z.infer<typeof gapSettingsSchema>;
 export type BackfillSettings = z.infer<typeof backfillSettingsSchema>;
 export type { RedisConfig } from './redis-schema.js';

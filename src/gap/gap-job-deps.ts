@@ -1,7 +1,7 @@
 import type { GapSettings } from '../config/schema.js';
 import type { ChangesLoader } from '../changes/loader.js';
 import type { OpsStore } from '../ops/ops-store.js';
-import type { ClickhouseTier } from '../sources/clickhouse.js';
+import type { ClickhouseTiers } from '../sources/clickhouse-tiers.js';
 import type { CustomerSources } from '../sources/customer-sources.js';
 import type { Logger } from '../shared/logger.js';
 import type { ThreadPublisher } from '../slack/thread-publisher.js';
@@ -15,7 +15,7 @@ import type { GapReport } from './core/report.js';
 /** What the gap's wiring hands the workers. */
 export interface GapJobDeps {
   sources: CustomerSources;
-  clickhouse: ClickhouseTier | null;
+  clickhouse: ClickhouseTiers | null;
   settings: GapSettings;
   logger: Logger;
   publisher: ThreadPublisher;

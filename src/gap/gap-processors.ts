@@ -5,7 +5,6 @@ import { logDetail, toJobError } from './jobs/job-error.js';
 import type { ProgressReporter } from './jobs/progress-reporter.js';
 import type { RunState } from './jobs/run-state.js';
 import type { OpsStore } from '../ops/ops-store.js';
-import type { ClickhouseTier } from '../sources/clickhouse.js';
 import type { CustomerSources } from '../sources/customer-sources.js';
 import { BotError, isPermanent } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';

@@ -1,6 +1,7 @@
 import type { GapSettings } from '../config/schema.js';
 import type { Period } from '../period/parse-period.js';
 import { CLICKHOUSE_SETTLE_MINUTES, type ClickhouseTier } from '../sources/clickhouse.js';
+import { clickhouseFor, type ClickhouseTiers } from '../sources/clickhouse-tiers.js';
 import type { CustomerSources } from '../sources/customer-sources.js';
 import type { ReadOnlyDb } from '../sources/read-only-db.js';
 import { BotError } from '../shared/errors.js';
@@ -24,7 +25,8 @@ import { dayWindows, scanRange, type TimeWindow } from './core/windows.js';
 
 export interface GapDeps {
   sources: CustomerSources;
-  clickhouse: ClickhouseTier | null;
+  /** Each customer's ClickHouse; a run compares only against its own customer's (null: none configured). */
+  clickhouse: ClickhouseTiers | null;
   settings: GapSettings;
   logger: Logger;
   now?: () => Date;
@@ -108,7 +110,7 @@ async function clickhouseMissingDays(
   plan: GapPlan,
   merged: MergedCounts,
 ): Promise<{ days: GapSeries['clickhouseMissingDays']; inFlight: Record<Population, number> | null; error: string | null }> {
-  const ch = deps.clickhouse;
+  const ch = clickhouseFor(deps.clickhouse, plan.customer);
   if (!ch) return { days: [], inFlight: null, error: null };
   const presentByHour = new Map<string, number>();
   for (const p of ['submitted', 'unsubmitted'] as const) {
@@ -192,7 +194,8 @@ export async function withProbe(deps: Pick<GapDeps, 'sources'>, plan: GapPlan): 
 
 /** The settle rules a report states: the run's own cutoff, and ClickHouse's when it is configured. */
 function settleOf(deps: GapDeps, plan: GapPlan): GapReport['settle'] {
-  const ch = deps.clickhouse ? clickhouseSettle(plan, deps.clickhouse) : null;
+  const tier = clickhouseFor(deps.clickhouse, plan.customer);
+  const ch = tier ? clickhouseSettle(plan, tier) : null;
   return { minutes: plan.settle.minutes, cutoff: plan.settle.cutoff, clickhouseMinutes: ch?.minutes ?? null, clickhouseCutoff: ch?.cutoff.toISOString() ?? null };
 }
 
@@ -213,7 +216,7 @@ export function emptyReport(deps: GapDeps, plan: GapPlan, startedAt: number): Ga
     period: periodOf(plan),
     series,
     excluded: { calibration: 0, nonOriginal: 0 },
-    clickhouseConfigured: deps.clickhouse !== null,
+    clickhouseConfigured: clickhouseFor(deps.clickhouse, plan.customer) !== null,
     clickhouseError: null,
     findings: [],
     verdict: 'no_data',
@@ -222,7 +225,7 @@ export function emptyReport(deps: GapDeps, plan: GapPlan, startedAt: number): Ga
     stats: { windows: 0, queries: 1, elapsedMs: Math.round(performance.now() - startedAt), lookbackWindows: 0 },
     generatedAt: (deps.now ?? (() => new Date()))(),
     settle: settleOf(deps, plan),
-    clickhouseInFlight: deps.clickhouse ? { submitted: 0, unsubmitted: 0 } : null,
+    clickhouseInFlight: clickhouseFor(deps.clickhouse, plan.customer) ? { submitted: 0, unsubmitted: 0 } : null,
   });
 }
 
@@ -250,14 +253,15 @@ export async function finishGap(
   };
   const look = await lookBack(deps, db, plan, series, hooks.onLookbackProgress);
   const findings = await withTemplates(db, plan, analyze(look.series, look.earlier));
-  const queries = windows.length + look.queries + 2 + (deps.clickhouse ? 1 + chDays.length : 0) + findings.filter((f) => f.kind === 'batch_failure').length;
+  const chConfigured = clickhouseFor(deps.clickhouse, plan.customer) !== null;
+  const queries = windows.length + look.queries + 2 + (chConfigured ? 1 + chDays.length : 0) + findings.filter((f) => f.kind === 'batch_failure').length;
   const report = buildReport({
     customer: plan.customer,
     profile: plan.profile,
     period: periodOf(plan),
     series: look.series,
     excluded: merged.excluded,
-    clickhouseConfigured: deps.clickhouse !== null,
+    clickhouseConfigured: chConfigured,
     clickhouseError: ch.error,
     findings,
     verdict: verdictOf(series, findings),

@@ -1,5 +1,5 @@
 import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
-import type { Config } from '../config/schema.js';
+import type { ClickhouseConfig } from '../config/schema.js';
 
 export type { ClickHouseClient };
 
@@ -15,10 +15,10 @@ export interface ClickhouseTier {
 export const CLICKHOUSE_SETTLE_MINUTES = 60;
 
 /**
- * A client for the configured ClickHouse as `role`: the read path connects as clickhouse.reader (and adds
- * readonly=1 on top), only the backfill job as clickhouse.writer. Nothing else builds a ClickHouse client.
+ * A client for one configured ClickHouse (a customer's: see clickhouse-tiers.ts) as `role`: the read path connects
+ * as its reader (and adds readonly=1 on top), only the backfill job as its writer. Nothing else builds a client.
  */
-export function openClickhouseClient(config: NonNullable<Config['clickhouse']>, role: 'reader' | 'writer', settings?: ClickHouseSettings): ClickHouseClient {
+export function openClickhouseClient(config: ClickhouseConfig, role: 'reader' | 'writer', settings?: ClickHouseSettings): ClickHouseClient {
   const credentials = config[role];
   return createClient({
     url: config.url,
@@ -30,7 +30,7 @@ export function openClickhouseClient(config: NonNullable<Config['clickhouse']>, 
   });
 }
 
-export function createClickhouseTier(config: NonNullable<Config['clickhouse']>): ClickhouseTier {
+export function createClickhouseTier(config: ClickhouseConfig): ClickhouseTier {
   const client = openClickhouseClient(config, 'reader', { readonly: '1', max_execution_time: Math.ceil(config.requestTimeoutMs / 1000) });
   return { client, table: `${config.database}.${config.table}`, settleMinutes: config.settleMinutes };
 }

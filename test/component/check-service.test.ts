@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCommand } from '../../src/cli/check-cli.js';
@@ -11,7 +11,7 @@ import { checkResultSchema, type CheckResult, type Verdict } from '../../src/che
 import { checkScorecard, type CheckDeps } from '../../src/check/check-service.js';
 import { configSchema } from '../../src/config/schema.js';
 import { clickhouseContractDdl, POSTGRES_CONTRACT_DDL } from '../../dev/db/contract-ddl.js';
-import { createClickhouseTier, type ClickhouseTier } from '../../src/sources/clickhouse.js';
+import { createClickhouseTiers, type ClickhouseTiers } from '../../src/sources/clickhouse-tiers.js';
 import { CustomerSources } from '../../src/sources/customer-sources.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { clickhouseUrl } from '../support/clickhouse-url.js';
@@ -72,7 +72,7 @@ const F = {
 let admin: pg.Client;
 let sources: CustomerSources;
 let chWriter: ClickHouseClient;
-let clickhouse: ClickhouseTier;
+let clickhouse: ClickhouseTiers | null;
 let configDir: string;
 
 const config = configSchema.parse({
@@ -133,7 +133,7 @@ beforeAll(async () => {
     await db.query(POSTGRES_CONTRACT_DDL);
     chWriter = createClient({ url: CLICKHOUSE_URL });
     for (const ddl of clickhouseContractDdl(chDatabase, 'scorecard_scores')) await chWriter.command({ query: ddl });
-    clickhouse = createClickhouseTier(config.clickhouse!);
+    clickhouse = createClickhouseTiers(config);
     await seed(db);
   } finally {
     await db.end();
@@ -144,7 +144,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sources?.close();
-  await clickhouse?.client.close();
+  await clickhouse?.close();
   if (chWriter) {
     await chWriter.command({ query: `DROP DATABASE IF EXISTS ${chDatabase}` });
     await chWriter.close();
@@ -217,14 +217,14 @@ describe('checkScorecard against PostgreSQL and ClickHouse', () => {
 
   it('with ClickHouse down: noted in the evidence, the Postgres verdict stands', async () => {
     // The client's own console logger is switched off: the refused connection is the point of this test.
-    const down: ClickhouseTier = { client: createClient({ url: 'http://127.0.0.1:1', log: { level: ClickHouseLogLevel.OFF } }), table: 'x.y' };
+    const down = createClickhouseTiers({ ...config, clickhouse: { ...config.clickhouse!, url: 'http://127.0.0.1:1', database: 'x', table: 'y' } });
     try {
       const r = await checkScorecard({ ...deps(), clickhouse: down }, { id: F.missingSubmitted.id, customer: 'rentokil' });
       expect(r.verdict).toBe('missing_historic');
       expect(r.tiers.clickhouse?.status).toBe('unavailable');
       expect(r.evidence.some((e) => e.startsWith('ClickHouse could not be checked: '))).toBe(true);
     } finally {
-      await down.client.close();
+      await down?.close();
     }
   });
 

@@ -6,7 +6,7 @@ import { gapReportSchema, type GapReport, type Population } from '../../src/gap/
 import { parsePeriod } from '../../src/period/parse-period.js';
 import { renderTerminalReport } from '../../src/gap/views/terminal-report.js';
 import { threadMessages } from '../../src/gap/views/gap-blocks.js';
-import { createClickhouseTier } from '../../src/sources/clickhouse.js';
+import { createClickhouseTiers } from '../../src/sources/clickhouse-tiers.js';
 import { CustomerSources } from '../../src/sources/customer-sources.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createDemoDatabase, type DemoDatabase } from '../support/demo-database.js';
@@ -42,7 +42,7 @@ beforeAll(async () => {
   expect(base.clickhouse?.url).not.toContain(String(port));
   deps = {
     sources: new CustomerSources(config),
-    clickhouse: config.clickhouse ? createClickhouseTier(config.clickhouse) : null,
+    clickhouse: createClickhouseTiers(config),
     settings: config.gap,
     logger: createLogger({ level: 'silent' }),
   };
@@ -50,7 +50,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await deps?.sources.close();
-  await deps?.clickhouse?.client.close();
+  await deps?.clickhouse?.close();
   await demo?.drop();
 });
 
@@ -108,7 +108,7 @@ describe('ClickHouse at a closed port', () => {
 describe('ClickHouse up', () => {
   it('reports the tier available, with no error, and the same ClickHouse days when compared hour by hour', async () => {
     const up = demo.config();
-    const tier = createClickhouseTier(up.clickhouse!);
+    const tier = createClickhouseTiers(up);
     try {
       const r = await runGap({ ...deps, clickhouse: tier }, 'rentokil', jan);
       expect(r.clickhouse.available).toBe(true);
@@ -123,7 +123,7 @@ describe('ClickHouse up', () => {
       );
       expect(hourly.populations).toEqual(r.populations);
     } finally {
-      await tier.client.close();
+      await tier?.close();
     }
   });
 });

@@ -10,7 +10,7 @@ import { runGap, runGapAll, type GapDeps } from '../../src/gap/gap-service.js';
 import { gapCommand } from '../../src/cli/gap-cli.js';
 import { gapReportSchema, type GapReport, type Population } from '../../src/gap/core/report.js';
 import { parsePeriod } from '../../src/period/parse-period.js';
-import { createClickhouseTier } from '../../src/sources/clickhouse.js';
+import { createClickhouseTiers } from '../../src/sources/clickhouse-tiers.js';
 import { CustomerSources } from '../../src/sources/customer-sources.js';
 import { BotError } from '../../src/shared/errors.js';
 import { createLogger } from '../../src/shared/logger.js';
@@ -33,7 +33,7 @@ beforeAll(async () => {
   const config = demo.config();
   deps = {
     sources: new CustomerSources(config),
-    clickhouse: config.clickhouse ? createClickhouseTier(config.clickhouse) : null,
+    clickhouse: createClickhouseTiers(config),
     settings: config.gap,
     logger: createLogger({ level: 'silent' }),
   };
@@ -42,7 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await deps?.sources.close();
-  await deps?.clickhouse?.client.close();
+  await deps?.clickhouse?.close();
   await demo?.drop();
 });
 

@@ -11,7 +11,7 @@ import { renderTerminalReport } from '../../src/gap/views/terminal-report.js';
 import { headlineMessage } from '../../src/gap/views/gap-blocks.js';
 import { OpsStore } from '../../src/ops/ops-store.js';
 import { parsePeriod } from '../../src/period/parse-period.js';
-import { createClickhouseTier, type ClickhouseTier } from '../../src/sources/clickhouse.js';
+import { createClickhouseTiers, type ClickhouseTiers } from '../../src/sources/clickhouse-tiers.js';
 import { CustomerSources } from '../../src/sources/customer-sources.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { webClientPublisher } from '../../src/slack/thread-publisher.js';
@@ -53,7 +53,7 @@ const inClickhouse = [...present, ...presentSubmitted];
 
 let db: Awaited<ReturnType<typeof createEmptyDatabase>>;
 let sources: CustomerSources;
-let ch: ClickhouseTier;
+let ch: ClickhouseTiers | null;
 let chAdmin: ClickHouseClient;
 let chDatabase: string;
 let deps: GapDeps;
@@ -78,13 +78,13 @@ beforeAll(async () => {
     {},
   );
   sources = new CustomerSources(config);
-  ch = createClickhouseTier(config.clickhouse!);
+  ch = createClickhouseTiers(config);
   deps = { sources, clickhouse: ch, settings: config.gap, logger: createLogger({ level: 'silent' }), now: () => NOW };
 }, 120_000);
 
 afterAll(async () => {
   await sources?.close();
-  await ch?.client.close();
+  await ch?.close();
   await chAdmin?.command({ query: `DROP DATABASE IF EXISTS ${chDatabase}` }).catch(() => undefined);
   await chAdmin?.close();
   await db?.drop();
