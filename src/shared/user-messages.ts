@@ -162,7 +162,7 @@ const TABLE: Record<Cause, Entry> = {
     plural: 'accepted the login',
   },
   database_missing: {
-    message: (f, s) => `${capital(s)}${quoted(f.database, 'named')} does not exist`,
+    message: (f, s) => `${capital(s)} does not exist${f.database ? ` (the URL names "${f.database}")` : ''}`,
     hint: () => "Check the database name in the customer's postgres URL.",
     retried: false,
     plural: 'exists under the configured name',
