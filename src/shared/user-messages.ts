@@ -69,7 +69,7 @@ export interface UserMessage {
 export function spokenDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   if (ms < 10_000 && ms % 1000 !== 0) return `${(ms / 1000).toFixed(1)} s`;
-  if (s < 120) return `${s} s`;
+  if (s <= 60) return `${s} s`;
   const m = Math.floor(s / 60);
   const rest = s % 60;
   if (m < 60) return rest === 0 ? `${m} min` : `${m} min ${rest} s`;
