@@ -3,8 +3,8 @@ import { clickhouseFor, type ClickhouseTiers } from '../sources/clickhouse-tiers
 import type { CustomerSources } from '../sources/customer-sources.js';
 import { BotError, userFacing } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { describeCause, describeMany, type Cause, type CauseFacts } from '../shared/user-messages.js';
 import { maskSecrets } from '../shared/mask.js';
-import { formatDuration } from '../shared/format.js';
 import type { CheckResult, ClickhouseTierState, Unreachable } from './check-result.js';
 import { gatherClickhouse, gatherPostgres, type PostgresFacts } from './gather.js';
 import { parseScorecardId } from './scorecard-id.js';
@@ -40,7 +40,7 @@ export async function checkScorecard(deps: CheckDeps, input: CheckInput): Promis
 
   const settled = await Promise.allSettled(
     targets.map((c) =>
-      withDeadline(deps.timeoutMs, `The database of ${c.name}`, async () => {
+      withDeadline(deps.timeoutMs, { store: 'customer', customer: c.name }, async () => {
         const db = await deps.sources.readOnly(c.name, 'check');
         return gatherPostgres(db, c.name, c.profile, parsed.id, parsed.createdAt);
       }),
@@ -49,6 +49,7 @@ export async function checkScorecard(deps: CheckDeps, input: CheckInput): Promis
 
   const hits: { customer: CustomerConfig; facts: PostgresFacts }[] = [];
   const unreachable: Unreachable[] = [];
+  const causes: { customer: string; cause: Cause }[] = [];
   settled.forEach((s, i) => {
     const c = targets[i] as CustomerConfig;
     if (s.status === 'fulfilled') {
@@ -57,15 +58,18 @@ export async function checkScorecard(deps: CheckDeps, input: CheckInput): Promis
     }
     deps.logger.warn({ err: s.reason, customer: c.name, scorecardId: parsed.id }, 'scorecard check: customer unreachable');
     if (s.reason instanceof BotError && s.reason.code === 'SOURCE_UNAVAILABLE') void deps.sources.reset(c.name).catch(() => undefined);
-    unreachable.push({ customer: c.name, message: userFacing(s.reason).message });
+    const shown = userFacing(s.reason);
+    unreachable.push({ customer: c.name, message: shown.message });
+    causes.push({ customer: c.name, cause: shown.cause });
   });
 
   // A named customer that cannot answer is an error, not "not found"; so is a fan-out that reached no one.
   if (customerGiven && settled[0]?.status === 'rejected') throw settled[0].reason;
   if (!customerGiven && hits.length === 0 && unreachable.length === targets.length && targets.length > 0) {
-    throw new BotError('SOURCE_UNAVAILABLE', `Could not reach any of the ${targets.length} customer databases.`, {
-      hint: unreachable.map((u) => `${u.customer}: ${u.message}`).join('\n'),
-    });
+    // The shared cause when there is one ("none of the 4 customer databases has a free connection"), else a count.
+    const all = describeMany(causes);
+    const lines = unreachable.map((u) => `${u.customer}: ${u.message}`).join('\n');
+    throw new BotError('SOURCE_UNAVAILABLE', all.message, { hint: all.hint ? `${all.hint}\n${lines}` : lines, kind: all.cause });
   }
 
   const searched = targets.map((c) => c.name);
@@ -113,7 +117,7 @@ async function clickhouseState(deps: CheckDeps, customer: CustomerConfig, id: st
   const ch = clickhouseFor(deps.clickhouse, customer.name);
   if (!ch) return { status: 'not_configured' };
   try {
-    return await withDeadline(deps.timeoutMs, 'ClickHouse', (signal) => gatherClickhouse(ch, customer.name, customer.profile, id, around, signal));
+    return await withDeadline(deps.timeoutMs, { store: 'clickhouse' }, (signal) => gatherClickhouse(ch, customer.name, customer.profile, id, around, signal));
   } catch (err) {
     deps.logger.warn({ err, customer: customer.name, scorecardId: id }, 'scorecard check: ClickHouse lookup failed');
     const message = err instanceof BotError ? err.userMessage : maskSecrets(err instanceof Error ? err.message : String(err)).slice(0, 200);
@@ -125,7 +129,7 @@ async function clickhouseState(deps: CheckDeps, customer: CustomerConfig, id: st
  * Runs fn under a deadline: on expiry the signal aborts (ClickHouse cancels its request; a Postgres statement is
  * bounded by its own statement_timeout) and the caller gets QUERY_TIMEOUT without waiting for the straggler.
  */
-export async function withDeadline<T>(ms: number, what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withDeadline<T>(ms: number, subject: CauseFacts, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const work = fn(controller.signal);
@@ -133,7 +137,9 @@ export async function withDeadline<T>(ms: number, what: string, fn: (signal: Abo
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       // Reject first: an aborted request rejects too, and the deadline must win the race.
-      reject(new BotError('QUERY_TIMEOUT', `${what} did not answer within ${formatDuration(ms)}.`));
+      const facts = { ...subject, timeoutMs: ms };
+      const shown = describeCause('stopped_answering', facts);
+      reject(new BotError('QUERY_TIMEOUT', shown.message, { hint: shown.hint, kind: 'stopped_answering', facts }));
       controller.abort();
     }, ms);
   });

@@ -10,7 +10,8 @@ import { findingSentence, verdictSentence } from '../gap/views/finding-sentences
 import { renderImpactTable, renderTerminalReport } from '../gap/views/terminal-report.js';
 import type { GapReport } from '../gap/core/report.js';
 import { BotError, userFacing } from '../shared/errors.js';
-import { reportCliError } from './cli-errors.js';
+import { cliFailure, reportCliError } from './cli-errors.js';
+import { describeMany } from '../shared/user-messages.js';
 import { planGap, runGap, runGapAll } from '../gap/gap-service.js';
 import { parseGapInput } from '../gap/core/gap-input.js';
 import { findingChangeLines } from '../gap/what-changed/change-lines.js';
@@ -28,10 +29,11 @@ export async function gapCommand(argv: string[], io: CliIo): Promise<number> {
   try {
     return await gapCommandInner(argv, io);
   } catch (err) {
-    const { message, hint } = userFacing(err);
-    const code = err instanceof BotError ? err.code : 'INTERNAL';
-    io.stdout.write(JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } }, null, 2) + '\n');
-    return reportCliError(err, io.stderr);
+    // One rendering for both: the JSON's message is the sentence stderr shows, with a stable cause code.
+    const shown = cliFailure(err);
+    const { code, cause, message, hint } = shown;
+    io.stdout.write(JSON.stringify({ error: { code, cause, message, ...(hint ? { hint } : {}) } }, null, 2) + '\n');
+    return reportCliError(err, io.stderr, undefined, shown);
   }
 }
 
@@ -77,7 +79,8 @@ async function gapCommandInner(argv: string[], io: CliIo): Promise<number> {
         const correlation = reports.length > 0 ? releaseCorrelationText(reports) : null;
         if (correlation) io.stdout.write(correlation + '\n');
         if (reports.length === 0 && failures.length > 0) {
-          io.stderr.write(`error: ${failures.length === 1 ? 'the only customer' : `all ${failures.length} customers`} failed; no report.\n`);
+          const all = describeMany(failures.map((f) => ({ customer: f.customer, cause: userFacing(f.error).cause })));
+          io.stderr.write(`error: ${all.message} No report.\n`);
         }
         for (const f of failures) io.stderr.write(`${failureLine(f.customer, f.error)}\n`);
       }

@@ -4,8 +4,8 @@ import { errorMessage, rootMessage } from './views/gap-blocks.js';
 import { QUEUES, runMetaSchema, runThread } from './core/gap-job-payloads.js';
 import { finishRun } from './gap-processors.js';
 import type { WorkerDeps } from './gap-job-deps.js';
+import { describeCause } from '../shared/user-messages.js';
 
-const TIMEOUT_HINT = 'Narrow the period, or raise gap.statementTimeoutMs; then run the command again.';
 
 /**
  * The worker's failure path (single destination for job errors): once a job has failed for good, say so in the
@@ -30,7 +30,8 @@ export async function onJobFailedForGood(deps: WorkerDeps, job: Job, err: Error)
   if (!(await deps.runState.once(meta.runId, `failed-${scope}`))) return;
 
   const shown = userFacingJobError(err);
-  const hint = shown.hint ?? (shown.code === 'QUERY_TIMEOUT' ? TIMEOUT_HINT : `Check the bot log for job ${job.id}, fix the cause, then run the command again.`);
+  // Every cause of the table carries its own hint; a bug's hint names the job to quote.
+  const hint = shown.hint ?? describeCause(shown.cause, { ref: `job ${job.id}` }).hint;
   const window = data.window ? data.window.from.slice(0, 10) : undefined;
   await deps.publisher
     .postInThread(meta.channel, runThread(meta), errorMessage({ customer, window, message: `${shown.message} (job ${job.id})`, hint }))

@@ -87,7 +87,7 @@ export function windowProcessor(deps: WorkerDeps) {
           requestProgress(deps, meta);
         }
       }
-      throw toJobError(err);
+      throw toJobError(err, isPermanent(err) || attempt >= attempts ? attempt : undefined);
     }
     await deps.runState.setWaiting(meta.runId, null).catch(() => undefined);
     requestProgress(deps, meta);

@@ -4,7 +4,7 @@ import { CLICKHOUSE_SETTLE_MINUTES, type ClickhouseTier } from '../sources/click
 import { clickhouseFor, type ClickhouseTiers } from '../sources/clickhouse-tiers.js';
 import type { CustomerSources } from '../sources/customer-sources.js';
 import type { ReadOnlyDb } from '../sources/read-only-db.js';
-import { BotError } from '../shared/errors.js';
+import { afterRetries, BotError, userFacing } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { ItemFailedError, mapPool } from '../shared/map-pool.js';
 import { analyze, hoursThatMatter, verdictOf } from './core/analyze/index.js';
@@ -300,9 +300,11 @@ export async function runGap(
     if (err instanceof ItemFailedError) {
       const w = plan.windows[err.index];
       const inner = err.cause instanceof BotError ? err.cause : null;
-      throw new BotError(inner?.code ?? 'INTERNAL', `${plan.customer}: the window ${w?.from.slice(0, 10)} failed after ${err.attemptsMade} attempt(s): ${inner?.userMessage ?? 'unexpected error'}`, {
+      const shown = afterRetries(inner, err.attemptsMade) ?? userFacing(err.cause);
+      throw new BotError(inner?.code ?? 'INTERNAL', `${plan.customer}: the window ${w?.from.slice(0, 10)} failed. ${shown.message}`, {
         cause: err.cause,
-        hint: inner?.hint,
+        hint: shown.hint,
+        kind: inner?.kind ?? 'internal',
       });
     }
     throw err;

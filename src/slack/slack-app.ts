@@ -51,12 +51,12 @@ function commandListener(deps: SlackAppDeps, route: CommandRoute) {
       await route.handle({ command, ack: ackOnce, respond });
       await ackOnce();
     } catch (err) {
-      logHandlerError(deps.logger, route.name, err, who);
+      const errorId = logHandlerError(deps.logger, route.name, err, who);
       if (!acked) {
-        const usage = route.usage && err instanceof BotError && USAGE_CODES.has(err.code) ? route.usage(err) : errorReply(err);
+        const usage = route.usage && err instanceof BotError && USAGE_CODES.has(err.code) ? route.usage(err) : errorReply(err, errorId);
         await ackOnce(usage);
       } else {
-        await respond(errorReply(err));
+        await respond(errorReply(err, errorId));
       }
     }
   };
@@ -81,8 +81,8 @@ function actionListener(deps: SlackAppDeps, route: ActionRoute) {
       }
       await route.handle({ click, respond: reply, ...(client ? { client } : {}) });
     } catch (err) {
-      logHandlerError(deps.logger, route.name, err, { user: click?.user ?? '', channel: click?.channel ?? '' });
-      await reply({ ...errorReply(err), replace_original: false }).catch((e: unknown) => deps.logger.warn({ err: e }, `${route.name}: could not reply`));
+      const errorId = logHandlerError(deps.logger, route.name, err, { user: click?.user ?? '', channel: click?.channel ?? '' });
+      await reply({ ...errorReply(err, errorId), replace_original: false }).catch((e: unknown) => deps.logger.warn({ err: e }, `${route.name}: could not reply`));
     }
   };
 }

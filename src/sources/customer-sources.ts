@@ -133,7 +133,15 @@ export class CustomerSources {
     if (raw.listenerCount('error') === 0) raw.on('error', () => undefined);
     // Waiting for a permit is queueing behind other customers' queries, not a stall: it may last one query.
     const pool = new BudgetedPool(raw, this.budgetOf(url), { purpose, max, idleMs: PARKED_IDLE_MS, acquireTimeoutMs: deadlines.queryTimeoutMs });
-    const inner = createReadOnlyDb(pool, { statementTimeoutMs, label: `${customer.name}/${customer.profile}`, ...deadlines });
+    // The check answers at once and is not retried; a gap window is retried by the run (gap.windowAttempts).
+    const retry = purpose === 'gap' ? { attempts: this.config.gap.windowAttempts, backoffMs: this.config.gap.retryBackoffMs } : undefined;
+    const inner = createReadOnlyDb(pool, {
+      statementTimeoutMs,
+      label: `${customer.name}/${customer.profile}`,
+      ...deadlines,
+      ...loginNames(url),
+      ...(retry ? { retry } : {}),
+    });
     // Credentials are cached until they fail: a connection failure drops this pool and the cached URL, so the
     // next call runs the credential command again (rotated passwords, expired tokens).
     const db: ReadOnlyDb = {
@@ -155,5 +163,17 @@ export class CustomerSources {
     const entries = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(entries.map((e) => e.then((x) => x.pool.end()).catch(() => undefined)));
+  }
+}
+
+/** The user and database the bot logs in with, from its own URL, for messages such as "refused the login of user x". */
+function loginNames(url: string): { user?: string; database?: string } {
+  try {
+    const u = new URL(url);
+    const user = decodeURIComponent(u.username);
+    const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
+    return { ...(user ? { user } : {}), ...(database ? { database } : {}) };
+  } catch {
+    return {};
   }
 }

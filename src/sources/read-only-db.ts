@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import type { Connectable } from './budgeted-pool.js';
-import { BotError, type ErrorCode } from '../shared/errors.js';
+import { BotError, type BotErrorOptions, type ErrorCode } from '../shared/errors.js';
 import { maskSecrets } from '../shared/mask.js';
-import { formatDuration } from '../shared/format.js';
+import { describeCause, spokenDuration, subjectOf, type Cause, type CauseFacts, type RetryBudget, type Store } from '../shared/user-messages.js';
 
 /**
  * The only way gap and check code touches a customer database: every call is one `BEGIN READ ONLY` transaction
@@ -24,9 +24,10 @@ export interface Deadlines {
   queryTimeoutMs?: number;
 }
 
-export function createReadOnlyDb(pool: Connectable, opts: { statementTimeoutMs: number; label: string } & Deadlines): ReadOnlyDb {
+export function createReadOnlyDb(pool: Connectable, opts: { statementTimeoutMs: number; label: string } & ClassifyContext): ReadOnlyDb {
   const timeout = Math.max(1, Math.floor(opts.statementTimeoutMs));
-  const classify = (cause: unknown): SourceError | BotError => classifyPgError(cause, opts.label, opts);
+  const { label: _label, ...context } = opts;
+  const classify = (cause: unknown): SourceError | BotError => classifyPgError(cause, opts.label, context);
   const db: ReadOnlyDb = {
     label: opts.label,
     // A read-only transaction can be repeated safely: one connection dropped under it (server restart, failover,
@@ -117,7 +118,7 @@ export class SourceError extends BotError {
     userMessage: string,
     readonly source: string,
     readonly failure: SourceFailure,
-    opts: { hint?: string; cause?: unknown; logMessage?: string } = {},
+    opts: BotErrorOptions = {},
   ) {
     super(code, userMessage, opts);
     this.name = 'SourceError';
@@ -149,81 +150,85 @@ interface PgLikeError {
 
 const DROPPED_CODES = new Set(['57P01', '57P02', '08006', '08003', '08000', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
+/**
+ * What the classifier knows besides the driver's error: whose database (for the sentence), the names the bot
+ * used (from the config), the deadlines, and how long the run retries. All of it goes into the user message
+ * through the table in src/shared/user-messages.ts; the driver's own text goes to the log only.
+ */
+export interface ClassifyContext extends Deadlines {
+  store?: Store;
+  customer?: string;
+  profile?: string;
+  user?: string;
+  database?: string;
+  statementTimeoutMs?: number;
+  retry?: RetryBudget;
+}
+
+/** "acme/eu-west-1" -> customer acme, profile eu-west-1; "ops" -> the ops database. */
+function contextOfLabel(label: string): ClassifyContext {
+  if (label === 'ops') return { store: 'ops' };
+  const [customer, profile] = label.split('/');
+  return { store: 'customer', customer, ...(profile ? { profile } : {}) };
+}
+
 /** The one mapping from a driver error to what a person reads. Never includes a password (messages are masked). */
-export function classifyPgError(cause: unknown, label: string, deadlines: Deadlines = {}): SourceError | BotError {
+export function classifyPgError(cause: unknown, label: string, context: ClassifyContext = {}): SourceError | BotError {
   if (cause instanceof BotError) return cause;
   const e = (cause ?? {}) as PgLikeError;
   const detail = maskSecrets(e.message ?? String(cause));
   const innerCode = (e.cause as PgLikeError | undefined)?.code;
   const code = e.code ?? innerCode;
-  const make = (c: ErrorCode, failure: SourceFailure, message: string, hint?: string): SourceError =>
-    new SourceError(c, message, label, failure, { cause, logMessage: `${label}: ${detail}`, hint });
-  // PostgreSQL's own sentence, masked and short: it names the database, role or table, never a password.
-  const pgSays = detail.length > 160 ? `${detail.slice(0, 159)}…` : detail;
+  const base: CauseFacts = { ...contextOfLabel(label), ...context };
+  const make = (c: ErrorCode, failure: SourceFailure, kind: Cause, facts: Partial<CauseFacts> = {}): SourceError => {
+    const all = { ...base, ...facts };
+    const shown = describeCause(kind, all);
+    return new SourceError(c, shown.message, label, failure, { cause, logMessage: `${label}: ${detail}`, hint: shown.hint, kind, facts: all });
+  };
 
   // Client-side deadlines first: their wrapped cause may carry a socket code that would read as "dropped".
   if (/Query read timeout/i.test(detail)) {
-    const within = deadlines.queryTimeoutMs ? ` within ${formatDuration(deadlines.queryTimeoutMs)}` : '';
-    return make('SOURCE_STALLED', 'query_stalled', `The database of ${label} stopped answering: no reply to a query${within}.`, 'The connection may be stalled or the server overloaded; the run retries.');
+    return make('SOURCE_STALLED', 'query_stalled', 'stopped_answering', { timeoutMs: context.queryTimeoutMs });
   }
   if (/connection timeout|timeout expired/i.test(detail)) {
-    const within = deadlines.connectTimeoutMs ? ` within ${formatDuration(deadlines.connectTimeoutMs)}` : '';
-    return make('SOURCE_STALLED', 'connect_stalled', `The database of ${label} did not answer the connection attempt${within}.`);
+    const reason = `no answer to the connection attempt${context.connectTimeoutMs ? ` within ${spokenDuration(context.connectTimeoutMs)}` : ''}`;
+    return make('SOURCE_STALLED', 'connect_stalled', 'stopped_answering', { reason });
   }
   if (/timeout exceeded when trying to connect/i.test(detail)) {
-    const within = deadlines.connectTimeoutMs ? ` within ${formatDuration(deadlines.connectTimeoutMs)}` : '';
-    return make('SOURCE_STALLED', 'pool_busy', `No connection to the database of ${label} became free${within}: every one is busy.`);
+    const reason = `every connection the bot may open is busy${context.connectTimeoutMs ? ` and none became free within ${spokenDuration(context.connectTimeoutMs)}` : ''}`;
+    return make('SOURCE_STALLED', 'pool_busy', 'capacity', { reason });
   }
   switch (code) {
     case '25006':
-      return make('READ_ONLY_VIOLATION', 'read_only', `Refused a write on ${label}: the read path is read-only.`);
+      return make('READ_ONLY_VIOLATION', 'read_only', 'read_only_violation');
     case '57014':
-      return make('QUERY_TIMEOUT', 'statement_timeout', `A query on ${label} hit the statement timeout.`, 'Try a shorter period, or raise gap.statementTimeoutMs in the config.');
+      return make('QUERY_TIMEOUT', 'statement_timeout', 'timeout', { timeoutMs: context.statementTimeoutMs, timeoutSetting: 'gap.statementTimeoutMs' });
     case '42501':
-      return make('NOT_ALLOWED', 'permission_denied', `The read-only user has no permission on the database of ${label} (${pgSays}).`, 'Grant the read-only role CONNECT on the database and SELECT on the contract tables (README, The read-only role, lists the grants).');
+      return make('NOT_ALLOWED', 'permission_denied', 'permission_denied');
     case '3D000':
-      return make('DATABASE_MISSING', 'database_missing', `The database of ${label} does not exist (${pgSays}).`, "Check the database name in the customer's postgres URL.");
+      return make('DATABASE_MISSING', 'database_missing', 'database_missing');
     case '28P01':
     case '28000':
-      return make('AUTH_FAILED', 'auth_failed', `The database of ${label} refused the login (${pgSays}).`, "Check the user and password of the customer's postgres URL or credential command.");
-    case 'ECONNREFUSED':
-      return make(
-        'SOURCE_UNAVAILABLE',
-        'refused',
-        `Cannot reach the database of ${label}: nothing is listening at ${e.address ?? 'the host'}${e.port ? `:${e.port}` : ''} (connection refused).`,
-        'Check that PostgreSQL is running there, and the host and port in the config.',
-      );
+      return make('AUTH_FAILED', 'auth_failed', 'auth_refused');
+    case 'ECONNREFUSED': {
+      const where = e.address ? `${e.address}${e.port ? `:${e.port}` : ''}` : 'the configured host';
+      return make('SOURCE_UNAVAILABLE', 'refused', 'unreachable', { reason: `nothing is listening at ${where} (connection refused)` });
+    }
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return make(
-        'SOURCE_UNAVAILABLE',
-        'unknown_host',
-        `Cannot reach the database of ${label}: the host ${e.hostname ? `"${e.hostname}" ` : ''}is unknown (DNS lookup failed).`,
-        "Check the host name in the customer's postgres URL.",
-      );
+      return make('SOURCE_UNAVAILABLE', 'unknown_host', 'unreachable', { reason: `the host ${e.hostname ? `"${e.hostname}" ` : ''}is unknown (DNS lookup failed)` });
     case '53300':
-      return make(
-        'SOURCE_UNAVAILABLE',
-        'capacity',
-        `The database server of ${label} has no free connections (${pgSays}).`,
-        "It is at its max_connections; the run retries with backoff. If it keeps happening, keep postgres.maxConnectionsPerServer times the bot's processes (and everyone else's connections) under the server's max_connections.",
-      );
+      return make('SOURCE_UNAVAILABLE', 'capacity', 'capacity', { reason: 'too many clients' });
     case '57P03':
-      return make(
-        'SOURCE_UNAVAILABLE',
-        'capacity',
-        `The database server of ${label} cannot accept connections now: it is starting up, shutting down or recovering (${pgSays}).`,
-        'The run retries with backoff; a restart or failover usually takes a minute.',
-      );
+      return make('SOURCE_UNAVAILABLE', 'capacity', 'capacity', { reason: 'it is starting up, shutting down or recovering' });
     case 'ETIMEDOUT':
-      return make('SOURCE_STALLED', 'connect_stalled', `The database of ${label} did not answer the connection attempt (timed out).`);
+      return make('SOURCE_STALLED', 'connect_stalled', 'stopped_answering', { reason: 'the connection attempt timed out' });
   }
-  if (code !== undefined && DROPPED_CODES.has(code)) return dropped(make, label, pgSays);
-  if (/terminat|connection error|not queryable|pool after calling end|ECONNRESET|socket hang up/i.test(detail)) return dropped(make, label, pgSays);
-  if (/connect/i.test(detail)) return make('SOURCE_UNAVAILABLE', 'other', `Cannot reach the database of ${label} (${pgSays}).`);
-  return new BotError('INTERNAL', `A query on ${label} failed.`, { cause, logMessage: `${label}: ${detail}` });
-}
-
-function dropped(make: (c: ErrorCode, f: SourceFailure, m: string, h?: string) => SourceError, label: string, pgSays: string): SourceError {
-  return make('SOURCE_UNAVAILABLE', 'dropped', `The connection to the database of ${label} was dropped (${pgSays}).`, 'The run retries; if it keeps happening, check the server and the network.');
+  if (code !== undefined && DROPPED_CODES.has(code)) return make('SOURCE_UNAVAILABLE', 'dropped', 'stopped_answering', { reason: 'the connection was cut' });
+  if (/terminat|connection error|not queryable|pool after calling end|ECONNRESET|socket hang up/i.test(detail)) {
+    return make('SOURCE_UNAVAILABLE', 'dropped', 'stopped_answering', { reason: 'the connection was cut' });
+  }
+  if (/connect/i.test(detail)) return make('SOURCE_UNAVAILABLE', 'other', 'unreachable');
+  const shown = describeCause('internal', { text: `while querying ${subjectOf(base)}` });
+  return new BotError('INTERNAL', shown.message, { cause, logMessage: `${label}: ${detail}`, kind: 'internal' });
 }

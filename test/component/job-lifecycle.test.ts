@@ -80,7 +80,9 @@ describe('an `all` run whose own job fails', () => {
     await waitForRoot(root, /failed/i);
     const failure = await slack.waitFor(() => slack.threadReplies(CHANNEL, root.ts).find((m) => /failed/i.test(m.text ?? '')), 10_000);
     expect(JSON.stringify(failure)).not.toMatch(/not_in_channel|An API error occurred/);
-    expect(failure.text).toContain('Something went wrong inside the bot');
+    expect(failure.text).toContain('Something went wrong inside the bot (a bug, not a problem with your data or a database)');
+    // What to do, and what to quote so the log line can be found.
+    expect(JSON.stringify(failure.blocks)).toMatch(/Run the command again; if it fails the same way, report it and quote job \S+/);
     const row = await until(async () => {
       const r = await opsRow(root.ts);
       return r.status === 'failed' ? r : null;

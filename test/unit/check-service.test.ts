@@ -4,7 +4,7 @@ import { checkScorecard, withDeadline } from '../../src/check/check-service.js';
 import type { CustomerConfig } from '../../src/config/schema.js';
 import type { CustomerSources } from '../../src/sources/customer-sources.js';
 import { findCustomer } from '../../src/sources/customer-sources.js';
-import type { ReadOnlyDb } from '../../src/sources/read-only-db.js';
+import { classifyPgError, type ReadOnlyDb } from '../../src/sources/read-only-db.js';
 import { BotError } from '../../src/shared/errors.js';
 import { createLogger } from '../../src/shared/logger.js';
 
@@ -40,7 +40,7 @@ describe('check queries', () => {
 });
 
 /** A CustomerSources stand-in whose databases answer "no such scorecard", fail, or never answer. */
-function fakeSources(behaviour: Record<string, 'empty' | 'hang' | 'down'>): CustomerSources {
+function fakeSources(behaviour: Record<string, 'empty' | 'hang' | 'down' | 'full'>): CustomerSources {
   const customers: CustomerConfig[] = Object.keys(behaviour).map((name) => ({ name, profile: 'us-east-1', postgres: { url: 'postgres://x@h/db' } }));
   const db = (name: string): ReadOnlyDb => ({
     label: name,
@@ -48,6 +48,8 @@ function fakeSources(behaviour: Record<string, 'empty' | 'hang' | 'down'>): Cust
       const b = behaviour[name];
       if (b === 'hang') return new Promise(() => undefined);
       if (b === 'down') return Promise.reject(new BotError('SOURCE_UNAVAILABLE', `Cannot reach the database of ${name}/us-east-1.`));
+      // The driver's own error for a server at max_connections, through the real classifier.
+      if (b === 'full') return Promise.reject(classifyPgError(Object.assign(new Error('sorry, too many clients already'), { code: '53300' }), `${name}/us-east-1`));
       return Promise.resolve([] as never);
     },
     query: () => Promise.resolve([]),
@@ -70,7 +72,7 @@ describe('checkScorecard fan-out', () => {
     expect(r.id).toBe(ID);
     expect(r.searched).toEqual(['rentokil', 'spirit', 'nclh']);
     expect(r.unreachable).toEqual([
-      { customer: 'spirit', message: 'The database of spirit did not answer within 0.2 s.' },
+      { customer: 'spirit', message: "spirit's database stopped answering: no reply within 0.2 s." },
       { customer: 'nclh', message: 'Cannot reach the database of nclh/us-east-1.' },
     ]);
     expect(r.summary).toBe('Not in rentokil, the one customer that answered; could not reach spirit, nclh.');
@@ -87,8 +89,20 @@ describe('checkScorecard fan-out', () => {
     const sources = fakeSources({ rentokil: 'down', spirit: 'hang' });
     await expect(checkScorecard({ sources, clickhouse: null, timeoutMs: 100, logger }, { id: ID })).rejects.toMatchObject({
       code: 'SOURCE_UNAVAILABLE',
-      userMessage: 'Could not reach any of the 2 customer databases.',
+      kind: 'unreachable',
+      userMessage: 'All 2 customer databases failed: 1 unreachable, 1 stopped answering.',
     });
+  });
+
+  it('every customer out of connections: the shared cause is named, the driver text is not', async () => {
+    const sources = fakeSources({ rentokil: 'full', spirit: 'full', nclh: 'full', acme: 'full' });
+    const err = (await checkScorecard({ sources, clickhouse: null, timeoutMs: 500, logger }, { id: ID }).catch((e: unknown) => e)) as BotError;
+    expect(err).toBeInstanceOf(BotError);
+    expect(err.kind).toBe('capacity');
+    expect(err.userMessage).toBe('None of the 4 customer databases has a free connection right now (too many clients).');
+    expect(err.hint).toContain("rentokil: rentokil's database (us-east-1) has no free connections right now (too many clients).");
+    expect(err.hint).toContain('max_connections');
+    expect(`${err.userMessage} ${err.hint}`).not.toContain('sorry');
   });
 
   it('refuses a bad ID and an unknown customer before touching any database', async () => {
@@ -104,16 +118,16 @@ describe('withDeadline', () => {
   it('aborts the signal and rejects with QUERY_TIMEOUT', async () => {
     let signal: AbortSignal | undefined;
     await expect(
-      withDeadline(50, 'ClickHouse', (s) => {
+      withDeadline(50, { store: 'clickhouse' }, (s) => {
         signal = s;
         return new Promise((_, reject) => s.addEventListener('abort', () => reject(new Error('aborted'))));
       }),
-    ).rejects.toMatchObject({ code: 'QUERY_TIMEOUT', userMessage: 'ClickHouse did not answer within 0.1 s.' });
+    ).rejects.toMatchObject({ code: 'QUERY_TIMEOUT', kind: 'stopped_answering', userMessage: 'ClickHouse stopped answering: no reply within 0.1 s.' });
     expect(signal?.aborted).toBe(true);
   });
 
   it('passes results and errors through', async () => {
-    await expect(withDeadline(1000, 'x', async () => 42)).resolves.toBe(42);
-    await expect(withDeadline(1000, 'x', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(withDeadline(1000, {}, async () => 42)).resolves.toBe(42);
+    await expect(withDeadline(1000, {}, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
   });
 });

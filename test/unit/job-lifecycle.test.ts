@@ -12,7 +12,7 @@ describe('job errors', () => {
   it('carry our user message and hint through BullMQ, and nothing else', () => {
     const err = toJobError(new BotError('QUERY_TIMEOUT', 'A query on acme hit the statement timeout.', { hint: 'Try a shorter period.', logMessage: 'canceling statement due to statement timeout' }));
     expect(err).not.toBeInstanceOf(UnrecoverableError);
-    expect(userFacingJobError({ message: err.message })).toEqual({ code: 'QUERY_TIMEOUT', message: 'A query on acme hit the statement timeout.', hint: 'Try a shorter period.', ours: true });
+    expect(userFacingJobError({ message: err.message })).toEqual({ code: 'QUERY_TIMEOUT', cause: 'timeout', message: 'A query on acme hit the statement timeout.', hint: 'Try a shorter period.', ours: true });
     expect(toJobError(new BotError('BAD_INPUT', 'No.'))).toBeInstanceOf(UnrecoverableError);
   });
 

@@ -1,6 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
-import { BotError, isPermanent, type ErrorCode } from '../../shared/errors.js';
+import { afterRetries, BotError, isPermanent, userFacing, type ErrorCode } from '../../shared/errors.js';
+import { CAUSES, describeCause } from '../../shared/user-messages.js';
 import { maskSecrets } from '../../shared/mask.js';
 
 // A job's error crosses Redis as a string (BullMQ keeps only `message`). What a person may see travels in it as
@@ -9,17 +10,23 @@ import { maskSecrets } from '../../shared/mask.js';
 
 const TAG = 'scorecard-bot-error:';
 
-const carriedSchema = z.object({ code: z.string(), message: z.string(), hint: z.string().optional() });
+const carriedSchema = z.object({ code: z.string(), cause: z.enum(CAUSES).default('internal'), message: z.string(), hint: z.string().optional() });
 export type CarriedError = z.infer<typeof carriedSchema>;
 
-export const GENERIC_FAILURE = 'Something went wrong inside the bot; the details are in its log.';
+export const GENERIC_FAILURE = describeCause('internal').message;
 
-/** Permanent errors become UnrecoverableError (no retry); the rest are retried with backoff. */
-export function toJobError(err: unknown): Error {
-  const carried: CarriedError =
-    err instanceof BotError
-      ? { code: err.code, message: err.userMessage, ...(err.hint ? { hint: err.hint } : {}) }
-      : { code: 'INTERNAL', message: GENERIC_FAILURE };
+/**
+ * Permanent errors become UnrecoverableError (no retry); the rest are retried with backoff. `finalAttempt`: this
+ * was the last try, so the message says how often the run tried instead of how long it will retry.
+ */
+export function toJobError(err: unknown, finalAttempt?: number): Error {
+  const shown = (finalAttempt === undefined ? null : afterRetries(err, finalAttempt)) ?? userFacing(err);
+  const carried: CarriedError = {
+    code: err instanceof BotError ? err.code : 'INTERNAL',
+    cause: err instanceof BotError ? err.kind : 'internal',
+    message: shown.message,
+    ...(shown.hint && err instanceof BotError ? { hint: shown.hint } : {}),
+  };
   const text = TAG + JSON.stringify(carried);
   return isPermanent(err) ? new UnrecoverableError(text) : new Error(text);
 }
@@ -34,7 +41,7 @@ export function userFacingJobError(err: { message: string }): CarriedError & { o
       // fall through: not ours after all
     }
   }
-  return { code: 'INTERNAL', message: GENERIC_FAILURE, ours: false };
+  return { code: 'INTERNAL', cause: 'internal', message: GENERIC_FAILURE, ours: false };
 }
 
 /** One masked line for the log: the error's code and message, never its stack or a connection string. */
