@@ -234,7 +234,7 @@ describe('checkScorecard against PostgreSQL and ClickHouse', () => {
     expect(r.verdict).toBe('healthy');
     expect(r.searched).toEqual(['rentokil', 'spirit', 'nclh', 'down']);
     expect(r.unreachable).toEqual([
-      { customer: 'down', message: 'Cannot reach the database of down/us-east-1: nothing is listening at 127.0.0.1:1 (connection refused).' },
+      { customer: 'down', message: "Cannot reach down's database (us-east-1): nothing is listening at 127.0.0.1:1 (connection refused)." },
     ]);
   });
 
