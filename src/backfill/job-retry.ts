@@ -1,5 +1,6 @@
 import { BotError } from '../shared/errors.js';
-import { maskSecrets } from '../shared/mask.js';
+import { clickhouseUnavailableReason } from '../gap/clickhouse-unavailable.js';
+import { classifyPgError } from '../sources/read-only-db.js';
 import { backoffMs } from './chunking.js';
 import { isTransient } from './transient.js';
 
@@ -10,10 +11,29 @@ export const realSleep = (ms: number): Promise<void> => new Promise((r) => setTi
 /** Waits between retries of an outage never exceed this: a 5 s blip is noticed within seconds. */
 const MAX_WAIT_MS = 10_000;
 
-export function errorText(err: unknown): string {
+const OWN_DATABASE = "'s database";
+
+/**
+ * What a person reads about a failed step: the shared user-message table's sentence for its cause (never the
+ * driver's own text, which goes to the log with the StepFailed's `original`). `step` names the store: "acme's
+ * database", "the ops database" or "ClickHouse".
+ */
+export function errorText(err: unknown, step = ''): string {
   if (err instanceof BotError) return err.userMessage;
-  const e = err as { message?: string; code?: string };
-  return maskSecrets(`${e.message ?? String(err)}${e.code ? ` (${e.code})` : ''}`);
+  if (step === 'ClickHouse') return `ClickHouse failed (${clickhouseUnavailableReason(err)})`;
+  const label = step === 'the ops database' ? 'ops' : step.endsWith(OWN_DATABASE) ? step.slice(0, -OWN_DATABASE.length) : 'the writer';
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' || /timeout|terminat|ECONN|socket/i.test(String((err as { message?: unknown } | null)?.message ?? ''))) {
+    const known = classifyPgError(err, label);
+    // A database-side error with no cause class of its own (a trigger's RAISE, disk full, a constraint): the
+    // database refused, not a bug of ours; its SQLSTATE says which, its message is in the log.
+    if (known.code === 'INTERNAL' && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+      const who = label === 'ops' ? 'the ops database' : label === 'the writer' ? 'the writer database' : `${label}'s database`;
+      return `${who} refused the write (SQLSTATE ${code}; its message is in the bot log)`;
+    }
+    return known.userMessage;
+  }
+  return 'an unexpected error (the bot log has the details)';
 }
 
 export class StepFailed extends Error {
@@ -23,7 +43,7 @@ export class StepFailed extends Error {
     readonly waitedMs: number,
     readonly original: unknown,
   ) {
-    super(errorText(original));
+    super(errorText(original, step));
   }
 }
 

@@ -91,12 +91,12 @@ async function openBoundWriter(
   customer: CustomerConfig,
   policy: RetryPolicy,
   ops: <T>(fn: () => Promise<T>) => Promise<T>,
-): Promise<{ pool: pg.Pool } | { error: string }> {
+): Promise<{ pool: pg.Pool } | { error: string; cause?: unknown }> {
   let opened: { pool: pg.Pool; identity: PostgresIdentity };
   try {
     opened = await step(`${req.scope.customer}'s database`, policy, () => openWriterPool(customer, deps.resolver, deps.config.gap.statementTimeoutMs));
   } catch (err) {
-    return { error: `cannot open the writer connection: ${err instanceof StepFailed ? err.message : errorText(err)}` };
+    return { error: `cannot open the writer connection: ${err instanceof StepFailed ? err.message : errorText(err, `${req.scope.customer}'s database`)}`, cause: err };
   }
   const pinned = req.writerPinned;
   if (pinned && !samePostgres(pinned, opened.identity)) {
@@ -201,7 +201,9 @@ export async function runBackfillJob(deps: BackfillJobDeps, requestId: string, o
     const elapsedMs = now() - t0;
     return { chunks, chunksDone: n, ...totals, elapsedMs, rowsPerSecond: Math.round(rowsThisRun / Math.max(0.001, elapsedMs / 1000)) };
   };
-  const failWith = async (error: string, failedChunk?: number): Promise<BackfillResult> => {
+  const failWith = async (error: string, failedChunk?: number, cause?: unknown): Promise<BackfillResult> => {
+    // The person reads `error` (the cause's sentence); the log gets the driver's own words.
+    deps.gap.logger.error({ err: cause instanceof StepFailed ? cause.original : cause, requestId, step: cause instanceof StepFailed ? cause.step : undefined }, `backfill failed: ${error}`);
     const result = { status: 'failed' as const, ...summary(chunksDone), error, ...(failedChunk === undefined ? {} : { failedChunk }) };
     await ops(() => store.fail(requestId, error, result)).catch(() => undefined);
     return result;
@@ -209,7 +211,7 @@ export async function runBackfillJob(deps: BackfillJobDeps, requestId: string, o
 
   try {
     const opened = await openBoundWriter(deps, started, customer, policy, ops);
-    if ('error' in opened) return await failWith(opened.error);
+    if ('error' in opened) return await failWith(opened.error, undefined, opened.cause);
     pool = opened.pool;
     // The customer's own ClickHouse (its own, its cluster's or the top-level one), as that ClickHouse's writer.
     const chConfig = clickhouseOf(deps.config, scope.customer);
@@ -233,7 +235,7 @@ export async function runBackfillJob(deps: BackfillJobDeps, requestId: string, o
       } catch (err) {
         if (!(err instanceof StepFailed)) throw err;
         const waited = err.waitedMs >= 1000 ? ` over ${Math.round(err.waitedMs / 1000)} s` : '';
-        return await failWith(`chunk ${k + 1} of ${chunks} (scorecards ${range.fromSeq + 1}–${range.toSeq} of the plan) failed after ${err.attempts} attempt(s)${waited}: ${err.step === dbName ? '' : `${err.step}: `}${err.message}`, k);
+        return await failWith(`chunk ${k + 1} of ${chunks} (scorecards ${range.fromSeq + 1}–${range.toSeq} of the plan) failed after ${err.attempts} attempt(s)${waited}: ${err.step === dbName || err.step === 'ClickHouse' ? '' : `${err.step}: `}${err.message}`, k, err);
       }
       waiting = null;
       const historicPlanned = planned.filter((i) => i.historic && h.matched.includes(i.scorecardId)).length;
@@ -254,7 +256,7 @@ export async function runBackfillJob(deps: BackfillJobDeps, requestId: string, o
     // The write rate and elapsed time are the job's writing; the verification scan comes after.
     return await finishJob(deps, started, summary(chunksDone), ops);
   } catch (err) {
-    if (err instanceof StepFailed) return failWith(`${err.step} did not answer for ${Math.round(err.waitedMs / 1000)} s: ${err.message}`);
+    if (err instanceof StepFailed) return failWith(`${err.step} did not answer for ${Math.round(err.waitedMs / 1000)} s: ${err.message}`, undefined, err);
     throw err;
   } finally {
     await pool?.end().catch(() => undefined);

@@ -223,7 +223,7 @@ describe('outages are waited out', () => {
       });
       expect(cut).toBe(true);
       expect(result.status).toBe('failed');
-      expect(result.error).toMatch(/^chunk \d+ of \d+ \(scorecards \d+–\d+ of the plan\) failed after \d+ attempt\(s\) over [34] s: connect ECONNREFUSED/);
+      expect(result.error).toMatch(/^chunk \d+ of \d+ \(scorecards \d+–\d+ of the plan\) failed after \d+ attempt\(s\) over [34] s: Cannot reach rentokil's database: nothing is listening at 127\.0\.0\.1:\d+ \(connection refused\)/);
       expect((await h.store.get(r.id))?.status).toBe('failed');
     } finally {
       await proxy.close();
