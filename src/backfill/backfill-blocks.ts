@@ -203,7 +203,10 @@ export function progressMessage(req: Pick<BackfillRequest, 'id' | 'scope'>, stat
       const p = state.progress;
       line = p.waiting
         ? `:hourglass: Waiting for ${escapeMrkdwn(p.waiting.what)}, retry ${n(p.waiting.retry)}: ${counts(p)}`
-        : `:arrows_counterclockwise: Running: ${counts(p)} · ${n(p.rowsPerSecond)} rows/s · ${eta(p.etaSeconds)}`;
+        : p.chunks > 0 && p.chunksDone >= p.chunks
+          ? // Every chunk is in; the verification scan has no ETA to give (and "about 0.0 s left" would be wrong).
+            `:arrows_counterclockwise: Verifying: ${counts(p)} · ${n(p.rowsPerSecond)} rows/s · every chunk written; verifying…`
+          : `:arrows_counterclockwise: Running: ${counts(p)} · ${n(p.rowsPerSecond)} rows/s · ${eta(p.etaSeconds)}`;
       cancellable = true;
       break;
     }
