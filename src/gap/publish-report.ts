@@ -1,7 +1,5 @@
-import { impactTable } from './views/tables.js';
-import { backfillMessage, customerCard, rootMessage, tableMessages, threadMessages } from './views/gap-blocks.js';
-import { packMessages } from '../slack/pack-messages.js';
-import { contextLine, escapeMrkdwn, mention, mrkdwnSection } from '../slack/mrkdwn.js';
+import { backfillMessage, rootMessage, threadMessages } from './views/gap-blocks.js';
+import { allThread } from './views/all-thread.js';
 import type { ThreadReply, UploadedFile } from '../slack/thread-publisher.js';
 import type { OutgoingMessage } from '../slack/slack-message.js';
 import type { GapJobDeps } from './gap-job-deps.js';
@@ -9,8 +7,6 @@ import { runThread, type RunMeta } from './core/gap-job-payloads.js';
 import type { GapPlan } from './gap-service.js';
 import { CSV_GZIP_ABOVE_ROWS, missingIdsCsvFile } from './missing-ids.js';
 import { csvTitle, impactCsv } from './views/csv.js';
-import { SLACK_LIMITS } from '../slack/limits.js';
-import { releaseCorrelationMessages } from './what-changed/render-slack.js';
 import type { GapReport } from './core/report.js';
 
 
@@ -92,50 +88,18 @@ export async function publishReport(deps: GapJobDeps, meta: RunMeta, plan: GapPl
   await deps.publisher.updateRoot(meta.channel, meta.rootTs, rootMessage({ status: 'done', report, requestedBy: meta.requestedBy }));
 }
 
-/** Customer cards (headline, findings, changes) at most in an `all` thread; the rest are in its table and CSV. */
-export const ALL_MAX_CARDS = 20;
+export { ALL_MAX_CARDS } from './views/all-thread.js';
 
-const isAffected = (r: GapReport): boolean => r.verdict === 'gap' || r.verdict === 'clickhouse_gap_only' || r.verdict === 'partial_only';
-
+/** `all`: the impact table, a card per affected customer, the healthy ones in one line (views/all-thread.ts). */
 export async function publishAllSummary(deps: GapJobDeps, meta: RunMeta, reports: GapReport[], failed: string[], mayHavePosted = true): Promise<void> {
-  const subject = `All customers, ${meta.periodLabel}`;
-  const table = impactTable(reports, { maxRows: SLACK_LIMITS.tableRows });
-  const weight = (r: GapReport): number => r.populations.submitted.missing + r.populations.unsubmitted.missing + r.populations.submitted.partial + r.populations.unsubmitted.partial;
-  const affected = reports.filter(isAffected).sort((a, b) => weight(b) - weight(a));
-  const healthy = reports.filter((r) => r.verdict === 'no_gap').map((r) => r.customer);
-  const cards = affected.slice(0, ALL_MAX_CARDS);
-  // One message for the tables: the impact table as a Slack table, the release correlation (when change sources are
-  // configured) as code under it (Slack draws one table a message).
-  const impact = tableMessages(table, { tableBlocks: true, subject });
-  const messages: OutgoingMessage[] = [
-    ...packMessages([...impact, ...releaseCorrelationMessages(cards, subject, { tableBlocks: false })], impact[0]?.text ?? subject),
-    ...cards.flatMap(customerCard),
-    // Healthy customers in one line, not a card each; customers without scorecards are in the table's note.
-    ...(healthy.length > 0 ? [{ text: `No gap: ${healthy.length <= 30 ? healthy.join(', ') : `${healthy.slice(0, 30).join(', ')} and ${healthy.length - 30} more (in the CSV)`}.` }] : []),
-    ...(affected.length > cards.length ? [{ text: `${affected.length - cards.length} more customers with missing scorecards are in the table and the CSV; run /scorecard-gap <customer> ${meta.periodLabel.toLowerCase().replace(/\s+/g, '-')} for one of them.` }] : []),
-  ];
-  if (failed.length > 0) {
-    messages.push({ text: `Could not investigate: ${failed.join(', ')} (see the messages above for why).` });
-  }
+  const thread = allThread(reports, failed, meta);
   const steps = new Steps(deps, meta, mayHavePosted);
-  await steps.postAll('all', messages);
-  // Every customer's numbers as a CSV when the thread shows only some of them.
-  if (table.rows.length < reports.length + 1 || affected.length > cards.length || healthy.length > 30) {
-    const title = `${subject}: every customer's numbers`;
+  await steps.postAll('all', thread.messages);
+  if (thread.csvNeeded) {
+    const title = `All customers, ${meta.periodLabel}: every customer's numbers`;
     await steps.run('all-csv', async () => {
       await deps.publisher.uploadFile(meta.channel, runThread(meta), { filename: `all-customers-${meta.periodLabel.toLowerCase().replace(/\s+/g, '-')}.csv`, title, content: impactCsv(reports) });
     }, title);
   }
-  const noData = reports.filter((r) => r.verdict === 'no_data').length;
-  const tail = noData > 0 ? ` ${noData} had no scorecards.` : '';
-  const text =
-    affected.length === 0
-      ? `No gap in any of ${reports.length - noData} customers with scorecards, ${meta.periodLabel}.${tail}`
-      : `Scorecards missing for ${affected.length} of ${reports.length} customers (${affected.slice(0, 10).map((r) => r.customer).join(', ')}${affected.length > 10 ? `, and ${affected.length - 10} more` : ''}), ${meta.periodLabel}.${tail} Details in the thread.`;
-  const full = failed.length ? `${text} Failed: ${failed.join(', ')}.` : text;
-  await deps.publisher.updateRoot(meta.channel, meta.rootTs, {
-    text: full,
-    // Who asked, in a context line as on a single customer's root.
-    blocks: [mrkdwnSection(`${affected.length ? ':red_circle:' : ':large_green_circle:'} ${escapeMrkdwn(full)}`), contextLine(`Requested by ${mention(meta.requestedBy)}`)],
-  });
+  await deps.publisher.updateRoot(meta.channel, meta.rootTs, thread.root);
 }
