@@ -31,7 +31,7 @@ describe('finding sentences', () => {
     );
     const batch = rentokilReport().findings.find((x) => x.kind === 'batch_failure');
     expect(batch && f(batch)).toBe(
-      "Batch job at 2026-01-23 03:00 UTC failed: 27,344 of 27,580 unsubmitted scorecards missing (99.1%), ~3,400 in a usual hour; templates: Sonya's Test - Process Template CSAT (22,977), RTX Customer Care Scorecard 2026 (4,369).",
+      "Batch job at 2026-01-23 03:00 UTC failed: 27,344 of 27,580 unsubmitted scorecards missing (99.1%), in an hour that usually has ~3,400; templates: Sonya's Test - Process Template CSAT (22,977), RTX Customer Care Scorecard 2026 (4,369).",
     );
     expect(
       f({ kind: 'recurring_failure', population: 'unsubmitted', hourOfDay: 14, from: '2026-01-10', to: '2026-01-16', fixedOn: '2026-01-17', missingRate: 0.52, days: 7, total: 400000, missing: 208000 }),

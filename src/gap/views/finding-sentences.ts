@@ -126,7 +126,7 @@ export function findingSentence(f: Finding, others: readonly Finding[] = []): st
       const rate = formatRatio(f.missing, f.total);
       return (
         `Batch job at ${formatDateTime(f.at)} failed: ${formatInt(f.missing)} of ${formatInt(f.total)} ` +
-        `${populationNoun(f.population)} missing (${rate}), ${formatApprox(f.typicalHourTotal)} in a usual hour` +
+        `${populationNoun(f.population)} missing (${rate}), in an hour that usually has ${formatApprox(f.typicalHourTotal)}` +
         `${templatesClause(f.templates)}.`
       );
     }
@@ -175,7 +175,7 @@ export function verdictSentence(report: GapReport): string {
     : !report.clickhouse.available
       ? `; ${clickhouseUnavailable(report)}`
       : chMissing > 0
-      ? `; ${formatInt(chMissing)} more are in historic but missing from ClickHouse`
+      ? `; ${formatInt(chMissing)} more ${chMissing === 1 ? 'is' : 'are'} in historic but missing from ClickHouse`
       : '; ClickHouse matches historic';
   switch (report.verdict) {
     case 'gap': {
