@@ -61,6 +61,15 @@ describe('the demo threads, Jan 2026', async () => {
     expect(messagePlainText(all.root)).toContain('Requested by <@U0ALICE>');
   });
 
+  it('all with healthy and empty customers: no card for them, one line naming the healthy, the empty in the table note', () => {
+    const healthy = { ...reports[3]!, customer: 'acme', verdict: 'no_gap' as const, findings: [] };
+    const empty = { ...reports[3]!, customer: 'zeta', verdict: 'no_data' as const, findings: [] };
+    const all = allThread([...reports.slice(0, 2), healthy, empty], [], { periodLabel: 'Jan 2026', requestedBy: 'U0ALICE' });
+    expect(all.messages.map((m) => m.text.split(':')[0])).toEqual(['All customers, Jan 2026', 'spirit, Jan 2026', 'rentokil, Jan 2026', 'No gap']);
+    expect(all.messages.at(-1)?.text).toBe('No gap: acme.');
+    expect(all.table.note).toContain('No scorecards in director for zeta in Jan 2026');
+  });
+
   it('read as the snapshot, message by message', async () => {
     const all = allThread(reports, [], { periodLabel: 'Jan 2026', requestedBy: 'U0ALICE' });
     const text = [
