@@ -88,8 +88,6 @@ export async function publishReport(deps: GapJobDeps, meta: RunMeta, plan: GapPl
   await deps.publisher.updateRoot(meta.channel, meta.rootTs, rootMessage({ status: 'done', report, requestedBy: meta.requestedBy }));
 }
 
-export { ALL_MAX_CARDS } from './views/all-thread.js';
-
 /** `all`: the impact table, a card per affected customer, the healthy ones in one line (views/all-thread.ts). */
 export async function publishAllSummary(deps: GapJobDeps, meta: RunMeta, reports: GapReport[], failed: string[], mayHavePosted = true): Promise<void> {
   const thread = allThread(reports, failed, meta);
