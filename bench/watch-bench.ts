@@ -58,6 +58,7 @@ function recorder(): ThreadPublisher & { posts: SlackMessage[] } {
     updateRoot: async () => undefined,
     postInThread: async (_c, _t, m) => (posts.push(m), `1.${++n}`),
     uploadFile: async () => undefined,
+    uploadFiles: async () => undefined,
     threadReplies: async () => [],
     getMessage: async () => null,
   };

@@ -3,7 +3,8 @@ import { formatDuration, formatInt, plural, truncate } from '../shared/format.js
 import type { SlackMessage } from '../slack/slack-message.js';
 import { contextLine, escapeMrkdwn, mention, mrkdwnSection } from '../slack/mrkdwn.js';
 import type { BackfillProgress, BackfillResult, PopulationCounts } from './job.js';
-import type { PlanProgress } from './plan.js';
+import type { BackfillPlan, PlanProgress } from './plan.js';
+import { PLAN_SAMPLES_SHOWN, samplesShowAll } from './plan-csv.js';
 import { LEFT_ALONE_REASONS, WRITE_REASONS } from './plan.js';
 import { hashPrefix } from './plan-hash.js';
 import { REASON_TEXT } from './render-plan.js';
@@ -98,6 +99,24 @@ export function planningMessage(req: Pick<BackfillRequest, 'id' | 'scope' | 'req
   };
 }
 
+const SAMPLE_CLASSES = [
+  ['missing', 'missing from historic', (p: BackfillPlan) => p.toWrite.byReason.missing],
+  ['partial', 'partial in historic', (p: BackfillPlan) => p.toWrite.byReason.partial],
+  ['clickhouse_only', 'missing from ClickHouse only', (p: BackfillPlan) => p.toWrite.byReason.clickhouse_only],
+  ['no_scores', 'left alone, no scores', (p: BackfillPlan) => p.leftAlone.no_scores],
+  ['conversation_missing', 'left alone, conversation missing', (p: BackfillPlan) => p.leftAlone.conversation_missing],
+] as const;
+
+/** "• missing from historic (1,165): `a`, `b`, … and 1,160 more": a line a class the plan has, 5 IDs at most. */
+function sampleLines(plan: BackfillPlan): string[] {
+  return SAMPLE_CLASSES.flatMap(([reason, label, count]) => {
+    const ids = (plan.samples[reason] ?? []).slice(0, PLAN_SAMPLES_SHOWN);
+    if (ids.length === 0) return [];
+    const more = count(plan) - ids.length;
+    return [`• ${label} (${n(count(plan))}): ${ids.map((id) => `\`${id}\``).join(', ')}${more > 0 ? ` and ${n(more)} more` : ''}`];
+  });
+}
+
 /** The plan posted in the thread: counts, what is left alone and why, samples, hash, expiry, and the decision. */
 export function planMessage(req: BackfillRequest, opts: { at?: Date } = {}): SlackMessage {
   const plan = req.plan;
@@ -127,10 +146,11 @@ export function planMessage(req: BackfillRequest, opts: { at?: Date } = {}): Sla
     rows: [[cell('Left alone'), cell('Scorecards')], ...LEFT_ALONE_REASONS.map((r) => [cell(REASON_TEXT[r]), cell(n(plan.leftAlone[r]))])],
   };
   blocks.push(table);
-  const samples = Object.entries(plan.samples)
-    .filter(([r, ids]) => r !== 'present' && (ids ?? []).length > 0)
-    .map(([r, ids]) => `${r}: ${(ids ?? []).map((id) => `\`${id}\``).join(', ')}`);
-  if (samples.length > 0) blocks.push(contextLine(`Samples · ${samples.join(' · ')}`));
+  const samples = sampleLines(plan);
+  if (samples.length > 0) {
+    const csv = samplesShowAll(plan) ? '' : ': the full list is in the CSV below';
+    blocks.push(contextLine([`Samples, at most ${PLAN_SAMPLES_SHOWN} a class${csv}`, ...samples].join('\n')));
+  }
   if (!plan.writerConfigured) {
     blocks.push(mrkdwnSection(`:warning: ${escapeMrkdwn(s.customer)} has no writer connection configured, so this plan cannot be approved.`));
   }
@@ -203,7 +223,10 @@ export function progressMessage(req: Pick<BackfillRequest, 'id' | 'scope'>, stat
       const p = state.progress;
       line = p.waiting
         ? `:hourglass: Waiting for ${escapeMrkdwn(p.waiting.what)}, retry ${n(p.waiting.retry)}: ${counts(p)}`
-        : `:arrows_counterclockwise: Running: ${counts(p)} · ${n(p.rowsPerSecond)} rows/s · ${eta(p.etaSeconds)}`;
+        : p.chunks > 0 && p.chunksDone >= p.chunks
+          ? // Every chunk is in; the verification scan has no ETA to give (and "about 0.0 s left" would be wrong).
+            `:arrows_counterclockwise: Verifying: ${counts(p)} · ${n(p.rowsPerSecond)} rows/s · every chunk written; verifying…`
+          : `:arrows_counterclockwise: Running: ${counts(p)} · ${n(p.rowsPerSecond)} rows/s · ${eta(p.etaSeconds)}`;
       cancellable = true;
       break;
     }

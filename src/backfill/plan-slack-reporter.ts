@@ -1,6 +1,7 @@
 import type { Logger } from '../shared/logger.js';
 import type { ThreadPublisher } from '../slack/thread-publisher.js';
 import { planMessage, planningMessage } from './backfill-blocks.js';
+import { uploadPlanCsv } from './plan-csv-upload.js';
 import type { PlanProgress } from './plan.js';
 import type { BackfillRequest, BackfillStore } from './store.js';
 
@@ -42,6 +43,8 @@ export function planSlackReporter(deps: { store: BackfillStore; publisher: Threa
     if (!req || !ts) return;
     await deps.publisher.updateRoot(req.channel, ts, planMessage(req));
     lastEdit.delete(id);
+    // The plan shows a few IDs a class; the full list follows it as a CSV, while it can still be approved.
+    if (req.status === 'pending') await uploadPlanCsv(deps, req);
   }
 
   return {

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { AuditChainRow } from './audit-chain.js';
 import type { BackfillPlan, PlanItem } from './plan.js';
+import type { PlanCsvRow } from './plan-csv.js';
 import { backfillScopeSchema, type BackfillScope } from './scope.js';
 import type { BackfillStatus } from './status.js';
 import type { PostgresIdentity } from './writer-identity.js';
@@ -341,6 +342,16 @@ export class BackfillStore {
     );
     // A plan stored before digests existed has none: such an item matches nothing and is left alone.
     return rows.map((r) => ({ scorecardId: r.scorecard_id, reason: r.reason, digest: r.digest ?? '' }));
+  }
+
+  /** The plan's stored scorecards (to write, and missing ones left alone), a page at a time after `after` (scorecard ID order). */
+  async itemsPage(id: string, after: string | null, limit: number): Promise<PlanCsvRow[]> {
+    const { rows } = await this.pool.query<{ scorecard_id: string; reason: string; submitted: boolean; created_at: Date }>(
+      `SELECT scorecard_id, reason, submitted, created_at FROM scorecard_bot.backfill_items
+       WHERE request_id = $1 AND ($2::text IS NULL OR scorecard_id > $2) ORDER BY scorecard_id LIMIT $3`,
+      [id, after, limit],
+    );
+    return rows.map((r) => ({ scorecardId: r.scorecard_id, reason: r.reason, submitted: r.submitted, createdAt: r.created_at }));
   }
 
   async leftAloneItems(id: string, limit = 20): Promise<{ scorecardId: string; reason: string }[]> {

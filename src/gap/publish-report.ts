@@ -1,14 +1,12 @@
-import { impactTable } from './views/tables.js';
-import { backfillMessage, headlineMessage, findingsMessages, rootMessage, tableMessages, threadMessages } from './views/gap-blocks.js';
-import type { ThreadReply } from '../slack/thread-publisher.js';
+import { backfillMessage, rootMessage, threadMessages } from './views/gap-blocks.js';
+import { allThread } from './views/all-thread.js';
+import type { ThreadReply, UploadedFile } from '../slack/thread-publisher.js';
 import type { OutgoingMessage } from '../slack/slack-message.js';
 import type { GapJobDeps } from './gap-job-deps.js';
 import { runThread, type RunMeta } from './core/gap-job-payloads.js';
 import type { GapPlan } from './gap-service.js';
 import { CSV_GZIP_ABOVE_ROWS, missingIdsCsvFile } from './missing-ids.js';
 import { csvTitle, impactCsv } from './views/csv.js';
-import { SLACK_LIMITS } from '../slack/limits.js';
-import { changesMessages, releaseCorrelationMessages } from './what-changed/render-slack.js';
 import type { GapReport } from './core/report.js';
 
 
@@ -59,87 +57,47 @@ export async function publishReport(deps: GapJobDeps, meta: RunMeta, plan: GapPl
   const backfill = backfillMessage(report, meta.runId);
   const messages = threadMessages(report, { runId: meta.runId });
   await steps.postAll('msg', backfill ? messages.slice(0, -1) : messages);
-  const renderChart = deps.renderChart;
-  if (renderChart) {
-    const title = `${report.customer}: daily missing rate, ${report.period.label}`;
-    await steps.run(
-      'chart',
-      async () => {
-        const png = await renderChart(report);
-        await deps.publisher.uploadFile(meta.channel, runThread(meta), { filename: `${report.customer}-${report.period.from.slice(0, 10)}-missing-rate.png`, title, content: png });
-      },
-      title,
-    );
-  }
-  // The CSV lists missing and partial scorecards (its state column tells which).
+  // The chart and the CSV (missing and partial scorecards; its state column tells which) in one upload: one message.
   const { submitted, unsubmitted } = report.populations;
-  if (submitted.missing + unsubmitted.missing + submitted.partial + unsubmitted.partial > 0) {
-    const listed = submitted.missing + unsubmitted.missing + submitted.partial + unsubmitted.partial;
-    const maxRows = deps.csvMaxRows ?? Infinity;
-    const title = csvTitle(report, listed, maxRows);
+  const listed = submitted.missing + unsubmitted.missing + submitted.partial + unsubmitted.partial;
+  const renderChart = deps.renderChart;
+  const maxRows = deps.csvMaxRows ?? Infinity;
+  const chartTitle = `${report.customer}: daily missing rate, ${report.period.label}`;
+  const csvTitleText = listed > 0 ? csvTitle(report, listed, maxRows) : null;
+  if (renderChart || csvTitleText !== null) {
     await steps.run(
-      'csv',
+      'files',
       async () => {
+        const day = report.period.from.slice(0, 10);
+        const files: UploadedFile[] = [];
+        if (renderChart) files.push({ filename: `${report.customer}-${day}-missing-rate.png`, title: chartTitle, content: await renderChart(report) });
         // Streamed to a temporary file and uploaded from it: memory holds a cursor batch, not the period's IDs. The
         // upload itself is read into memory by the Slack SDK: bounded by slack.csvMaxRows, and gzipped when large.
-        const csv = await missingIdsCsvFile(deps.sources, plan, { maxRows, gzip: Math.min(listed, maxRows) > CSV_GZIP_ABOVE_ROWS });
+        const csv = csvTitleText === null ? null : await missingIdsCsvFile(deps.sources, plan, { maxRows, gzip: Math.min(listed, maxRows) > CSV_GZIP_ABOVE_ROWS });
         try {
-          const filename = `${report.customer}-${report.period.from.slice(0, 10)}-missing-scorecards.csv${csv.gzipped ? '.gz' : ''}`;
-          await deps.publisher.uploadFile(meta.channel, runThread(meta), { filename, title, content: { path: csv.path } });
+          if (csv && csvTitleText !== null) files.push({ filename: `${report.customer}-${day}-missing-scorecards.csv${csv.gzipped ? '.gz' : ''}`, title: csvTitleText, content: { path: csv.path } });
+          await deps.publisher.uploadFiles(meta.channel, runThread(meta), files);
         } finally {
-          await csv.remove();
+          await csv?.remove();
         }
       },
-      title,
+      renderChart ? chartTitle : (csvTitleText ?? undefined),
     );
   }
   if (backfill) await steps.run('backfill', () => deps.publisher.postInThread(meta.channel, runThread(meta), backfill, { runId: meta.runId, step: 'backfill' }));
   await deps.publisher.updateRoot(meta.channel, meta.rootTs, rootMessage({ status: 'done', report, requestedBy: meta.requestedBy }));
 }
 
-/** `all`: the report's "Scale of Impact" table, then each affected customer's headline and findings. */
-/** Customer cards (headline, findings, changes) at most in an `all` thread; the rest are in its table and CSV. */
-export const ALL_MAX_CARDS = 20;
-
-const isAffected = (r: GapReport): boolean => r.verdict === 'gap' || r.verdict === 'clickhouse_gap_only' || r.verdict === 'partial_only';
-
+/** `all`: the impact table, a card per affected customer, the healthy ones in one line (views/all-thread.ts). */
 export async function publishAllSummary(deps: GapJobDeps, meta: RunMeta, reports: GapReport[], failed: string[], mayHavePosted = true): Promise<void> {
-  const subject = `All customers, ${meta.periodLabel}`;
-  const table = impactTable(reports, { maxRows: SLACK_LIMITS.tableRows });
-  const weight = (r: GapReport): number => r.populations.submitted.missing + r.populations.unsubmitted.missing + r.populations.submitted.partial + r.populations.unsubmitted.partial;
-  const affected = reports.filter(isAffected).sort((a, b) => weight(b) - weight(a));
-  const healthy = reports.filter((r) => r.verdict === 'no_gap').map((r) => r.customer);
-  const cards = affected.slice(0, ALL_MAX_CARDS);
-  const messages: OutgoingMessage[] = [
-    ...tableMessages(table, { tableBlocks: true, subject }),
-    ...releaseCorrelationMessages(cards, subject),
-    ...cards.flatMap((r) => [headlineMessage(r), ...findingsMessages(r), ...changesMessages(r, { timeline: false, compact: true })]),
-    // Healthy customers in one line, not a card each; customers without scorecards are in the table's note.
-    ...(healthy.length > 0 ? [{ text: `No gap: ${healthy.length <= 30 ? healthy.join(', ') : `${healthy.slice(0, 30).join(', ')} and ${healthy.length - 30} more (in the CSV)`}.` }] : []),
-    ...(affected.length > cards.length ? [{ text: `${affected.length - cards.length} more customers with missing scorecards are in the table and the CSV; run /scorecard-gap <customer> ${meta.periodLabel.toLowerCase().replace(/\s+/g, '-')} for one of them.` }] : []),
-  ];
-  if (failed.length > 0) {
-    messages.push({ text: `Could not investigate: ${failed.join(', ')} (see the messages above for why).` });
-  }
+  const thread = allThread(reports, failed, meta);
   const steps = new Steps(deps, meta, mayHavePosted);
-  await steps.postAll('all', messages);
-  // Every customer's numbers as a CSV when the thread shows only some of them.
-  if (table.rows.length < reports.length + 1 || affected.length > cards.length || healthy.length > 30) {
-    const title = `${subject}: every customer's numbers`;
+  await steps.postAll('all', thread.messages);
+  if (thread.csvNeeded) {
+    const title = `All customers, ${meta.periodLabel}: every customer's numbers`;
     await steps.run('all-csv', async () => {
       await deps.publisher.uploadFile(meta.channel, runThread(meta), { filename: `all-customers-${meta.periodLabel.toLowerCase().replace(/\s+/g, '-')}.csv`, title, content: impactCsv(reports) });
     }, title);
   }
-  const noData = reports.filter((r) => r.verdict === 'no_data').length;
-  const tail = noData > 0 ? ` ${noData} had no scorecards.` : '';
-  const text =
-    affected.length === 0
-      ? `No gap in any of ${reports.length - noData} customers with scorecards, ${meta.periodLabel}.${tail}`
-      : `Scorecards missing for ${affected.length} of ${reports.length} customers (${affected.slice(0, 10).map((r) => r.customer).join(', ')}${affected.length > 10 ? `, and ${affected.length - 10} more` : ''}), ${meta.periodLabel}.${tail} Details in the thread.`;
-  const full = failed.length ? `${text} Failed: ${failed.join(', ')}.` : text;
-  const by = ` Requested by <@${meta.requestedBy}>.`;
-  await deps.publisher.updateRoot(meta.channel, meta.rootTs, {
-    text: full,
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${affected.length ? ':red_circle:' : ':large_green_circle:'} ${full}${by}` } }],
-  });
+  await deps.publisher.updateRoot(meta.channel, meta.rootTs, thread.root);
 }

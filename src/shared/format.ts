@@ -132,11 +132,14 @@ export function formatShortDateTime(value: string): string {
   return `${formatShortDate(value)} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`;
 }
 
-/** 'Jan 14' .. 'Jan 28' -> 'Jan 14-Jan 28'; one day -> 'Jan 14'. */
+/** 'Jan 14–28' within a month, 'Dec 30 – Jan 2' across months; one day -> 'Jan 14'. */
 export function formatShortDateRange(from: string, to: string): string {
   const a = formatShortDate(from);
   const b = formatShortDate(to);
-  return a === b ? a : `${a}-${b}`;
+  if (a === b) return a;
+  const [monthA] = a.split(' ');
+  const [monthB, dayB] = b.split(' ');
+  return monthA === monthB ? `${a}–${dayB}` : `${a} – ${b}`;
 }
 
 /** Whole days from `from` to `to` (dates or instants, UTC). */

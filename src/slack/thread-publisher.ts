@@ -17,6 +17,17 @@ export interface ThreadReply {
   fileTitles: string[];
 }
 
+/** A file to upload; content `{ path }` is read from disk at upload. */
+export interface UploadedFile {
+  filename: string;
+  title: string;
+  content: Buffer | string | { path: string };
+}
+
+// A string `file` is a path to the SDK (it reads the file once, at upload).
+const fileArg = (f: UploadedFile): Buffer | string =>
+  typeof f.content === 'string' ? Buffer.from(f.content) : Buffer.isBuffer(f.content) ? f.content : f.content.path;
+
 export const STEP_EVENT_TYPE = 'scorecard_bot_step';
 
 /**
@@ -35,7 +46,9 @@ export interface ThreadPublisher {
   updateRoot(channel: string, ts: string, msg: OutgoingMessage): Promise<void>;
   postInThread(channel: string, threadTs: string, msg: OutgoingMessage, tag?: StepTag): Promise<string>;
   /** content `{ path }`: uploaded from a file on disk (the missing-ID CSV, streamed there so it never sits in the heap). */
-  uploadFile(channel: string, threadTs: string, file: { filename: string; title: string; content: Buffer | string | { path: string } }): Promise<void>;
+  uploadFile(channel: string, threadTs: string, file: UploadedFile): Promise<void>;
+  /** Several files as one message in the thread (one files.completeUploadExternal for all of them). */
+  uploadFiles(channel: string, threadTs: string, files: UploadedFile[]): Promise<void>;
   /** The thread's replies with their step tags (needs channels:history / groups:history). */
   threadReplies(channel: string, threadTs: string): Promise<ThreadReply[]>;
   /** One message as it is now (text and blocks), or null when it is gone; to edit it without re-rendering it. */
@@ -75,13 +88,14 @@ export function webClientPublisher(client: WebClient, opts: { tableBlocks?: bool
       return String(res.ts ?? '');
     },
     async uploadFile(channel, threadTs, file) {
+      await client.filesUploadV2({ channel_id: channel, thread_ts: threadTs, file: fileArg(file), filename: file.filename, title: file.title });
+    },
+    async uploadFiles(channel, threadTs, files) {
+      // The SDK completes uploads that share channel, thread and comment in one call: one message with every file.
       await client.filesUploadV2({
         channel_id: channel,
         thread_ts: threadTs,
-        // A string `file` is a path to the SDK (it reads the file once, at upload).
-        file: typeof file.content === 'string' ? Buffer.from(file.content) : Buffer.isBuffer(file.content) ? file.content : file.content.path,
-        filename: file.filename,
-        title: file.title,
+        file_uploads: files.map((f) => ({ file: fileArg(f), filename: f.filename, title: f.title })),
       });
     },
     async getMessage(channel, ts) {

@@ -227,6 +227,23 @@ describe('the full path', () => {
     expect(planText).toContain(`• ${fmt(jan.submitted[1] + jan.unsubmitted[1])} missing from historic`);
     expect(planText).toContain(`plan \`${plan.hash.slice(0, 12)}\``);
     expect(await status(plan.requestId)).toBe('pending');
+    // Samples: a line a class, at most 5 IDs each, then how many more; no wall of IDs.
+    const contexts = (plan.msg.blocks ?? []) as Array<{ type: string; elements?: Array<{ text?: string }> }>;
+    const samplesText = contexts.filter((b) => b.type === 'context').map((b) => b.elements?.[0]?.text ?? '').find((t) => t.startsWith('Samples')) ?? '';
+    const sampleLines = samplesText.split('\n').slice(1);
+    expect(samplesText.split('\n')[0]).toBe('Samples, at most 5 a class: the full list is in the CSV below');
+    expect(sampleLines.length).toBeGreaterThan(0);
+    for (const l of sampleLines) expect((l.match(/`[0-9a-f-]{36}`/g) ?? []).length).toBeLessThanOrEqual(5);
+    const toWrite = jan.submitted[1] + jan.unsubmitted[1] + jan.chSubmitted + jan.chUnsubmitted;
+    expect(planText).toContain(`missing from historic (${fmt(jan.submitted[1] + jan.unsubmitted[1])}): `);
+    expect(planText).toContain(`and ${fmt(jan.submitted[1] + jan.unsubmitted[1] - 5)} more`);
+    // The full list follows the plan as a CSV in the same thread: one row a scorecard to write (the truth's count).
+    const planCsv = await slack.waitFor(() => slack.uploads.find((u) => u.completed && u.threadTs === report.rootTs && u.filename.startsWith('backfill-plan-rentokil-')), 30_000);
+    const csvRows = planCsv.bytes!.toString('utf8').trim().split(/\r?\n/);
+    expect(csvRows[0]).toBe('scorecard_id,reason,population,created_at,what_happens');
+    expect(csvRows.length - 1).toBe(toWrite);
+    expect(new Set(csvRows.slice(1).map((r) => r.split(',')[0])).size).toBe(toWrite);
+    expect(csvRows.slice(1).filter((r) => r.split(',')[1] === 'clickhouse_only')).toHaveLength(jan.chSubmitted + jan.chUnsubmitted);
 
     // Alice is an approver, but it is her request.
     const self = await click('backfill_approve', `${plan.requestId} ${plan.hash}`, { user: ALICE, messageTs: plan.msg.ts, threadTs: report.rootTs });

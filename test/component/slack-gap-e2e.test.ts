@@ -119,6 +119,14 @@ describe('/scorecard-gap over signed HTTP', () => {
     expect(jan.submitted).toEqual([3_637, 1_165]); // the incident's numbers at this scale
     const headline = replies[0]!;
     expect(headlineCounts(headline, 'Submitted')).toEqual(jan.submitted);
+    // Issue 22: at most 6 replies. Here (no change sources): headline and findings, the tables, the chart and the
+    // CSV in one upload, the backfill button.
+    expect(replies).toHaveLength(4);
+    expect(replies[0]!.blocks?.[0]).toMatchObject({ type: 'header' });
+    expect(textOf(replies[0]!)).toContain('*Findings*');
+    expect(replies[1]!.text).toBe('rentokil Jan 2026: Monthly, Daily, Hourly and Timeline tables');
+    expect(replies[2]!.files?.map((f) => f.title)).toEqual(['rentokil: daily missing rate, Jan 2026', 'rentokil: missing scorecard IDs, Jan 2026']);
+    expect(textOf(replies[3]!)).toContain('backfill_request');
     expect(headlineCounts(headline, 'Unsubmitted')).toEqual(jan.unsubmitted);
 
     // Findings in plain sentences, in the thread, before the tables.
@@ -270,6 +278,10 @@ describe('/scorecard-gap all', () => {
     );
     expect(String(done.args.text)).toMatch(/Scorecards missing for 2 of 2 customers \(rentokil, nclh\)/);
     const replies = slack.threadReplies(CHANNEL, root.ts);
+    // One table message and a card per customer with findings (both have them in the truth); no healthy line.
+    expect(replies).toHaveLength(3);
+    expect(replies.map((r) => (r.text ?? '').split(':')[0])).toEqual(['All customers, Jan 2026', 'rentokil, Jan 2026', 'nclh, Jan 2026']);
+    expect(JSON.stringify(done.args.blocks)).toContain('Requested by <@U0CAROL>');
     const impact = tableTitled(messageTables(replies), 'Scale of impact');
     expect(impact.rows[0]).toEqual(['Customer', 'Profile', 'Total Submitted', 'Missing', '% Missing', 'Total Unsubmitted', 'Missing', '% Missing']);
     expect(impact.rows.slice(1).map((r) => r[0])).toEqual(['rentokil', 'nclh', 'Total (2 customers)']);

@@ -2,10 +2,14 @@
 // run over the loaded demo would scan, with the look-back run by the real runLookback over the same counts. Lets
 // unit tests read the findings and sentences the demo's customers get, in milliseconds after the plan is built.
 import { groundTruth, type CustomerTruth, type GroundTruth } from '../../dev/demo/ground-truth.js';
-import type { Customer } from '../../dev/demo/incident-profile.js';
+import { PROFILE_ID, type Customer } from '../../dev/demo/incident-profile.js';
 import { buildPlan } from '../../dev/demo/plan.js';
-import { analyze, type EarlierScan } from '../../src/gap/core/analyze/index.js';
-import type { Finding, Population } from '../../src/gap/core/report.js';
+import { analyze, hoursThatMatter, verdictOf, type EarlierScan } from '../../src/gap/core/analyze/index.js';
+import { buildReport } from '../../src/gap/core/build-report.js';
+import { correlateFindings } from '../../src/changes/correlate.js';
+import type { ChangeEvent, ChangeSourceStatus } from '../../src/changes/event.js';
+import { FLAG, PROD_FLAG_AT, PROD_RELEASES } from '../../dev/demo/deployments-repo.js';
+import type { Finding, GapReport, Population } from '../../src/gap/core/report.js';
 import type { GapSeries, HourCell } from '../../src/gap/core/series.js';
 import type { WindowCounts } from '../../src/gap/core/window-counts.js';
 import { scanRange } from '../../src/gap/core/windows.js';
@@ -72,9 +76,14 @@ export function demoSeries(customer: Customer, period: { from: string; to: strin
 
 /** analyze() as a gap run calls it: the series, then the look-back (the real runLookback over the same counts). */
 export async function demoFindings(customer: Customer, period: { from: string; to: string }, lookbackMonths = 24): Promise<Finding[]> {
+  return (await demoAnalysis(customer, period, lookbackMonths)).findings;
+}
+
+/** The series a gap run reports on (its first missing moved back by the look-back) and its findings. */
+async function demoAnalysis(customer: Customer, period: { from: string; to: string }, lookbackMonths = 24): Promise<{ series: GapSeries; findings: Finding[] }> {
   const series = demoSeries(customer, period);
   const need = lookbackNeeded(analyze(series));
-  if (need.length === 0 || lookbackMonths <= 0) return analyze(series);
+  if (need.length === 0 || lookbackMonths <= 0) return { series, findings: analyze(series) };
   const truth = demoTruth().perCustomer[customer] as CustomerTruth;
   const scan = async (w: { from: string; to: string }): Promise<WindowCounts> => ({
     window: w,
@@ -99,5 +108,41 @@ export async function demoFindings(customer: Customer, period: { from: string; t
     if (hour !== null) firstMissing[p] = firstMissingIn(g, truth, p, result.earlier.from, series.scanned.to);
   }
   const earlier: EarlierScan = result.earlier;
-  return analyze({ ...series, firstMissing }, earlier);
+  const looked = { ...series, firstMissing };
+  return { series: looked, findings: analyze(looked, earlier) };
+}
+
+/** The demo's deployments as config/demo.yml reads them (prod releases and prod flag switches; staging left out). */
+export function demoChanges(): { events: ChangeEvent[]; sources: ChangeSourceStatus[] } {
+  const events: ChangeEvent[] = [
+    ...PROD_RELEASES.map((r) => ({ at: new Date(r.at).toISOString(), title: `apiserver release ${r.tag}`, kind: 'deploy' as const, link: null, source: 'apiserver prod releases' })),
+    { at: new Date(PROD_FLAG_AT).toISOString(), title: `apiserver: enable ${FLAG} in us-east-1-prod (#253866)`, kind: 'flag', link: null, source: 'apiserver prod flags' },
+  ];
+  return { events, sources: [{ name: 'apiserver prod releases', available: true }, { name: 'apiserver prod flags', available: true }] };
+}
+
+/**
+ * The report a gap run over the loaded demo builds for `customer` (buildReport over the demo's exact counts, the
+ * findings with the look-back, the demo's changes attached), with fixed stats and time so it snapshots.
+ */
+export async function demoReport(customer: Customer, period: { from: string; to: string; label: string }): Promise<GapReport> {
+  const { series, findings } = await demoAnalysis(customer, period);
+  const truth = demoTruth().perCustomer[customer] as CustomerTruth;
+  const days = Object.entries(truth.excluded.daily).filter(([d]) => d >= period.from.slice(0, 10) && d < period.to.slice(0, 10));
+  const report = buildReport({
+    customer,
+    profile: PROFILE_ID,
+    period: { from: new Date(period.from), to: new Date(period.to), label: period.label, grain: 'day' },
+    series,
+    excluded: { calibration: days.reduce((a, [, v]) => a + v.calibration, 0), nonOriginal: days.reduce((a, [, v]) => a + v.nonOriginal, 0) },
+    clickhouseConfigured: true,
+    findings,
+    verdict: verdictOf(series, findings),
+    hoursThatMatter: hoursThatMatter(series, findings),
+    historyMonths: 6,
+    stats: { windows: 212, queries: 230, elapsedMs: 1_800 },
+    generatedAt: new Date(period.to),
+  });
+  const { events, sources } = demoChanges();
+  return { ...report, findings: correlateFindings(report.findings, events), changes: events, changeSources: sources };
 }

@@ -135,6 +135,13 @@ describe('progress and result', () => {
     expect(cancel?.action_id).toBe(ACTION.cancelRun);
     expect(cancel?.value).toBe(ID);
     expect(blockKitViolations(msg)).toEqual([]);
+    // Every chunk written, the verification scan running: no "about 0.0 s left", no ETA at all.
+    const verifying = progressMessage(request(), {
+      phase: 'running',
+      progress: { chunksDone: 13, chunks: 13, historicRows: 16_213, clickhouseRows: 16_241, rowsPerSecond: 1_234, etaSeconds: 0 },
+    });
+    expect(verifying.text).toBe('Backfill rentokil, Jan 2026: Verifying: chunk 13 of 13 · 16,213 historic rows written · 16,241 ClickHouse rows · 1,234 rows/s · every chunk written; verifying…');
+    expect(verifying.text).not.toMatch(/left/);
     const stopping = progressMessage(request(), { phase: 'cancelling', by: 'U0ALICE', progress: null });
     expect(buttonsOf(stopping)).toEqual([]);
     expect(stopping.text).toContain('Cancelled by <@U0ALICE>: stopping after the current chunk');

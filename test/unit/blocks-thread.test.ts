@@ -49,21 +49,16 @@ describe('thread messages', () => {
     await expect(JSON.stringify(msgs, null, 2)).toMatchFileSnapshot('__snapshots__/blocks-thread-rentokil-jan-2026.json');
   });
 
-  it('posts in order: headline, findings, monthly, daily, hourly, timeline, backfill', () => {
+  it('posts in order: headline and findings, the tables in one message, backfill (at most one table block each)', () => {
     const msgs = threadMessages(rentokilReport(), { runId: RUN_ID });
-    expect(msgs.map((m) => m.blocks[0]?.type === 'header' ? 'headline' : ((m.blocks[0] as { text?: { text: string } }).text?.text.split('*')[1] ?? ''))).toEqual([
-      'headline',
-      'Findings',
-      'Monthly',
-      'Daily',
-      'Hourly',
-      'Timeline',
-      'Backfill',
-    ]);
+    const headings = (m: SlackMessage) => m.blocks.flatMap((b) => (b.type === 'header' ? ['headline'] : b.type === 'section' && b.text ? [/^\*([^*]+)\*/.exec(b.text.text)?.[1] ?? ''] : [])).filter((h) => h !== '');
+    expect(msgs.map(headings)).toEqual([['headline', 'Findings'], ['Monthly', 'Daily', 'Hourly', 'Timeline'], ['Backfill']]);
     for (const m of msgs) {
       assertWithinSlackLimits(m);
       expect(m.blocks.filter((b) => b.type === 'table').length).toBeLessThanOrEqual(1);
     }
+    // Slack draws one table a message: the daily table is that one, the others are code under their headings.
+    expect(rowsOf(tableOf(msgs[1]))[0]?.[0]).toBe('Date');
   });
 
   it('headline shows both populations, exclusions and the ClickHouse tier', () => {
@@ -125,10 +120,11 @@ describe('thread messages', () => {
   it('table cells equal the report numbers', () => {
     const report = rentokilReport();
     const msgs = threadMessages(report);
-    const monthly = rowsOf(tableOf(findMessage(msgs, 'Monthly')));
+    const tables = messageTables(msgs);
+    const monthly = tableTitled(tables, 'Monthly').rows;
     expect(monthly[0]).toEqual(['Month', 'Submitted', 'Missing', '% Missing', 'Unsubmitted', 'Missing', '% Missing']);
     expect(monthly.at(-1)).toEqual(['Jan 2026', '3,637', '1,165', '32.0%', '2,555,891', '27,373', '1.1%']);
-    const daily = rowsOf(tableOf(findMessage(msgs, 'Daily')));
+    const daily = rowsOf(tableOf(findMessage(msgs, 'Monthly')));
     expect(daily).toHaveLength(report.daily.length + 1);
     report.daily.forEach((d, i) => {
       const row = daily[i + 1] ?? [];
@@ -138,22 +134,18 @@ describe('thread messages', () => {
       expect(Number(row[4]?.replaceAll(',', ''))).toBe(d.unsubmitted.total);
       expect(Number(row[5]?.replaceAll(',', ''))).toBe(d.unsubmitted.missing);
     });
-    const hourly = rowsOf(tableOf(findMessage(msgs, 'Hourly')));
+    const hourly = tableTitled(tables, 'Hourly').rows;
     expect(hourly.find((r) => r[0] === 'Jan 23 03:00')).toEqual(['Jan 23 03:00', '4', '4', '100.0%', '27,580', '27,344', '99.1%']);
-    expect(tableOf(findMessage(msgs, 'Daily'))?.column_settings?.map((c) => c.align)).toEqual(['left', 'right', 'right', 'right', 'right', 'right', 'right']);
+    expect(tableOf(findMessage(msgs, 'Monthly'))?.column_settings?.map((c) => c.align)).toEqual(['left', 'right', 'right', 'right', 'right', 'right', 'right']);
   });
 
-  it('splits a 400-day daily table over messages that are each within limits', () => {
+  it('a 400-day daily table, too long for one table block, goes out as code in the tables message, within limits', () => {
     const report = longReport(400);
     const msgs = threadMessages(report);
-    const daily = msgs.filter((m) => m.text.includes('Daily table'));
-    expect(daily).toHaveLength(5);
-    const rows = daily.flatMap((m) => {
-      const t = tableOf(m);
-      expect(t?.rows.length).toBeLessThanOrEqual(100);
-      return rowsOf(t).slice(1);
-    });
-    expect(rows.map((r) => r[0])).toEqual(report.daily.map((d) => d.date));
+    const tableMsgs = msgs.filter((m) => m.text.includes('Daily'));
+    expect(tableMsgs.length).toBeLessThanOrEqual(2);
+    const daily = tableTitled(messageTables(tableMsgs), 'Daily');
+    expect(daily.rows.slice(1).map((r) => r[0])).toEqual(report.daily.map((d) => d.date));
     for (const m of msgs) assertWithinSlackLimits(m);
   });
 
@@ -195,10 +187,9 @@ describe('thread messages', () => {
     const msgs = threadMessages(noGapReport());
     expect(msgs.map((m) => m.text)).toEqual([
       'guitar-center, Jan 2026: no gap: all 579 submitted and 712,045 unsubmitted scorecards are in historic.',
-      'guitar-center Jan 2026: no findings',
-      'guitar-center Jan 2026: Monthly table: 1 row',
-      'guitar-center Jan 2026: Daily table: 31 rows, 2026-01-01 to 2026-01-31',
+      'guitar-center Jan 2026: Monthly and Daily tables',
     ]);
+    expect(JSON.stringify(msgs[0])).toContain('None: nothing stands out in this period.');
   });
 
   it('escapes mrkdwn in names and splits many findings into sections and messages', () => {
@@ -210,7 +201,9 @@ describe('thread messages', () => {
     };
     const msgs = threadMessages(many);
     for (const m of msgs) assertWithinSlackLimits(m);
-    expect(msgs.filter((m) => m.text.includes('400 findings')).length).toBeGreaterThan(0);
+    // 400 findings in sections of at most 3,000 characters, every one of them there.
+    const bullets = msgs.flatMap((m) => m.blocks).flatMap((b) => (b.type === 'section' && b.text ? b.text.text.split('\n') : [])).filter((l) => l.includes('recovered to'));
+    expect(bullets).toHaveLength(400);
     expect(JSON.stringify(msgs[0])).toContain('a&lt;b&gt;&amp;c');
   });
 });

@@ -52,7 +52,8 @@ describe('format', () => {
     expect(formatLongDate('2025-12-31T15:30:00Z')).toBe('Dec 31, 2025');
     expect(formatHour('2026-01-23T03:00:00.000Z')).toBe('Jan 23 03:00 UTC');
     expect(formatDateTime('2025-12-31T15:30:12.000Z')).toBe('2025-12-31 15:30 UTC');
-    expect(formatShortDateRange('2026-01-14', '2026-01-28')).toBe('Jan 14-Jan 28');
+    expect(formatShortDateRange('2026-01-14', '2026-01-28')).toBe('Jan 14–28');
+    expect(formatShortDateRange('2025-12-30', '2026-01-02')).toBe('Dec 30 – Jan 2');
     expect(formatShortDateRange('2026-01-14', '2026-01-14')).toBe('Jan 14');
     expect(addDays('2026-02-01T00:00:00.000Z', -1)).toBe('2026-01-31');
     expect(formatPeriodRange({ from: '2026-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z' })).toBe('2026-01-01 to 2026-01-31');

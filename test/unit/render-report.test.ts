@@ -31,7 +31,7 @@ describe('finding sentences', () => {
     );
     const batch = rentokilReport().findings.find((x) => x.kind === 'batch_failure');
     expect(batch && f(batch)).toBe(
-      "Batch job at 2026-01-23 03:00 UTC failed: 27,344 of 27,580 unsubmitted scorecards missing (99.1%), ~3,400 in a usual hour; templates: Sonya's Test - Process Template CSAT (22,977), RTX Customer Care Scorecard 2026 (4,369).",
+      "Batch job at 2026-01-23 03:00 UTC failed: 27,344 of 27,580 unsubmitted scorecards missing (99.1%), in an hour that usually has ~3,400; templates: Sonya's Test - Process Template CSAT (22,977), RTX Customer Care Scorecard 2026 (4,369).",
     );
     expect(
       f({ kind: 'recurring_failure', population: 'unsubmitted', hourOfDay: 14, from: '2026-01-10', to: '2026-01-16', fixedOn: '2026-01-17', missingRate: 0.52, days: 7, total: 400000, missing: 208000 }),
@@ -40,7 +40,7 @@ describe('finding sentences', () => {
       f({ kind: 'recurring_failure', population: 'unsubmitted', hourOfDay: 14, from: '2026-01-10', to: '2026-01-16', fixedOn: null, missingRate: 0.518, days: 6, total: 346426, missing: 179312 }),
     ).toBe('The 14:00 UTC batch failed on 6 days from Jan 10 to Jan 16 (51.8% missing: 179,312 of 346,426 unsubmitted scorecards), still failing at the end of the period.');
     expect(f({ kind: 'submit_date_correlation', population: 'submitted', createdBefore: '2026-01-01', count: 7, submittedFrom: '2026-01-14', submittedTo: '2026-01-28' })).toBe(
-      '7 missing scorecards were created before Jan 1 but submitted Jan 14-Jan 28: missing follows the submit date, not the create date.',
+      '7 missing scorecards were created before Jan 1 but submitted Jan 14–28: missing follows the submit date, not the create date.',
     );
     expect(f({ kind: 'recovery', population: 'submitted', at: '2026-01-30', rateAfter: 0 })).toBe('Missing rate for submitted scorecards recovered to 0.0% from 2026-01-30.');
     expect(

@@ -43,7 +43,17 @@ function beforeSpanText(span: { from: string; to: string }): string {
   return `from ${formatMonth(span.from)} through ${formatMonth(span.to)}`;
 }
 
-function chronicStart(f: Chronic): string {
+/** "up from a steady 0.2% before it": the stretch of the same population that ended just before this one. */
+function stepFrom(f: Chronic, others: readonly Finding[]): string {
+  const prev = others
+    .filter((o): o is Chronic => o.kind === 'chronic' && o.population === f.population && o.to < f.since)
+    .sort((a, b) => a.to.localeCompare(b.to))
+    .at(-1);
+  if (!prev) return 'a step from the level before it';
+  return `${f.level >= prev.level ? 'up' : 'down'} from a steady ${formatLevel(prev.level)} before it`;
+}
+
+function chronicStart(f: Chronic, others: readonly Finding[]): string {
   const began = f.began ?? f.since;
   switch (f.before) {
     case 'clean':
@@ -51,7 +61,7 @@ function chronicStart(f: Chronic): string {
     case 'no_scorecards':
       return `began ${formatDate(began)}, with the customer's first ${populationNoun(f.population)} (${formatDate(f.since)})`;
     case 'other_level':
-      return `began ${formatDate(began)}, after a different level`;
+      return `began ${formatDate(began)}, ${stepFrom(f, others)}`;
     case 'not_scanned':
       return `already there on ${formatDate(f.since)}, the first day scanned: it began earlier`;
   }
@@ -92,7 +102,7 @@ export function findingSentence(f: Finding, others: readonly Finding[] = []): st
       return (
         `Chronic: a steady ${formatLevel(f.level)} (${range}) of ${populationNoun(f.population)} missing every day from ` +
         `${formatDate(f.since)} to ${formatDate(f.to)} (${formatInt(f.missing)} of ${formatInt(f.total)} over ${plural(f.days, 'day')}), ` +
-        `nothing changed in between; ${chronicStart(f)}.`
+        `nothing changed in between; ${chronicStart(f, others)}.`
       );
     }
     case 'onset': {
@@ -116,7 +126,7 @@ export function findingSentence(f: Finding, others: readonly Finding[] = []): st
       const rate = formatRatio(f.missing, f.total);
       return (
         `Batch job at ${formatDateTime(f.at)} failed: ${formatInt(f.missing)} of ${formatInt(f.total)} ` +
-        `${populationNoun(f.population)} missing (${rate}), ${formatApprox(f.typicalHourTotal)} in a usual hour` +
+        `${populationNoun(f.population)} missing (${rate}), in an hour that usually has ${formatApprox(f.typicalHourTotal)}` +
         `${templatesClause(f.templates)}.`
       );
     }
@@ -165,7 +175,7 @@ export function verdictSentence(report: GapReport): string {
     : !report.clickhouse.available
       ? `; ${clickhouseUnavailable(report)}`
       : chMissing > 0
-      ? `; ${formatInt(chMissing)} more are in historic but missing from ClickHouse`
+      ? `; ${formatInt(chMissing)} more ${chMissing === 1 ? 'is' : 'are'} in historic but missing from ClickHouse`
       : '; ClickHouse matches historic';
   switch (report.verdict) {
     case 'gap': {

@@ -5,6 +5,9 @@ export type { SlackMessage } from '../../slack/slack-message.js';
 export { rootMessage, progressBar, VERDICT_EMOJI, type RootState } from './root-message.js';
 export {
   threadMessages,
+  summaryMessages,
+  customerCard,
+  reportTablesMessages,
   headlineMessage,
   findingsMessages,
   backfillMessage,

@@ -8,11 +8,13 @@ import { dailyTable, hourlyTable, monthlyTable, timelineTable } from './tables.j
 import { SLACK_LIMITS } from '../../slack/limits.js';
 import type { SlackMessage } from '../../slack/slack-message.js';
 import { contextLine, escapeMrkdwn, mrkdwnSection, packLines } from '../../slack/mrkdwn.js';
-import { evenChunks, tableMessages, type TableRenderOptions } from '../../slack/table-blocks.js';
+import { evenChunks, type TableRenderOptions } from '../../slack/table-blocks.js';
+import { packMessages, tablesMessage } from '../../slack/pack-messages.js';
 import { changesMessages } from '../what-changed/render-slack.js';
 
-// The thread under the root message, in order: headline, findings, monthly, daily, hourly, timeline, and a
-// backfill button when something is missing. Each element is one chat.postMessage.
+// The thread under the root message, in order: the headline with the findings; what changed around then; the
+// tables; (the chart and the CSV, uploaded by the job); the backfill button when something is missing. Each
+// element is one chat.postMessage; a part only spills into a second message when it breaks Slack's limits.
 
 export const BACKFILL_ACTION_ID = 'backfill_request';
 
@@ -139,16 +141,34 @@ export interface ThreadOptions extends Pick<TableRenderOptions, 'tableBlocks'> {
   runId?: string;
 }
 
+/** The headline and the findings, as one message. */
+export function summaryMessages(report: GapReport): SlackMessage[] {
+  return packMessages([headlineMessage(report), ...findingsMessages(report)], verdictSentence(report));
+}
+
+/** An `all` thread's card for one customer: headline, findings and the changes next to them, as one message. */
+export function customerCard(report: GapReport): SlackMessage[] {
+  return packMessages([headlineMessage(report), ...findingsMessages(report), ...changesMessages(report, { timeline: false, compact: true })], verdictSentence(report));
+}
+
+/** Monthly, daily, hourly and the timeline in one message; the daily table is the one drawn as a Slack table. */
+export function reportTablesMessages(report: GapReport, opts: TableRenderOptions = {}): SlackMessage[] {
+  const daily = dailyTable(report);
+  const tables = [monthlyTable(report), daily, hourlyTable(report), timelineTable(report)].filter((t) => t.rows.length > 0);
+  if (tables.length === 0) return [];
+  const names = tables.map((t) => t.title);
+  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return tablesMessage(tables, { ...opts, primary: daily, text: `${subject(report)}: ${list} ${names.length === 1 ? 'table' : 'tables'}` });
+}
+
 /** The whole thread, in posting order; every message within Slack's limits. */
 export function threadMessages(report: GapReport, opts: ThreadOptions = {}): SlackMessage[] {
   const tableOpts: TableRenderOptions = { tableBlocks: opts.tableBlocks ?? true, subject: subject(report) };
-  const tables = [monthlyTable(report), dailyTable(report), hourlyTable(report), timelineTable(report)];
   const backfill = backfillMessage(report, opts.runId);
   return [
-    headlineMessage(report),
-    ...findingsMessages(report),
+    ...summaryMessages(report),
     ...changesMessages(report, tableOpts),
-    ...tables.filter((t) => t.rows.length > 0).flatMap((t) => tableMessages(t, tableOpts)),
+    ...reportTablesMessages(report, tableOpts),
     ...(backfill ? [backfill] : []),
   ];
 }

@@ -58,13 +58,15 @@ const KIND_LABEL: Record<string, string> = {
   recurring_failure: 'Recurring failure began',
   weekly_failure: 'Weekly failure began',
   recovery: 'Recovered',
-  submit_date_correlation: 'First bad day (by submit date)',
+  submit_date_correlation: 'Missing by submit date began',
   chronic: 'Chronic missing began',
 };
 
 function anchorWhat(finding: { kind: string; population?: unknown }, a: Anchor): string {
   const base = a.field === 'fixedOn' || a.field === 'fixedAt' ? 'Fixed' : (KIND_LABEL[finding.kind] ?? finding.kind.replaceAll('_', ' '));
-  return `${base}${typeof finding.population === 'string' ? ` (${finding.population})` : ''}`;
+  // "submit date" already says submitted: no "(submitted)" after it.
+  const population = typeof finding.population === 'string' && finding.kind !== 'submit_date_correlation' ? ` (${finding.population})` : '';
+  return `${base}${population}`;
 }
 
 function anchorLabel(finding: { kind: string; population?: unknown }, a: Anchor): string {

@@ -4,6 +4,7 @@ import { SLACK_LIMITS } from '../../slack/limits.js';
 import type { SlackMessage } from '../../slack/slack-message.js';
 import { escapeMrkdwn, mrkdwnSection, packLines } from '../../slack/mrkdwn.js';
 import { evenChunks, tableMessages, type TableRenderOptions } from '../../slack/table-blocks.js';
+import { packMessages } from '../../slack/pack-messages.js';
 import { reportChangeLines, SHOWN_PER_FINDING, sourcesSentence, type ChangeItem, type FindingChangeLine } from './change-lines.js';
 import { releaseCorrelationTable, releaseTimelineTable } from './timeline.js';
 
@@ -47,15 +48,16 @@ export function changesMessages(report: GapReport, opts: ChangesMessageOptions =
   }));
   const timeline = releaseTimelineTable(report);
   if (opts.timeline !== false && timeline && timeline.rows.length > 0) messages.push(...tableMessages(timeline, { tableBlocks: opts.tableBlocks, subject: opts.subject ?? subject }));
-  return messages;
+  // The section and its timeline in one message.
+  return packMessages(messages, `${subject}: what changed around the findings`);
 }
 
 /** `all`: the correlation table (customer, first missing, the releases around it), or nothing without change sources. */
-export function releaseCorrelationMessages(reports: readonly GapReport[], subject: string): SlackMessage[] {
+export function releaseCorrelationMessages(reports: readonly GapReport[], subject: string, opts: Pick<TableRenderOptions, 'tableBlocks'> = {}): SlackMessage[] {
   const table = releaseCorrelationTable(reports);
   if (!table) return [];
   const down = [...new Set(reports.flatMap((r) => (r.changeSources ?? []).filter((s) => !s.available).map((s) => `${s.name} (${s.error ?? 'no reason given'})`)))];
-  const messages = tableMessages(table, { tableBlocks: true, subject });
+  const messages = tableMessages(table, { tableBlocks: opts.tableBlocks ?? true, subject });
   if (down.length > 0) messages.push({ text: `Unavailable change sources: ${down.join(', ')}`, blocks: [mrkdwnSection(`_Unavailable change sources: ${escapeMrkdwn(down.join(', '))}._`)] });
   return messages;
 }

@@ -50,7 +50,7 @@ export function releaseTimelineTable(report: GapReport): TableModel | null {
   rows.sort((x, y) => x.t - y.t || x.order - y.order);
   return {
     title: 'Release timeline',
-    note: `Changes ${formatShortDate(new Date(from).toISOString())} to ${formatShortDate(new Date(to - DAY).toISOString())} (UTC) with the findings (▶) among them. Next to is not caused by.`,
+    note: `Changes ${formatShortDate(new Date(from).toISOString())} to ${formatShortDate(new Date(to - DAY).toISOString())} (UTC) with the findings (▶) among them. A change next to a finding is a lead to check, not proof of a cause.`,
     columns: [
       { header: 'When (UTC)', align: 'left' },
       { header: 'Kind', align: 'left' },
