@@ -34,6 +34,8 @@ const audit: WatchAudit = {
   channel: CHANNEL,
   thresholds: { submitted: 0.01, unsubmitted: 0.05, clickhouse: 0 },
   maxAlertsPerHour: 5,
+  minMissing: 3,
+  confirmAudits: 1,
   historyMonths: 0,
 };
 
