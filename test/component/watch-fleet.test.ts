@@ -96,7 +96,7 @@ describe('the watchdog at fleet size', () => {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        const { rows } = await watcher.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'scorecard-bot-read'`);
+        const { rows } = await watcher.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'scorecard-bot-read' AND datname = current_database()`);
         peak = Math.max(peak, rows[0]!.n);
         await new Promise((r) => setTimeout(r, 10));
       }
