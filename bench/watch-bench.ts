@@ -99,6 +99,8 @@ async function main(): Promise<void> {
       historyMonths: historyMonths ?? 0,
       thresholds: { submitted: 0.01, unsubmitted: 0.05, clickhouse: 0 },
       maxAlertsPerHour: 5,
+  minMissing: 3,
+  confirmAudits: 1,
     });
     console.log(`database ${DATABASE}: watch audit, last 48 h before ${NOW.toISOString()}, ${customers.length} customers, ClickHouse ${withCh ? 'compared' : 'not compared (not answering)'}; months of history scanned with the lookback: ${historyMonths ?? 0}`);
     // Warm-up: connections opened, plans cached (an hourly audit runs warm).

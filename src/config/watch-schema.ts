@@ -37,6 +37,19 @@ export const watchAuditSchema = z
       .optional()
       .describe('UTC hours in which new alerts wait (they are announced by the first audit after)'),
     maxAlertsPerHour: z.number().int().min(1).max(100).default(5).describe('New alerts per channel per hour; the rest are summarised in one message'),
+    minMissing: z
+      .number()
+      .int()
+      .min(1)
+      .default(3)
+      .describe('A new alert is posted only with at least this many missing (or partial) scorecards'),
+    confirmAudits: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(2)
+      .describe('A new alert is posted only after this many consecutive audits saw it, unless its missing rate is over 50%'),
     historyMonths: z
       .number()
       .int()

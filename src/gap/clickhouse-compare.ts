@@ -69,12 +69,17 @@ export async function clickhouseMissingDays(
     differing,
     async (day) => {
       const from = new Date(`${day}T00:00:00.000Z`);
-      if ((presentByDay.get(day) ?? 0) <= threshold) return window(from, new Date(from.getTime() + DAY_MS));
+      // Clipped to the period: an audit's lookback starts and ends within a day (14:00 to 14:00), and its
+      // ClickHouse count must cover the hours its historic count covers, no more.
+      const periodFrom = Date.parse(input.period.from);
+      const periodTo = Date.parse(input.period.to);
+      if ((presentByDay.get(day) ?? 0) <= threshold) return window(new Date(Math.max(from.getTime(), periodFrom)), new Date(Math.min(from.getTime() + DAY_MS, periodTo)));
       const chHours = await clickhouseHourCounts(ch, customer, profile, from);
       const total: WindowResult = { missing: none(), inFlight: none() };
       // Hour after hour on purpose: running them side by side would hold several hours' IDs again.
       for (let h = 0; h < 24; h++) {
         const at = new Date(from.getTime() + h * HOUR_MS);
+        if (at.getTime() < periodFrom || at.getTime() >= periodTo) continue;
         const present = input.presentByHour.get(at.toISOString()) ?? 0;
         if ((chHours.get(h) ?? 0) >= present) continue;
         const m = await window(at, new Date(at.getTime() + HOUR_MS));

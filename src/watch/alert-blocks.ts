@@ -5,10 +5,12 @@ import { backfillValue, BACKFILL_ACTION_ID } from '../gap/views/thread-messages.
 import type { SlackMessage } from '../slack/slack-message.js';
 import { contextLine, escapeMrkdwn, mrkdwnSection } from '../slack/mrkdwn.js';
 import type { AlertKind } from './fingerprint.js';
+import { kindsOf, type ProblemFinding } from './problems.js';
 
 // Pure Block Kit renderers of the watchdog's messages: the alert (what, since when, how many, the finding
-// sentence, a small chart, Full report and Request backfill), a follow-up in its thread when it worsens, the
-// resolution, and the one summary of the alerts over a channel's hourly allowance.
+// sentence or the list of findings, a small chart, Full report and Request backfill), a follow-up in its thread
+// when it worsens or finds something new, the resolution (what is left, in numbers), and the one summary of the
+// alerts over a channel's hourly allowance (whose thread is theirs).
 
 export const FULL_REPORT_ACTION_ID = 'watch_full_report';
 
@@ -22,6 +24,8 @@ export interface AlertView {
   sentence: string;
   audit: string;
   periodLabel: string;
+  /** Every finding of the problem; absent or one: the lead's sentence alone. */
+  findings?: readonly ProblemFinding[];
 }
 
 const KIND_LABEL: Record<AlertKind, string> = {
@@ -56,8 +60,20 @@ export function hourlyMissing(report: GapReport, population: Population): number
 
 const sinceText = (start: string): string => (start.length > 10 ? formatDateTime(start) : formatDate(start));
 
-export function subjectOf(a: Pick<AlertView, 'customer' | 'population' | 'kind'>): string {
-  return `${a.customer} ${a.population}: ${KIND_LABEL[a.kind]}`;
+/** "rentokil submitted: missing rate jumped, batch job failed": the problem and the kinds of its findings. */
+export function subjectOf(a: Pick<AlertView, 'customer' | 'population' | 'kind' | 'findings'>): string {
+  const kinds = a.findings && a.findings.length > 0 ? kindsOf(a.findings) : [a.kind];
+  return `${a.customer} ${a.population}: ${kinds.map((k) => KIND_LABEL[k]).join(', ')}`;
+}
+
+/** One line per finding: its kind, since when, how many, its sentence. */
+function findingLine(f: ProblemFinding): string {
+  return `• *${escapeMrkdwn(KIND_LABEL[f.kind])}* since ${sinceText(f.start)}: ${formatInt(f.missing)} of ${formatInt(f.total)} (${formatRatio(f.missing, f.total)}). ${escapeMrkdwn(f.sentence)}`;
+}
+
+/** The findings as one section, cut to fit a section's 3,000 characters. */
+function findingsSection(findings: readonly ProblemFinding[]): KnownBlock {
+  return mrkdwnSection(truncate(findings.map(findingLine).join('\n'), 2900));
 }
 
 export interface AlertButtons {
@@ -70,7 +86,8 @@ export interface AlertButtons {
 export function alertMessage(a: AlertView, buttons: AlertButtons, chart?: readonly number[]): SlackMessage {
   const counts = `${formatInt(a.missing)} of ${formatInt(a.total)} (${formatRatio(a.missing, a.total)})`;
   const headline = `:rotating_light: *${escapeMrkdwn(subjectOf(a))}*\n*Since* ${sinceText(a.start)} · *How many* ${counts} in the ${escapeMrkdwn(a.periodLabel)}`;
-  const blocks: KnownBlock[] = [mrkdwnSection(headline), mrkdwnSection(escapeMrkdwn(a.sentence))];
+  const several = (a.findings?.length ?? 0) > 1;
+  const blocks: KnownBlock[] = [mrkdwnSection(headline), several ? findingsSection(a.findings!) : mrkdwnSection(escapeMrkdwn(a.sentence))];
   if (chart && chart.length > 1 && chart.some((v) => v > 0)) blocks.push(contextLine(`Missing per hour: ${sparkline(chart)}`));
   const elements: ActionsBlock['elements'] = [
     { type: 'button', action_id: FULL_REPORT_ACTION_ID, text: { type: 'plain_text', text: 'Full report' }, value: truncate(buttons.reportValue, 2000) },
@@ -95,14 +112,49 @@ export function alertMessage(a: AlertView, buttons: AlertButtons, chart?: readon
   return { text: `${subjectOf(a)} since ${sinceText(a.start)}: ${counts} ${countedAs(a.kind)}`, blocks };
 }
 
-export function followUpMessage(a: AlertView, was: { missing: number }): SlackMessage {
-  const text = `Worse: ${formatInt(a.missing)} of ${formatInt(a.total)} ${a.population} ${countedAs(a.kind)} now (${formatRatio(a.missing, a.total)}), was ${formatInt(was.missing)} when last told.`;
-  return { text, blocks: [mrkdwnSection(`:chart_with_upwards_trend: ${escapeMrkdwn(text)}`), mrkdwnSection(escapeMrkdwn(a.sentence))] };
+/**
+ * In the alert's thread: worse than when last told ("Worse: rentokil submitted: 65 of 1,234 missing now (5.3%), was
+ * 30 when last told."), and the findings of kinds it never told, listed.
+ */
+export function followUpMessage(a: AlertView, was: { missing: number }, news: { worse: boolean; fresh: readonly ProblemFinding[] }): SlackMessage {
+  const who = `${a.customer} ${a.population}`;
+  const lines: string[] = [];
+  if (news.worse) lines.push(`Worse: ${who}: ${formatInt(a.missing)} of ${formatInt(a.total)} ${countedAs(a.kind)} now (${formatRatio(a.missing, a.total)}), was ${formatInt(was.missing)} when last told.`);
+  if (news.fresh.length > 0) lines.push(`${who}: new ${news.fresh.length === 1 ? 'finding' : 'findings'}: ${kindsOf(news.fresh).map((k) => KIND_LABEL[k]).join(', ')}.`);
+  const text = lines.join(' ');
+  const blocks: KnownBlock[] = [mrkdwnSection(`:chart_with_upwards_trend: ${escapeMrkdwn(text)}`)];
+  blocks.push(news.fresh.length > 0 ? findingsSection(news.fresh) : mrkdwnSection(escapeMrkdwn(a.sentence)));
+  return { text, blocks };
 }
 
-export function resolutionMessage(a: Pick<AlertView, 'customer' | 'population' | 'kind' | 'periodLabel'>, lastSeenAt: string): SlackMessage {
-  const what = a.kind === 'clickhouse_gap' ? 'missing from ClickHouse' : countedAs(a.kind);
-  const text = `${a.customer} ${a.population}: 0 ${what} since ${formatDate(lastSeenAt)} (${a.periodLabel}); resolved.`;
+/** A population's numbers in the audit that closed the alert. */
+export interface Remaining {
+  missing: number;
+  total: number;
+  partial?: number;
+  clickhouseMissing: number | null;
+}
+
+/**
+ * The resolution says what is left, in the measures the alert was about: "0 missing" only when none is left;
+ * otherwise "back under the threshold: 2 of 63 missing (3.2%), under the alert level".
+ */
+export function resolutionMessage(
+  a: Pick<AlertView, 'customer' | 'population' | 'kind' | 'periodLabel' | 'findings'>,
+  lastSeenAt: string,
+  left: Remaining | null = null,
+): SlackMessage {
+  const kinds = a.findings && a.findings.length > 0 ? kindsOf(a.findings) : [a.kind];
+  const measures: { what: string; n: number }[] = [];
+  if (kinds.some((k) => k !== 'clickhouse_gap' && k !== 'partial')) measures.push({ what: 'missing', n: left?.missing ?? 0 });
+  if (kinds.includes('partial')) measures.push({ what: 'partial', n: left?.partial ?? 0 });
+  if (kinds.includes('clickhouse_gap')) measures.push({ what: 'missing from ClickHouse', n: left?.clickhouseMissing ?? 0 });
+  const remaining = measures.filter((m) => m.n > 0);
+  const who = `${a.customer} ${a.population}`;
+  const text =
+    remaining.length === 0 || !left
+      ? `${who}: 0 ${measures.map((m) => m.what).join(', 0 ')} since ${formatDate(lastSeenAt)} (${a.periodLabel}); resolved.`
+      : `${who}: back under the threshold: ${remaining.map((m) => `${formatInt(m.n)} of ${formatInt(left.total)} ${m.what} (${formatRatio(m.n, left.total)})`).join(', ')}, under the alert level (${a.periodLabel}); resolved.`;
   return { text, blocks: [mrkdwnSection(`:white_check_mark: ${escapeMrkdwn(text)}`)] };
 }
 
@@ -120,5 +172,8 @@ export function summaryMessage(alerts: readonly AlertView[], maxPerHour: number)
     body.push(l);
     size += l.length + 1;
   }
-  return { text: `${plural(alerts.length, 'more alert')}`, blocks: [mrkdwnSection([head, ...body].join('\n'))] };
+  return {
+    text: `${plural(alerts.length, 'more alert')}`,
+    blocks: [mrkdwnSection([head, ...body].join('\n')), contextLine('Each is an alert like any other: its follow-ups and its resolution come in this thread.')],
+  };
 }

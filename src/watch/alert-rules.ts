@@ -6,7 +6,8 @@ import { formatInt, formatRatio } from '../shared/format.js';
 import type { WatchThresholds } from '../config/watch-schema.js';
 import { fingerprintOf, type AlertKind } from './fingerprint.js';
 
-// Pure: what in a gap report deserves an alert. A population over its threshold (95% Wilson lower bound of its
+// Pure: what in a gap report deserves an alert (each condition a finding; problems.ts groups them into one alert
+// per customer and population). A population over its threshold (95% Wilson lower bound of its
 // missing rate, as the findings use) is one alert of kind `onset`, started on the day its loss began; the findings
 // that name a distinct event (a rate jump, a failed batch, a failing hour, a weekday slot failing week after week,
 // a ClickHouse gap) are one alert each. Findings about things that ended (a drop, a fixed recurring or weekly
@@ -81,7 +82,8 @@ export function alertConditions(report: GapReport, thresholds: WatchThresholds):
       case 'clickhouse_gap': {
         if (f.count <= thresholds.clickhouse) break;
         const first = [...f.days].map((d) => d.date).sort()[0] ?? dayOf(report.period.from);
-        add(f.population, 'clickhouse_gap', first, f.count, report.populations[f.population].total, sentence());
+        // The population's count, the number /metrics and the App Home read from the same audit.
+        add(f.population, 'clickhouse_gap', first, report.populations[f.population].clickhouseMissing ?? f.count, report.populations[f.population].total, sentence());
         break;
       }
       default:
@@ -118,18 +120,3 @@ export function splitByAllowance<T>(alerts: readonly T[], postedThisHour: number
   const slots = Math.max(0, maxPerHour - postedThisHour);
   return { alone: alerts.slice(0, slots), summarised: alerts.slice(slots) };
 }
-
-/**
- * An open alert the condition continues: same customer, population and kind, started earlier, while the condition
- * starts on the lookback's first day (the problem reaches back past the window, which has moved on since). Batch
- * failures are one hour each and never continue another.
- */
-export function continuedAlert<A extends { customer: string; population: string; kind: string; start: string }>(
-  c: AlertCondition,
-  open: readonly A[],
-  periodFrom: string,
-): A | undefined {
-  if (c.kind === 'batch_failure' || c.start > periodFrom.slice(0, 10)) return undefined;
-  return open.find((a) => a.customer === c.customer && a.population === c.population && a.kind === c.kind && a.start < c.start);
-}
-

@@ -1,10 +1,15 @@
 import type pg from 'pg';
 import type { Population } from '../gap/core/report.js';
-import type { AlertCondition } from './alert-rules.js';
+import { z } from 'zod';
 import { rateLevel } from './alert-rules.js';
 import type { AlertKind } from './fingerprint.js';
+import { problemFindingSchema, type AlertProblem, type ProblemFinding } from './problems.js';
 
-// Alerts and last audits in the ops database (migration 0003_watch-alerts). Every state change is one statement,
+// Alerts and last audits in the ops database (migrations 0003_watch-alerts, 0008_watch-problems). One row per
+// problem: (audit, customer, population), its findings inside. Its life: 'pending' (seen, not yet confirmed: no
+// post; deleted if it disappears), 'open' (confirmed; announced alone or in a summary unless quiet hours hold it),
+// 'resolved'. It records what the channel was told (told_missing, told_level, told_kinds) and its thread
+// (thread_ts; for a summarised alert, the summary's ts, also in summary_ts). Every state change is one statement,
 // so two processes never announce, follow up or resolve the same alert twice.
 
 export interface StoredAlert {
@@ -17,15 +22,26 @@ export interface StoredAlert {
   kind: AlertKind;
   start: string;
   channel: string;
-  status: 'open' | 'resolved';
+  status: 'pending' | 'open' | 'resolved';
+  /** The lead finding's sentence, count and rate level (see problems.ts). */
   sentence: string;
   missing: number;
   total: number;
+  level: number;
+  /** What the last audit found, one entry per finding. */
+  findings: ProblemFinding[];
+  /** Consecutive audits that saw it (counts up while pending; confirmation needs watch[].confirmAudits). */
+  seenCount: number;
+  /** What the channel was last told: the announcement or the last follow-up. */
   toldMissing: number;
   toldLevel: number;
+  toldKinds: string[];
+  /** Its thread: the alert's own message, or the summary it was announced in. */
   threadTs: string | null;
+  /** Set when it was announced in the summary of the alerts over the hourly allowance. */
   summaryTs: string | null;
   openedAt: string;
+  confirmedAt: string | null;
   announcedAt: string | null;
   lastSeenAt: string;
 }
@@ -43,6 +59,7 @@ export interface AuditRecord {
 }
 
 const T = 'scorecard_bot.watch_alerts';
+const findingsSchema = z.array(problemFindingSchema);
 
 function rowOf(r: Record<string, unknown>): StoredAlert {
   const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : null);
@@ -56,15 +73,20 @@ function rowOf(r: Record<string, unknown>): StoredAlert {
     kind: r.kind as AlertKind,
     start: String(r.start_at),
     channel: String(r.channel),
-    status: r.status as 'open' | 'resolved',
+    status: r.status as StoredAlert['status'],
     sentence: String(r.sentence),
     missing: Number(r.missing),
     total: Number(r.total),
+    level: Number(r.level),
+    findings: findingsSchema.parse(r.findings ?? []),
+    seenCount: Number(r.seen_count),
     toldMissing: Number(r.told_missing),
     toldLevel: Number(r.told_level),
+    toldKinds: (r.told_kinds as string[] | null) ?? [],
     threadTs: (r.thread_ts as string | null) ?? null,
     summaryTs: (r.summary_ts as string | null) ?? null,
     openedAt: iso(r.opened_at) ?? '',
+    confirmedAt: iso(r.confirmed_at),
     announcedAt: iso(r.announced_at),
     lastSeenAt: iso(r.last_seen_at) ?? '',
   };
@@ -87,25 +109,57 @@ export class AlertStore {
     return rows.map(rowOf);
   }
 
-  /** Opens an alert; null when the same fingerprint is already open for this audit (someone else has it). */
-  async open(audit: string, channel: string, c: AlertCondition): Promise<StoredAlert | null> {
+  /** Pending and open alerts: the problems an audit of this customer continues. */
+  async liveAlerts(audit: string, customer: string): Promise<StoredAlert[]> {
+    const { rows } = await this.pool.query(`SELECT * FROM ${T} WHERE audit = $1 AND customer = $2 AND status IN ('pending', 'open') ORDER BY id`, [audit, customer]);
+    return rows.map(rowOf);
+  }
+
+  /** Records a problem seen for the first time, pending; null when another process has it already. */
+  async open(audit: string, channel: string, p: AlertProblem): Promise<StoredAlert | null> {
     const { rows } = await this.pool.query(
-      `INSERT INTO ${T} (audit, fingerprint, customer, profile, population, kind, start_at, channel, status, sentence, missing, total, told_missing, told_level)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $11, $10, $12)
-       ON CONFLICT (audit, fingerprint) WHERE status = 'open' DO NOTHING RETURNING *`,
-      [audit, c.fingerprint, c.customer, c.profile, c.population, c.kind, c.start, channel, c.sentence, c.missing, c.total, rateLevel(c.rate)],
+      `INSERT INTO ${T} (audit, fingerprint, customer, profile, population, kind, start_at, channel, status, sentence, missing, total, level, findings, told_missing, told_level)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11, $12, $13, 0, 0)
+       ON CONFLICT (audit, fingerprint) WHERE status IN ('pending', 'open') DO NOTHING RETURNING *`,
+      [audit, p.fingerprint, p.customer, p.profile, p.population, p.kind, p.start, channel, p.sentence, p.missing, p.total, rateLevel(p.rate), JSON.stringify(p.findings)],
     );
     return rows[0] ? rowOf(rows[0] as Record<string, unknown>) : null;
   }
 
-  async seen(id: string, c: Pick<AlertCondition, 'missing' | 'total' | 'sentence'>): Promise<void> {
-    await this.pool.query(`UPDATE ${T} SET missing = $2, total = $3, sentence = $4, last_seen_at = now() WHERE id = $1`, [id, c.missing, c.total, c.sentence]);
+  /** Another audit saw it: its numbers now, one more consecutive sighting; its start stays the earliest seen. */
+  async seen(id: string, p: AlertProblem): Promise<StoredAlert | null> {
+    const { rows } = await this.pool.query(
+      `UPDATE ${T} SET missing = $2, total = $3, sentence = $4, kind = $5, level = $6, findings = $7, start_at = LEAST(start_at, $8),
+         seen_count = seen_count + 1, last_seen_at = now()
+       WHERE id = $1 AND status IN ('pending', 'open') RETURNING *`,
+      [id, p.missing, p.total, p.sentence, p.kind, rateLevel(p.rate), JSON.stringify(p.findings), p.start],
+    );
+    return rows[0] ? rowOf(rows[0] as Record<string, unknown>) : null;
   }
 
-  /** Claims the announcement; false when it was announced already. */
-  async claimAnnouncement(id: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query(`UPDATE ${T} SET announced_at = now() WHERE id = $1 AND announced_at IS NULL AND status = 'open'`, [id]);
-    return (rowCount ?? 0) > 0;
+  /** Pending to open (confirmed: worth a post); null when it was not pending any more. */
+  async confirm(id: string): Promise<StoredAlert | null> {
+    const { rows } = await this.pool.query(`UPDATE ${T} SET status = 'open', confirmed_at = now() WHERE id = $1 AND status = 'pending' RETURNING *`, [id]);
+    return rows[0] ? rowOf(rows[0] as Record<string, unknown>) : null;
+  }
+
+  /** A pending problem that went away before it was confirmed: forgotten, never told. */
+  async drop(id: string): Promise<void> {
+    await this.pool.query(`DELETE FROM ${T} WHERE id = $1 AND status = 'pending'`, [id]);
+  }
+
+  /**
+   * Claims the announcement and records, in the same statement, what it tells (the row's numbers and kinds now: a
+   * problem held through quiet hours is told as it is when posted); null when it was announced already.
+   */
+  async claimAnnouncement(id: string): Promise<StoredAlert | null> {
+    const { rows } = await this.pool.query(
+      `UPDATE ${T} SET announced_at = now(), told_missing = missing, told_level = level,
+         told_kinds = ARRAY(SELECT DISTINCT f->>'kind' FROM jsonb_array_elements(findings) f)
+       WHERE id = $1 AND announced_at IS NULL AND status = 'open' RETURNING *`,
+      [id],
+    );
+    return rows[0] ? rowOf(rows[0] as Record<string, unknown>) : null;
   }
 
   /** Gives a claimed announcement back (its post failed): the next audit announces it. */
@@ -117,15 +171,16 @@ export class AlertStore {
     await this.pool.query(`UPDATE ${T} SET thread_ts = $2 WHERE id = $1`, [id, threadTs]);
   }
 
+  /** Announced in a summary: the summary's thread is its thread (follow-ups and the resolution go there). */
   async setSummary(id: string, summaryTs: string): Promise<void> {
-    await this.pool.query(`UPDATE ${T} SET summary_ts = $2 WHERE id = $1`, [id, summaryTs]);
+    await this.pool.query(`UPDATE ${T} SET summary_ts = $2, thread_ts = $2 WHERE id = $1`, [id, summaryTs]);
   }
 
-  /** Records a follow-up as told, only if nobody told a worse one since; false if it was already told. */
-  async told(id: string, missing: number, level: number, was: { missing: number; level: number }): Promise<boolean> {
+  /** Records a follow-up as told, only if nobody told one since; false if it was already told. */
+  async told(id: string, now: { missing: number; level: number; kinds: string[] }, was: { missing: number; level: number; kinds: string[] }): Promise<boolean> {
     const { rowCount } = await this.pool.query(
-      `UPDATE ${T} SET told_missing = $2, told_level = $3 WHERE id = $1 AND told_missing = $4 AND told_level = $5`,
-      [id, missing, level, was.missing, was.level],
+      `UPDATE ${T} SET told_missing = $2, told_level = $3, told_kinds = $4 WHERE id = $1 AND told_missing = $5 AND told_level = $6 AND told_kinds = $7`,
+      [id, now.missing, now.level, now.kinds, was.missing, was.level, was.kinds],
     );
     return (rowCount ?? 0) > 0;
   }
@@ -136,9 +191,12 @@ export class AlertStore {
     return (rowCount ?? 0) > 0;
   }
 
-  /** Alerts announced in a channel since `since` (alone or in a summary): the rate limit's count. */
+  /** Alerts posted alone in a channel since `since`: the rate limit's count (a summary is not counted). */
   async announcedSince(channel: string, since: Date): Promise<number> {
-    const { rows } = await this.pool.query(`SELECT count(*)::int AS n FROM ${T} WHERE channel = $1 AND announced_at >= $2 AND thread_ts IS NOT NULL`, [channel, since]);
+    const { rows } = await this.pool.query(
+      `SELECT count(*)::int AS n FROM ${T} WHERE channel = $1 AND announced_at >= $2 AND thread_ts IS NOT NULL AND summary_ts IS NULL`,
+      [channel, since],
+    );
     return Number((rows[0] as { n: number }).n);
   }
 

@@ -7,16 +7,19 @@ import type { OpsStore } from '../ops/ops-store.js';
 import type { BotMetrics } from '../observability/metrics.js';
 import { userFacing } from '../shared/errors.js';
 import type { ThreadPublisher } from '../slack/thread-publisher.js';
-import { alertConditions, continuedAlert, inQuietHours, isWorse, rateLevel, splitByAllowance, type AlertCondition } from './alert-rules.js';
+import { alertConditions, inQuietHours, rateLevel, splitByAllowance } from './alert-rules.js';
 import { alertMessage, followUpMessage, hourlyMissing, resolutionMessage, summaryMessage, type AlertView } from './alert-blocks.js';
+import { confirmed, groupProblems, kindsOf, newsSince, type AlertProblem } from './problems.js';
 import type { AlertStore, StoredAlert } from './alert-store.js';
 import { lookbackPeriod } from './lookback.js';
 import type { WatchAudit } from '../config/watch-schema.js';
 import { spreadOffsets, spreadWindowMs } from './spread.js';
 
 // One scheduled audit: a normal gap run per customer (the same windows, retries and read-only path as
-// /scorecard-gap, in-process), then the alert decisions. It posts nothing unless there is something to say: a new
-// problem (announced once), a worse one (in its thread), or a closed one (a resolution in its thread).
+// /scorecard-gap, in-process), then the alert decisions, one alert per problem (customer and population, its
+// findings inside; problems.ts). It posts nothing unless there is something to say: a new problem once it is
+// confirmed (announced once), a worse one or one with a new finding (in its thread), or a closed one (a
+// resolution in its thread). A problem that goes away before it is confirmed is forgotten without a word.
 
 export interface AuditDeps {
   gap: GapDeps;
@@ -51,8 +54,8 @@ export function reportValue(customer: string, lookback: string): string {
   return JSON.stringify({ customer, lookback });
 }
 
-function viewOf(a: StoredAlert | (AlertCondition & { audit?: string }), audit: string, periodLabel: string): AlertView {
-  return { customer: a.customer, population: a.population, kind: a.kind, start: a.start, missing: a.missing, total: a.total, sentence: a.sentence, audit, periodLabel };
+function viewOf(a: StoredAlert | AlertProblem, audit: string, periodLabel: string): AlertView {
+  return { customer: a.customer, population: a.population, kind: a.kind, start: a.start, missing: a.missing, total: a.total, sentence: a.sentence, findings: a.findings, audit, periodLabel };
 }
 
 function setGauges(metrics: BotMetrics | null, report: GapReport): void {
@@ -94,34 +97,49 @@ async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: strin
     return outcome;
   }
   setGauges(deps.metrics, report);
-  const conditions = alertConditions(report, audit.thresholds);
-  const open = await deps.store.openAlerts(audit.name, customer);
-  const byPrint = new Map(open.map((a) => [a.fingerprint, a]));
-  const live = new Set<string>();
-  for (const c of conditions) {
-    live.add(c.fingerprint);
-    // A problem that began before the lookback shows as starting on its first day: the same alert, continued.
-    const existing = byPrint.get(c.fingerprint) ?? continuedAlert(c, open, report.period.from);
-    if (existing) live.add(existing.fingerprint);
-    if (!existing) {
-      const opened = await deps.store.open(audit.name, audit.channel, c);
-      if (opened) {
-        outcome.opened++;
-        pending.push({ alert: opened, chart: hourlyMissing(report, c.population), periodLabel: report.period.label, period: report.period });
-      }
+  const problems = groupProblems(alertConditions(report, audit.thresholds));
+  const live = await deps.store.liveAlerts(audit.name, customer);
+  const byPrint = new Map(live.map((a) => [a.fingerprint, a]));
+  const seen = new Set<string>();
+  for (const p of problems) {
+    seen.add(p.fingerprint);
+    const known = byPrint.get(p.fingerprint);
+    let row = known ? await deps.store.seen(known.id, p) : await deps.store.open(audit.name, audit.channel, p);
+    if (!row) continue; // another process has it
+    if (row.status === 'pending') {
+      if (!confirmed(p, row.seenCount, audit)) continue;
+      row = await deps.store.confirm(row.id);
+      if (!row) continue;
+      outcome.opened++;
+    }
+    // Not announced yet (new, held by quiet hours, or its post failed): announced with this audit's numbers.
+    if (row.announcedAt === null) {
+      pending.push({ alert: row, chart: hourlyMissing(report, p.population), periodLabel: report.period.label, period: report.period });
       continue;
     }
-    await deps.store.seen(existing.id, c);
-    const told = { missing: existing.toldMissing, level: existing.toldLevel };
-    if (!quiet && existing.threadTs && isWorse(c, told) && (await deps.store.told(existing.id, c.missing, rateLevel(c.rate), told))) {
-      await deps.publisher.postInThread(audit.channel, existing.threadTs, followUpMessage(viewOf(c, audit.name, report.period.label), { missing: existing.toldMissing }));
+    if (quiet || !row.threadTs) continue;
+    const told = { missing: row.toldMissing, level: row.toldLevel, kinds: row.toldKinds };
+    const news = newsSince(p, told);
+    if (!news.worse && news.fresh.length === 0) continue;
+    const now = { missing: news.worse ? p.missing : told.missing, level: news.worse ? rateLevel(p.rate) : told.level, kinds: [...new Set([...told.kinds, ...kindsOf(p.findings)])] };
+    if (await deps.store.told(row.id, now, told)) {
+      await deps.publisher.postInThread(audit.channel, row.threadTs, followUpMessage(viewOf(p, audit.name, report.period.label), { missing: told.missing }, news));
       outcome.followUps++;
     }
   }
-  for (const a of open) {
-    if (live.has(a.fingerprint) || !(await deps.store.resolve(a.id))) continue;
+  for (const a of live) {
+    if (seen.has(a.fingerprint)) continue;
+    if (a.status === 'pending') {
+      await deps.store.drop(a.id);
+      continue;
+    }
+    if (!(await deps.store.resolve(a.id))) continue;
     outcome.resolved++;
-    if (a.threadTs) await deps.publisher.postInThread(a.channel, a.threadTs, resolutionMessage({ ...a, periodLabel: report.period.label }, a.lastSeenAt));
+    // Never told (held, or its post failed): it closes as quietly as it came.
+    if (a.announcedAt && a.threadTs) {
+      const left = report.populations[a.population];
+      await deps.publisher.postInThread(a.channel, a.threadTs, resolutionMessage({ ...a, periodLabel: report.period.label }, a.lastSeenAt, left));
+    }
   }
   outcome.durationMs = Math.round(performance.now() - started);
   deps.metrics?.customerAuditDuration.observe({ audit: audit.name }, outcome.durationMs / 1000);
@@ -167,9 +185,11 @@ async function auditReport(deps: GapDeps, audit: WatchAudit, customer: string, p
 
 /** Posts one alert alone: the message, then the gap run record its Request backfill button names. */
 async function announce(deps: AuditDeps, audit: WatchAudit, p: Pending): Promise<void> {
-  if (!(await deps.store.claimAnnouncement(p.alert.id))) return;
+  const claimed = await deps.store.claimAnnouncement(p.alert.id);
+  if (!claimed) return;
   const runId = deps.ops ? `watch-${p.alert.id}` : null;
-  const view = viewOf(p.alert, audit.name, p.periodLabel);
+  // What the claim recorded as told is what is posted.
+  const view = viewOf(claimed, audit.name, p.periodLabel);
   let ts: string;
   try {
     ts = await deps.publisher.postRoot(audit.channel, alertMessage(view, { runId, reportValue: reportValue(p.alert.customer, audit.lookback) }, p.chart));
@@ -225,12 +245,6 @@ export async function runAudit(deps: AuditDeps, audit: WatchAudit, opts: RunAudi
     }
     overflow.push(...summarised);
   };
-  if (!quiet) {
-    // Alerts held back by quiet hours are announced by the first audit after.
-    const period = lookbackPeriod(audit.lookback, now);
-    const held = (await deps.store.openAlerts(audit.name)).filter((a) => a.announcedAt === null);
-    await post(held.map((alert) => ({ alert, chart: [], periodLabel: period.label, period: serial(period) })));
-  }
   // One customer at a time (each gap run already uses gap.concurrency windows at once), their starts spread over the
   // schedule when the audit is large (spread.ts); a customer slower than its slot delays the next, never a burst.
   const offsets = spreadOffsets(spreadWindowMs(audit, customers.length), customers.length);
@@ -252,10 +266,20 @@ export async function runAudit(deps: AuditDeps, audit: WatchAudit, opts: RunAudi
   }
   if (skipped > 0) deps.gap.logger.warn({ audit: audit.name, skipped }, 'watch: shutting down; the rest of this audit\'s customers wait for its next run');
   let summarised = 0;
-  const claimed: Pending[] = [];
-  for (const p of overflow) if (await deps.store.claimAnnouncement(p.alert.id)) claimed.push(p);
+  const claimed: { alert: StoredAlert; periodLabel: string }[] = [];
+  for (const p of overflow) {
+    const alert = await deps.store.claimAnnouncement(p.alert.id);
+    if (alert) claimed.push({ alert, periodLabel: p.periodLabel });
+  }
   if (claimed.length > 0) {
-    const ts = await deps.publisher.postRoot(audit.channel, summaryMessage(claimed.map((p) => viewOf(p.alert, audit.name, p.periodLabel)), audit.maxAlertsPerHour));
+    let ts: string;
+    try {
+      ts = await deps.publisher.postRoot(audit.channel, summaryMessage(claimed.map((p) => viewOf(p.alert, audit.name, p.periodLabel)), audit.maxAlertsPerHour));
+    } catch (err) {
+      for (const p of claimed) await deps.store.unclaimAnnouncement(p.alert.id).catch(() => undefined);
+      throw err;
+    }
+    // The summary's thread is each summarised alert's thread: its follow-ups and resolution go there.
     for (const p of claimed) await deps.store.setSummary(p.alert.id, ts);
     summarised = claimed.length;
   }
@@ -264,5 +288,3 @@ export async function runAudit(deps: AuditDeps, audit: WatchAudit, opts: RunAudi
   deps.gap.logger.info({ audit: audit.name, durationMs, announced: tally.announced, summarised, customers: results.length, failed: results.filter((r) => r.error).length }, 'watch: audit done');
   return { audit: audit.name, durationMs, customers: results, announced: tally.announced, summarised };
 }
-
-const serial = (p: { from: Date; to: Date; label: string }): { from: string; to: string; label: string } => ({ from: p.from.toISOString(), to: p.to.toISOString(), label: p.label });

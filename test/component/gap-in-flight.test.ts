@@ -149,6 +149,8 @@ describe('the watchdog applies the same rule', () => {
     channel: 'C0ALERTS',
     thresholds: { submitted: 0, unsubmitted: 0, clickhouse: 1000 },
     maxAlertsPerHour: 5,
+  minMissing: 3,
+  confirmAudits: 1,
     historyMonths: 0,
   };
 

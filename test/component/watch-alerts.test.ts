@@ -34,6 +34,8 @@ const audit: WatchAudit = {
   channel: CHANNEL,
   thresholds: { submitted: 0.01, unsubmitted: 0.05, clickhouse: 0 },
   maxAlertsPerHour: 5,
+  minMissing: 3,
+  confirmAudits: 1, // confirmation has its own tests (watch-problems.test.ts)
   historyMonths: 0,
 };
 
@@ -136,7 +138,7 @@ describe('watchdog alerts', () => {
     await runAudit(deps, audit);
     let replies = slack.threadReplies(CHANNEL, alert.ts);
     expect(replies).toHaveLength(1);
-    expect(replies[0]!.text).toMatch(/^Worse: 65 of [\d,]+ submitted missing now .* was 30 when last told\.$/);
+    expect(replies[0]!.text).toMatch(/^Worse: rentokil submitted: 65 of [\d,]+ missing now .* was 30 when last told\.$/);
     await runAudit(deps, audit);
     replies = slack.threadReplies(CHANNEL, alert.ts);
     expect(replies).toHaveLength(1);

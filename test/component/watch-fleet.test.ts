@@ -43,6 +43,8 @@ const audit = (over: Partial<WatchAudit>): WatchAudit => ({
   channel: CHANNEL,
   thresholds: { submitted: 0.01, unsubmitted: 0.05, clickhouse: 0 },
   maxAlertsPerHour: 5,
+  minMissing: 3,
+  confirmAudits: 1,
   historyMonths: 0,
   ...over,
 });

@@ -41,17 +41,44 @@ describe('alert messages', () => {
   });
 
   it('follow-up, resolution and summary', () => {
-    const f = followUpMessage({ ...A, missing: 2400, total: 4000 }, { missing: 1165 });
+    const f = followUpMessage({ ...A, missing: 2400, total: 4000 }, { missing: 1165 }, { worse: true, fresh: [] });
     ok(f);
-    expect(f.text).toBe('Worse: 2,400 of 4,000 submitted missing now (60.0%), was 1,165 when last told.');
-    const r = resolutionMessage({ ...A, periodLabel: 'last 48 hours' }, '2026-01-29T10:00:00.000Z');
+    expect(f.text).toBe('Worse: rentokil submitted: 2,400 of 4,000 missing now (60.0%), was 1,165 when last told.');
+    const r = resolutionMessage({ ...A, periodLabel: 'last 48 hours' }, '2026-01-29T10:00:00.000Z', { missing: 0, total: 63, clickhouseMissing: 0 });
     ok(r);
     expect(r.text).toBe('rentokil submitted: 0 missing since 2026-01-29 (last 48 hours); resolved.');
+    // Under the threshold is not zero: the resolution says what is left.
+    const under = resolutionMessage({ ...A, customer: 'umbrella', periodLabel: 'last 48 hours' }, '2026-01-29T10:00:00.000Z', { missing: 2, total: 63, clickhouseMissing: 0 });
+    expect(under.text).toBe('umbrella submitted: back under the threshold: 2 of 63 missing (3.2%), under the alert level (last 48 hours); resolved.');
     const many = Array.from({ length: 300 }, (_, i) => ({ ...A, customer: `customer-${i}` }));
     const s = summaryMessage(many, 5);
     ok(s);
     expect(s.text).toBe('300 more alerts');
     expect(JSON.stringify(s.blocks)).toMatch(/… and [\d,]+ others/);
+    expect(JSON.stringify(s.blocks)).toContain('its follow-ups and its resolution come in this thread');
+  });
+
+  it('one alert per problem: several findings are one message with a list; a follow-up lists the new ones', () => {
+    const findings = [
+      { kind: 'change_point' as const, start: '2026-01-22', missing: 300, total: 3637, rate: 300 / 3637, sentence: 'The submitted missing rate jumped on 2026-01-22.' },
+      { kind: 'batch_failure' as const, start: '2026-01-23T03:00:00.000Z', missing: 40, total: 45, rate: 40 / 45, sentence: 'The 03:00 batch lost 40 of 45.' },
+    ];
+    const m = alertMessage({ ...A, kind: 'change_point', missing: 300, findings }, { runId: null, reportValue: '{}' });
+    ok(m);
+    expect(m.text).toBe('rentokil submitted: missing rate jumped, batch job failed since 2026-01-15: 300 of 3,637 (8.2%) missing');
+    const body = JSON.stringify(m.blocks);
+    expect(body).toContain('• *missing rate jumped* since 2026-01-22: 300 of 3,637 (8.2%). The submitted missing rate jumped on 2026-01-22.');
+    expect(body).toContain('• *batch job failed* since 2026-01-23 03:00');
+    const f = followUpMessage({ ...A, findings }, { missing: 1165 }, { worse: false, fresh: [findings[1]!] });
+    ok(f);
+    expect(f.text).toBe('rentokil submitted: new finding: batch job failed.');
+    expect(JSON.stringify(f.blocks)).toContain('The 03:00 batch lost 40 of 45.');
+    const r = resolutionMessage({ ...A, kind: 'onset', findings: [...findings, { ...findings[0]!, kind: 'clickhouse_gap' }], periodLabel: 'p' }, '2026-01-29T10:00:00.000Z', {
+      missing: 0,
+      total: 63,
+      clickhouseMissing: 0,
+    });
+    expect(r.text).toBe('rentokil submitted: 0 missing, 0 missing from ClickHouse since 2026-01-29 (p); resolved.');
   });
 
   it('sparkline scales to the maximum', () => {
@@ -74,7 +101,8 @@ describe('App Home view', () => {
   });
   const alert: StoredAlert = {
     id: '1', audit: 'hourly', fingerprint: 'f', customer: 'c-001', profile: 'us-east-1', population: 'submitted', kind: 'onset', start: '2026-01-22', channel: 'C1', status: 'open',
-    sentence: 's', missing: 30, total: 240, toldMissing: 30, toldLevel: 4, threadTs: '1700000000.000100', summaryTs: null, openedAt: '', announcedAt: '', lastSeenAt: '',
+    sentence: 's', missing: 30, total: 240, level: 4, findings: [], seenCount: 2, toldMissing: 30, toldLevel: 4, toldKinds: ['onset'], threadTs: '1700000000.000100', summaryTs: null,
+    openedAt: '', confirmedAt: '', announcedAt: '', lastSeenAt: '',
   };
 
   it('one status block per customer, with counts, open alerts linked to their thread and pending backfills', () => {

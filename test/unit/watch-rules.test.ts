@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding, GapReport } from '../../src/gap/core/report.js';
-import { alertConditions, continuedAlert, inQuietHours, isWorse, rateLevel, splitByAllowance } from '../../src/watch/alert-rules.js';
+import { alertConditions, inQuietHours, isWorse, rateLevel, splitByAllowance } from '../../src/watch/alert-rules.js';
+import { confirmed, groupProblems, newsSince } from '../../src/watch/problems.js';
 import { lookbackPeriod } from '../../src/watch/lookback.js';
 
 // Alert rules are pure: a report in, the problems worth an alert out, each with its fingerprint.
@@ -96,13 +97,44 @@ describe('alert rules', () => {
     expect(lookbackPeriod('last-30d', new Date('2026-01-24T00:00:00Z')).grain).toBe('day');
   });
 
-  it('a problem older than the lookback continues its open alert instead of opening another', () => {
-    const [c] = alertConditions(report({ submitted: [240, 60] }), T); // starts 2026-01-22, the lookback's first day
-    const open = [{ customer: 'rentokil', population: 'submitted', kind: 'onset', start: '2026-01-20', id: 'a1' }];
-    expect(continuedAlert(c!, open, '2026-01-22T00:00:00.000Z')?.id).toBe('a1');
-    // A start inside the lookback is a new problem; so is another population or kind.
-    expect(continuedAlert(c!, open, '2026-01-21T00:00:00.000Z')).toBeUndefined();
-    expect(continuedAlert(c!, [{ ...open[0]!, population: 'unsubmitted' }], '2026-01-22T00:00:00.000Z')).toBeUndefined();
+  it('one problem per customer and population: its findings inside, the most missing leading, the earliest start', () => {
+    const findings: Finding[] = [
+      { kind: 'change_point', population: 'submitted', at: '2026-01-23', before: 0.001, after: 0.3, daysBefore: 3, daysAfter: 2 },
+      { kind: 'batch_failure', population: 'submitted', at: '2026-01-23T03:00:00Z', total: 45, missing: 40, typicalHourTotal: 40, templates: [] },
+      { kind: 'clickhouse_gap', population: 'unsubmitted', count: 12, days: [{ date: '2026-01-23', count: 12 }] },
+    ];
+    const conditions = alertConditions(report({ submitted: [240, 60], findings, chSubmitted: 0 }), T);
+    expect(conditions).toHaveLength(4); // onset, jump, batch (submitted); ClickHouse (unsubmitted)
+    const problems = groupProblems(conditions);
+    expect(problems.map((p) => [p.fingerprint, p.kind, p.start, p.missing, p.findings.map((f) => f.kind)])).toEqual([
+      ['rentokil|submitted', 'onset', '2026-01-22', 60, ['onset', 'change_point', 'batch_failure']],
+      ['rentokil|unsubmitted', 'clickhouse_gap', '2026-01-23', 0, ['clickhouse_gap']],
+    ]);
+    // The ClickHouse count is the population's (0 here, as /metrics would read), not the finding's own 12.
+    expect(problems[1]!.findings[0]!.missing).toBe(0);
+  });
+
+  it('a first post needs minMissing and confirmAudits consecutive audits, unless a finding is over 50%', () => {
+    const rule = { minMissing: 3, confirmAudits: 2 };
+    const [p] = groupProblems(alertConditions(report({ submitted: [240, 60] }), T)); // 25%
+    expect(confirmed(p!, 1, rule)).toBe(false);
+    expect(confirmed(p!, 2, rule)).toBe(true);
+    // 40 of 45 in one failed batch: 89%, posted at once.
+    const batch: Finding = { kind: 'batch_failure', population: 'submitted', at: '2026-01-23T03:00:00Z', total: 45, missing: 40, typicalHourTotal: 40, templates: [] };
+    const [b] = groupProblems(alertConditions(report({ submitted: [240, 60], findings: [batch] }), T));
+    expect(confirmed(b!, 1, rule)).toBe(true);
+    // Two of three missing is over 50% but under minMissing: never, however many audits see it.
+    const [few] = groupProblems(alertConditions(report({ submitted: [3, 2] }), { ...T, submitted: 0 }));
+    expect(few!.missing).toBe(2);
+    expect(confirmed(few!, 1, rule)).toBe(false);
+    expect(confirmed(few!, 10, rule)).toBe(false);
+    expect(confirmed(few!, 1, { minMissing: 2, confirmAudits: 2 })).toBe(true);
+  });
+
+  it('news for a follow-up: a worse lead count, or a kind of finding never told', () => {
+    const [p] = groupProblems(alertConditions(report({ submitted: [240, 60] }), T));
+    expect(newsSince(p!, { missing: 60, level: rateLevel(0.25), kinds: ['onset'] })).toEqual({ worse: false, fresh: [] });
+    expect(newsSince(p!, { missing: 30, level: rateLevel(0.25), kinds: ['onset'] }).worse).toBe(true);
+    expect(newsSince(p!, { missing: 60, level: rateLevel(0.25), kinds: [] }).fresh.map((f) => f.kind)).toEqual(['onset']);
   });
 });
-

@@ -2,6 +2,7 @@ import type { Period } from '../../period/parse-period.js';
 import type { BucketCounts, Finding, GapReport, GapVerdict, Population } from './report.js';
 import type { GapSeries, HourCell } from './series.js';
 import { monthlyFrom } from './windows.js';
+import { dateInPeriod } from './analyze/view.js';
 
 export interface BuildReportInput {
   customer: string;
@@ -87,6 +88,9 @@ export function buildReport(input: BuildReportInput): GapReport {
     pops.map((p) => [p, new Map(series.hourly[p].map((c) => [c.hour, { total: c.total, missing: c.missing, partial: c.partial ?? 0 }]))]),
   ) as Record<Population, Map<string, BucketCounts>>;
 
+  // ClickHouse days count when they touch the period, as the clickhouse_gap finding counts them: a period ending
+  // at 14:00 (an audit's lookback) keeps today's ClickHouse gap in its totals, so /metrics, the App Home and the
+  // alert read one number.
   const totals = Object.fromEntries(
     pops.map((p) => {
       const t = zero();
@@ -97,7 +101,7 @@ export function buildReport(input: BuildReportInput): GapReport {
         inFlight += c.inFlight ?? 0;
       }
       const chMissing = chAvailable
-        ? series.clickhouseMissingDays.filter((d) => d.population === p && d.date >= from.slice(0, 10) && d.date < to.slice(0, 10)).reduce((s, d) => s + d.missing, 0)
+        ? series.clickhouseMissingDays.filter((d) => d.population === p && dateInPeriod(d.date, { from, to })).reduce((s, d) => s + d.missing, 0)
         : null;
       const chInFlight = chAvailable ? (input.clickhouseInFlight?.[p] ?? 0) : null;
       return [p, { ...t, clickhouseMissing: chMissing, inFlight, clickhouseInFlight: chInFlight }];
@@ -132,7 +136,7 @@ export function buildReport(input: BuildReportInput): GapReport {
       configured: input.clickhouseConfigured,
       available: chAvailable,
       error: chError,
-      days: series.clickhouseMissingDays.filter((d) => d.date >= from.slice(0, 10) && d.date < to.slice(0, 10)),
+      days: series.clickhouseMissingDays.filter((d) => dateInPeriod(d.date, { from, to })),
     },
     findings: input.findings,
     verdict: verdictWithPartial(input.verdict, totals.submitted.partial + totals.unsubmitted.partial),
