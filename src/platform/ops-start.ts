@@ -1,4 +1,4 @@
-import { BotError } from '../shared/errors.js';
+import { BotError, userFacing } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { classifyPgError, SourceError } from '../sources/read-only-db.js';
 
@@ -30,17 +30,18 @@ export async function prepareOpsWithRetry<T>(attempt: () => Promise<T>, opts: Op
     } catch (cause) {
       const classified = classifyPgError(cause, 'ops');
       const wait = classified instanceof SourceError && WAIT_FOR.has(classified.failure);
+      const said = userFacing(classified);
       const left = until - now();
       if (!wait || left <= 0) {
         const waited = tries > 1 ? ` after ${tries} attempts over ${Math.round(opts.retryMs / 1000)} s` : '';
-        throw new BotError(wait ? 'SOURCE_UNAVAILABLE' : 'BAD_CONFIG', `Cannot prepare the ops database (${opts.setting})${waited}: ${classified.message}`, {
+        throw new BotError(wait ? 'SOURCE_UNAVAILABLE' : 'BAD_CONFIG', `Cannot prepare the ops database (${opts.setting})${waited}: ${said.message}`, {
           cause,
           hint: wait
             ? 'Check that the ops database is up and reachable from here (ops.startRetrySeconds sets how long start waits for it).'
-            : 'Create it first: scorecard-bot ops:init --database-url URL --create-database',
+            : (said.hint ?? 'Create it first: scorecard-bot ops:init --database-url URL --create-database'),
         });
       }
-      opts.logger.warn({ attempt: tries, leftMs: left, cause: classified.message }, 'ops database not ready at start; retrying');
+      opts.logger.warn({ attempt: tries, leftMs: left, cause: said.message }, 'ops database not ready at start; retrying');
       await new Promise((r) => setTimeout(r, Math.min(opts.pauseMs ?? 2_000, left)));
     }
   }
