@@ -53,7 +53,9 @@ export function startWatch(deps: WatchRuntimeDeps): WatchRuntime {
   void health.register(audits.map((a) => a.name)).catch((err: unknown) => logger.warn({ err }, 'watch: could not register the audits for the stale check'));
   const synced = syncSchedulers(queue, audits, logger)
     .then(() => undefined)
-    .catch((err: unknown) => logger.error({ err }, 'watch: could not sync the audit schedules'));
+    .catch((err: unknown) => logger.error({ err }, 'watch: could not sync the audit schedules'))
+    // Kept open only to keep the schedules (below); with no audits its one job was removing old ones.
+    .finally(() => (audits.length === 0 ? queue.close().catch(() => undefined) : undefined));
   const worker =
     deps.workers && audits.length > 0
       ? startWatchWorker(
