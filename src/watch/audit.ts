@@ -14,6 +14,8 @@ import type { AlertStore, StoredAlert } from './alert-store.js';
 import { lookbackPeriod } from './lookback.js';
 import type { WatchAudit } from '../config/watch-schema.js';
 import { spreadOffsets, spreadWindowMs } from './spread.js';
+import { noticeCustomerFailure, noticeCustomerRecovery } from './failure-notices.js';
+import type { WatchHealthStore } from './health-store.js';
 
 // One scheduled audit: a normal gap run per customer (the same windows, retries and read-only path as
 // /scorecard-gap, in-process), then the alert decisions, one alert per problem (customer and population, its
@@ -29,6 +31,8 @@ export interface AuditDeps {
   ops: Pick<OpsStore, 'recordRun' | 'finishRun'> | null;
   metrics: BotMetrics | null;
   now: () => Date;
+  /** The watchdog's own state: completions and failing customers (null: nothing posted about failures). */
+  health?: WatchHealthStore | null;
 }
 
 export interface CustomerOutcome {
@@ -94,6 +98,7 @@ async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: strin
     await deps.store
       .recordAudit({ audit: audit.name, customer, profile, finishedAt: deps.now(), durationMs: outcome.durationMs, periodLabel: period.label, verdict: null, populations: null, error: outcome.error })
       .catch(() => undefined);
+    await noticeCustomerFailure(deps, audit, customer, outcome.error);
     return outcome;
   }
   setGauges(deps.metrics, report);
@@ -156,6 +161,7 @@ async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: strin
     populations: report.populations,
     error: null,
   });
+  await noticeCustomerRecovery(deps, audit, customer);
   return outcome;
 }
 
