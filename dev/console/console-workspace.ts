@@ -80,8 +80,10 @@ export function botConfigYaml(input: BotConfigInput): string {
       apiUrl: input.apiUrl,
       allowedChannels: [WORKSPACE.channel.id],
       approvers: { users: [WORKSPACE.users.bob.id], userGroups: [] },
-      // local-slack's UI shows a table block as "[table]": monospace code keeps the numbers visible.
+      // local-slack's UI shows a table block as "[table]" and a ``` fence as literal backticks, and its thread pane is
+      // 380 px wide: thread tables go out as images with their CSV, the rest (ephemeral replies) as monospace lines.
       tableBlocks: false,
+      tableImages: true,
     },
     changes: [
       {

@@ -220,6 +220,12 @@ export const configSchema = z
         allowedChannels: z.array(z.string()).default([]).describe('Channel IDs where the commands and buttons work; empty refuses every channel unless allowAllChannels is true'),
         allowAllChannels: z.boolean().default(false).describe('Explicitly allow every channel the bot is in (never direct messages)'),
         tableBlocks: z.boolean().default(true).describe('Post tables as Slack table blocks; false: monospace code blocks, for clients that cannot draw table blocks (e.g. local-slack in npm run console)'),
+        tableImages: z
+          .boolean()
+          .default(false)
+          .describe(
+            "Post a thread's tables as PNG images, each with its CSV, for a client too narrow or too plain for text tables (npm run console's local-slack); replies that cannot carry files (ephemeral, response_url) get monospace lines instead",
+          ),
         allowedUsers: z.array(z.string()).default([]),
         maxRunsPerUser: z.number().int().min(1).max(50).default(2).describe('Investigations one person may have in flight at once'),
         approvers: z

@@ -99,7 +99,7 @@ export async function createPlatform(config: Config, opts: { listen: boolean; lo
     gaugePool,
     slack,
     web,
-    publisher: webClientPublisher(web, { tableBlocks: slack.tableBlocks }),
+    publisher: webClientPublisher(web, { tableBlocks: slack.tableBlocks, tableImages: slack.tableImages }),
     metrics: createMetrics(),
     transport: opts.listen ? createSlackTransport(slack, logger) : null,
     async close() {

@@ -10,7 +10,7 @@ import { errorReply, logHandlerError } from './error-reply.js';
 import type { SlackTransport } from './receiver.js';
 import { threadedRespond, type PostEphemeralApi } from './threaded-respond.js';
 import type { OutgoingMessage } from './slack-message.js';
-import { withoutTableBlocks } from './table-fallback.js';
+import { withoutCodeFences, withoutTableBlocks } from './table-fallback.js';
 import type { ActionRoute, CommandRoute, EventRoute, HomeOpenedEvent, SlackSurface } from './routes.js';
 
 // The generic Slack adapter: capabilities hand in their routes, and every route gets the same treatment. The
@@ -29,8 +29,11 @@ export interface SlackAppDeps {
  * table fallback as the thread posts (table-fallback.ts), so no client is shown "[table]".
  */
 function shapedRespond(settings: SlackSettings, respond: RespondFn): RespondFn {
-  if (settings.tableBlocks !== false) return respond;
-  return (message) => respond(typeof message === 'string' ? message : (withoutTableBlocks(message as OutgoingMessage) as RespondArguments));
+  if (settings.tableBlocks !== false && !settings.tableImages) return respond;
+  // A reply through response_url carries no files: tables as monospace lines (and, for a client that draws no
+  // fences, fenced tables too).
+  const shape = (m: OutgoingMessage): OutgoingMessage => (settings.tableImages ? withoutCodeFences(withoutTableBlocks(m)) : withoutTableBlocks(m));
+  return (message) => respond(typeof message === 'string' ? message : (shape(message as OutgoingMessage) as RespondArguments));
 }
 
 /** Input refused before the ack gets the command's usage; anything else its plain reply. */

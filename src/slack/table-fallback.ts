@@ -28,9 +28,17 @@ function cellText(cell: TableCell | undefined): string {
   return (cell.elements ?? []).map(cellText).join('');
 }
 
-/** One table line as an inline code span that keeps its spacing (no backtick inside can end the span early). */
+const WORD_JOINER = '\u2060';
+/** Characters after which a browser may break a line even between no-break spaces (Unicode line-break classes BA, HY, SY, CP). */
+const BREAK_AFTER = /([|\-\u2013\u2014/\u00b7?!)\]}])/g;
+
+/**
+ * One table line as an inline code span that keeps its spacing and never wraps: no-break spaces for the spaces,
+ * and a word joiner after each character a browser would break after ("|", "-", "–", "/"…), so a line too long for
+ * its pane overflows visibly instead of folding into a second, misaligned line. No backtick inside ends it early.
+ */
 function codeLine(line: string): string {
-  return `\`${line.replaceAll('`', "'").replaceAll(' ', NBSP)}\``;
+  return `\`${line.replaceAll('`', "'").replaceAll(' ', NBSP).replace(BREAK_AFTER, `$1${WORD_JOINER}`)}\``;
 }
 
 /** Code lines in sections of at most Slack's section length; each section repeats the header and the rule. */

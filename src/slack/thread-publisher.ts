@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { KnownBlock, Block } from '@slack/types';
-import { withoutTableBlocks } from './table-fallback.js';
+import { withoutCodeFences, withoutTableBlocks } from './table-fallback.js';
+import { tablesAsImages } from './table-images.js';
 import type { OutgoingMessage } from './slack-message.js';
 
 
@@ -62,9 +63,19 @@ function tagOf(metadata: unknown): StepTag | null {
   return typeof runId === 'string' && typeof step === 'string' ? { runId, step } : null;
 }
 
-/** tableBlocks false (slack.tableBlocks): `table` blocks go out as monospace code, for clients that cannot draw them. */
-export function webClientPublisher(client: WebClient, opts: { tableBlocks?: boolean } = {}): ThreadPublisher {
-  const shape = opts.tableBlocks === false ? withoutTableBlocks : (m: OutgoingMessage): OutgoingMessage => m;
+/**
+ * tableBlocks false (slack.tableBlocks): `table` blocks go out as monospace code, for clients that cannot draw them.
+ * tableImages (slack.tableImages): a thread post's tables go out as PNG files with their CSVs, right after it, and
+ * anything else (roots, edits) gets monospace lines even for fenced tables (local-slack draws no fences).
+ */
+export function webClientPublisher(client: WebClient, opts: { tableBlocks?: boolean; tableImages?: boolean } = {}): ThreadPublisher {
+  const shape = opts.tableImages
+    ? (m: OutgoingMessage): OutgoingMessage => withoutCodeFences(withoutTableBlocks(m))
+    : opts.tableBlocks === false
+      ? withoutTableBlocks
+      : (m: OutgoingMessage): OutgoingMessage => m;
+  const upload = (channel: string, threadTs: string, files: UploadedFile[]): Promise<unknown> =>
+    client.filesUploadV2({ channel_id: channel, thread_ts: threadTs, file_uploads: files.map((f) => ({ file: fileArg(f), filename: f.filename, title: f.title })) });
   return {
     async postRoot(channel, raw, threadTs) {
       const msg = shape(raw);
@@ -76,7 +87,8 @@ export function webClientPublisher(client: WebClient, opts: { tableBlocks?: bool
       await client.chat.update({ channel, ts, text: msg.text, blocks: msg.blocks as KnownBlock[] | undefined });
     },
     async postInThread(channel, threadTs, raw, tag) {
-      const msg = shape(raw);
+      const images = opts.tableImages ? tablesAsImages(raw) : { message: raw, files: [] };
+      const msg = shape(images.message);
       const res = await client.chat.postMessage({
         channel,
         thread_ts: threadTs,
@@ -85,6 +97,7 @@ export function webClientPublisher(client: WebClient, opts: { tableBlocks?: bool
         unfurl_links: false,
         ...(tag ? { metadata: { event_type: STEP_EVENT_TYPE, event_payload: { runId: tag.runId, step: tag.step } } } : {}),
       });
+      if (images.files.length > 0) await upload(channel, threadTs, images.files);
       return String(res.ts ?? '');
     },
     async uploadFile(channel, threadTs, file) {
@@ -92,11 +105,7 @@ export function webClientPublisher(client: WebClient, opts: { tableBlocks?: bool
     },
     async uploadFiles(channel, threadTs, files) {
       // The SDK completes uploads that share channel, thread and comment in one call: one message with every file.
-      await client.filesUploadV2({
-        channel_id: channel,
-        thread_ts: threadTs,
-        file_uploads: files.map((f) => ({ file: fileArg(f), filename: f.filename, title: f.title })),
-      });
+      await upload(channel, threadTs, files);
     },
     async getMessage(channel, ts) {
       // conversations.replies on a message's own ts returns that message first (whether or not it has replies).

@@ -234,3 +234,21 @@ export async function pendingBackfills(pool: pg.Pool): Promise<Record<string, nu
   );
   return Object.fromEntries((rows as { customer: string; n: number }[]).map((r) => [r.customer, r.n]));
 }
+
+export interface LastRepair {
+  id: string;
+  finishedAt: Date;
+  historicRows: number;
+}
+
+/** Each customer's latest finished backfill (done or done with a remainder): the board says when it is newer than the audit. */
+export async function lastRepairs(pool: pg.Pool): Promise<Record<string, LastRepair>> {
+  const { rows } = await pool.query(
+    `SELECT DISTINCT ON (customer) customer, id, finished_at, coalesce((result->>'historicRows')::int, 0) AS historic_rows
+       FROM scorecard_bot.backfill_requests WHERE status IN ('done', 'done_with_remainder') AND finished_at IS NOT NULL
+      ORDER BY customer, finished_at DESC`,
+  );
+  return Object.fromEntries(
+    (rows as { customer: string; id: string; finished_at: Date; historic_rows: number }[]).map((r) => [r.customer, { id: r.id, finishedAt: r.finished_at, historicRows: r.historic_rows }]),
+  );
+}

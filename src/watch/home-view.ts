@@ -3,7 +3,7 @@ import { formatDateTime, formatInt, formatRatio, plural, truncate } from '../sha
 import { permalink } from '../slack/authorize.js';
 import { contextLine, escapeMrkdwn, mrkdwnSection } from '../slack/mrkdwn.js';
 import { subjectOf } from './alert-blocks.js';
-import type { AuditRecord, StoredAlert } from './alert-store.js';
+import type { AuditRecord, LastRepair, StoredAlert } from './alert-store.js';
 import type { RecentBackfill, RecentRun } from './recent-activity.js';
 import { recentBlocks } from './recent-blocks.js';
 
@@ -18,6 +18,8 @@ export interface HomeInput {
   alerts: StoredAlert[];
   /** Backfill requests waiting for a decision or running, per customer. */
   pendingBackfills: Record<string, number>;
+  /** Each customer's latest finished backfill: a repair after the last audit makes its numbers stale, and it says so. */
+  repairs?: Record<string, LastRepair>;
   now: Date;
   /** The last runs and backfills in the viewer's channels (recent-activity.ts); absent: not shown. */
   recent?: { runs: RecentRun[]; backfills: RecentBackfill[] };
@@ -35,7 +37,7 @@ function populationLine(
   return `${label}: ${formatInt(p.missing)} of ${formatInt(p.total)} missing (${formatRatio(p.missing, p.total)})${partial}${ch}${inFlight}`;
 }
 
-function customerBlock(customer: string, audits: AuditRecord[], alerts: StoredAlert[], pending: number): KnownBlock {
+function customerBlock(customer: string, audits: AuditRecord[], alerts: StoredAlert[], pending: number, repair?: LastRepair): KnownBlock {
   const last = [...audits].sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime())[0];
   const icon = alerts.length > 0 ? ':red_circle:' : last?.error ? ':warning:' : ':large_green_circle:';
   const lines = [`${icon} *${escapeMrkdwn(customer)}*${last ? ` (${escapeMrkdwn(last.profile)})` : ''}`];
@@ -52,6 +54,9 @@ function customerBlock(customer: string, audits: AuditRecord[], alerts: StoredAl
     lines.push(`Open alerts: ${shown.join(', ')}${alerts.length > 5 ? `, and ${plural(alerts.length - 5, 'other')}` : ''}`);
   } else lines.push('Open alerts: none');
   if (pending > 0) lines.push(`Pending backfill requests: ${formatInt(pending)}`);
+  if (repair && (!last || repair.finishedAt > last.finishedAt)) {
+    lines.push(`:wrench: Repaired by backfill ${escapeMrkdwn(repair.id)} at ${formatDateTime(repair.finishedAt.toISOString())} (${plural(repair.historicRows, 'historic row')} written), after this audit: the next audit shows the new numbers.`);
+  }
   return mrkdwnSection(lines.join('\n'));
 }
 
@@ -97,7 +102,7 @@ export function homeView(input: HomeInput & { page?: number }): { type: 'home'; 
   const page = Math.min(Math.max(0, Math.floor(input.page ?? 0)), pages - 1);
   const shown = customers.slice(page * HOME_PAGE_SIZE, (page + 1) * HOME_PAGE_SIZE);
   const body = shown.flatMap((c): KnownBlock[] => [
-    customerBlock(c, input.audits.filter((a) => a.customer === c), input.alerts.filter((a) => a.customer === c), input.pendingBackfills[c] ?? 0),
+    customerBlock(c, input.audits.filter((a) => a.customer === c), input.alerts.filter((a) => a.customer === c), input.pendingBackfills[c] ?? 0, input.repairs?.[c]),
     { type: 'divider' },
   ]);
   if (pages === 1) return { type: 'home', blocks: [...head, ...body] };

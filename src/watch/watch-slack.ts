@@ -7,7 +7,7 @@ import { permalink } from '../slack/authorize.js';
 import type { ActionRoute, SlackSurface } from '../slack/routes.js';
 import type { WebClient } from '@slack/web-api';
 import { FULL_REPORT_ACTION_ID } from './alert-blocks.js';
-import { AlertStore, pendingBackfills } from './alert-store.js';
+import { AlertStore, lastRepairs, pendingBackfills } from './alert-store.js';
 import type { ViewerAccess } from '../slack/viewer-access.js';
 import { HOME_PAGE_ACTION_ID, homeRefusedView, homeView } from './home-view.js';
 import { lookbackPeriod } from './lookback.js';
@@ -47,13 +47,14 @@ export function watchSurface(deps: WatchSlackDeps): SlackSurface {
       await client.views.publish({ user_id: user, view: homeRefusedView(access.reason) });
       return;
     }
-    const [audits, alerts, pending, recent] = await Promise.all([
+    const [audits, alerts, pending, repairs, recent] = await Promise.all([
       store.lastAudits(),
       store.allOpen(),
       pendingBackfills(deps.opsPool),
+      lastRepairs(deps.opsPool),
       recentChannels(deps.opsPool).then(async (channels) => recentActivity(deps.opsPool, await deps.viewers.channelsOf(user, channels))),
     ]);
-    await client.views.publish({ user_id: user, view: homeView({ audits, alerts, pendingBackfills: pending, now: now(), page, recent }) });
+    await client.views.publish({ user_id: user, view: homeView({ audits, alerts, pendingBackfills: pending, repairs, now: now(), page, recent }) });
   };
   const pageRoute = (suffix: 'prev' | 'next'): ActionRoute => ({
     actionId: `${HOME_PAGE_ACTION_ID}_${suffix}`,

@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultGroundTruthPath } from '../../dev/demo/demo-data-command.js';
 import { clickhouseUrl } from '../support/clickhouse-url.js';
 import { launchChromium } from './chromium.js';
-import { tableReadability } from './table-readability.js';
+import { fileText, tableImageStates, tableReadability } from './table-readability.js';
 import { alive, consoleEnv, dropConsoleData, freePort, startConsole, type ConsoleRun } from './console-process.js';
 
 // `npm run console` in a real browser: Debian's Chromium (playwright-core) on local-slack's web UI, the bot in
@@ -64,6 +64,14 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  // What the console and the bot printed, beside the screenshots, for whoever reads a failure.
+  if (run) await writeFile(path.join(SHOTS, 'console-output.log'), run.output()).catch(() => undefined);
+  if (run) await cp(path.join(run.dir, 'logs'), path.join(SHOTS, 'logs'), { recursive: true }).catch(() => undefined);
+  if (env?.CONSOLE_OPS_DATABASE) {
+    const state = execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', env.CONSOLE_OPS_DATABASE, '-c', 'SELECT id, status, error FROM scorecard_bot.backfill_requests', '-c', 'SELECT request_id, action, detail FROM scorecard_bot.backfill_audit ORDER BY id'], { encoding: 'utf8' });
+    await writeFile(path.join(SHOTS, 'ops-state.txt'), state).catch(() => undefined);
+  }
+  await page?.screenshot({ path: path.join(SHOTS, 'last.png') }).catch(() => undefined);
   await browser?.close();
   await run?.interrupt();
   if (env) await dropConsoleData(env);
@@ -90,13 +98,25 @@ describe('npm run console in a browser', () => {
     await shot('01-gap-thread.png');
 
     expect(await flat(inThread('Excluded by design').first())).toContain(`${fmt(missing)} of ${fmt(total)} missing`);
-    expect(await flat(inThread('Monthly').first())).toContain(`| Jan 2026 | ${fmt(total)} | ${fmt(missing)} |`);
-    // Every table, at the pane's default width: monospace, aligned, no line wrapped or cut off.
+    // The tables are images (the thread pane is 380 px: no text table fits it) with their CSVs beside them. Each
+    // thumbnail fits the pane at its default width; a click opens the whole table, large enough to read.
+    const tableImages = await tableImageStates(thread());
+    expect(tableImages.map((t) => t.title)).toEqual(expect.arrayContaining(['Monthly', 'Daily', 'Timeline']));
+    for (const t of tableImages) {
+      expect(t.naturalWidth, t.title).toBeGreaterThan(0);
+      expect(t.right, t.title).toBeLessThanOrEqual(t.paneRight + 0.5);
+      // Full size: 13 px DejaVu Sans Mono at 2x, so every digit is as large as the thread's own text.
+      expect(t.naturalHeight, t.title).toBeGreaterThanOrEqual(2 * 22 * 2);
+    }
+    const monthlyCsv = await fileText(thread(), 'Monthly (CSV)');
+    expect(monthlyCsv).toContain(`Jan 2026,"${fmt(total)}","${fmt(missing)}"`);
+    const monthly = tableImages.find((t) => t.title === 'Monthly')!;
+    // Every row of the CSV is a row of the image: header + rows at 22 px, drawn at 2x.
+    expect(monthly.naturalHeight).toBeGreaterThanOrEqual(2 * 22 * monthlyCsv.trim().split('\n').length);
+    // No table in the thread is left as text that wraps or hides numbers.
     const tables = await tableReadability(thread());
     expect(tables.problems).toEqual([]);
-    expect(tables.tables).toBeGreaterThanOrEqual(5); // monthly, daily and hourly, timeline, what changed
-    expect(tables.lines).toBeGreaterThan(40);
-    await inThread('Daily').first().scrollIntoViewIfNeeded();
+    await thread().locator('.file-image', { hasText: 'Daily' }).first().scrollIntoViewIfNeeded();
     await shot('01b-daily-table.png');
 
     const chart = thread().locator('img[src*="missing-rate.png"]');
@@ -133,7 +153,8 @@ describe('npm run console in a browser', () => {
   it("alice requests a backfill; eve's and alice's approvals are refused; bob approves and the gap closes", async () => {
     const jan = truthJan();
     await thread().getByRole('button', { name: 'Request backfill' }).click();
-    const plan = inThread('Backfill plan').last();
+    // The plan message itself (its CSV follows it, also titled "Backfill plan"): the one with the buttons.
+    const plan = thread().locator('.msg', { hasText: 'Backfill plan', has: page.getByRole('button', { name: 'Approve', exact: true }) }).last();
     const approve = plan.getByRole('button', { name: 'Approve', exact: true });
     await approve.waitFor({ timeout: UI_WAIT });
     expect(await flat(plan)).toContain(`historic: ${fmt(jan.submitted[1])} submitted, ${fmt(jan.unsubmitted[1])} unsubmitted`);

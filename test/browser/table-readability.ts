@@ -48,3 +48,37 @@ export async function tableReadability(pane: Locator): Promise<TableReadability>
     return { tables: blocks.size, lines, problems };
   });
 }
+
+export interface TableImageState {
+  title: string;
+  naturalWidth: number;
+  naturalHeight: number;
+  right: number;
+  paneRight: number;
+}
+
+/** The image files in the pane other than the chart: their titles, full sizes and where their thumbnails end. */
+export async function tableImageStates(pane: Locator): Promise<TableImageState[]> {
+  const images = pane.locator('.file-image');
+  await images.last().locator('img').evaluate((img: HTMLImageElement) => (img.complete ? null : new Promise((r) => img.addEventListener('load', r, { once: true }))));
+  return pane.evaluate(async (root: HTMLElement) => {
+    const paneRight = root.getBoundingClientRect().right;
+    const out: TableImageState[] = [];
+    for (const el of Array.from(root.querySelectorAll('.file-image'))) {
+      const img = el.querySelector('img') as HTMLImageElement | null;
+      const title = el.querySelector('.file-image-name')?.textContent ?? '';
+      if (!img || /missing rate/i.test(title)) continue;
+      if (!img.complete) await new Promise((r) => img.addEventListener('load', r, { once: true }));
+      out.push({ title, naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight, right: img.getBoundingClientRect().right, paneRight });
+    }
+    return out;
+  });
+}
+
+/** The text of a file attached in the pane, by its title (fetched from its link, as a click would). */
+export async function fileText(pane: Locator, title: string): Promise<string> {
+  const link = pane.locator('a.file-card-body', { hasText: title }).first();
+  const href = await link.getAttribute('href');
+  if (!href) throw new Error(`no file titled ${title} in the pane`);
+  return pane.page().evaluate(async (u) => (await fetch(u)).text(), href);
+}

@@ -7,6 +7,7 @@ import { parseConfig } from '../../src/config/load-config.js';
 import { BackfillStore } from '../../src/backfill/store.js';
 import { createServeContext, type ServeContext } from '../../src/main.js';
 import { OpsStore } from '../../src/ops/ops-store.js';
+import { AlertStore } from '../../src/watch/alert-store.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createEmptyDatabase, deleteRedisKeys, REDIS_URL, testPool } from '../support/demo-database.js';
 import { startSlackEmulator, type SlackEmulator } from '../support/slack-emulator.js';
@@ -19,6 +20,7 @@ let slack: SlackEmulator;
 let ctx: ServeContext;
 let eventsUrl: string;
 let dropOps: () => Promise<void>;
+let opsUrl: string;
 const prefix = `home-recent-${process.pid}`;
 let events = 0;
 
@@ -53,6 +55,7 @@ beforeAll(async () => {
   slack.setChannelMembers(SECRET_CHANNEL, [ALICE, BOB]);
   const ops = await createEmptyDatabase('sgb_recent');
   dropOps = ops.drop;
+  opsUrl = ops.url;
   const config = parseConfig(
     JSON.stringify({
       customers: [{ name: 'acme', profile: 'p1', postgres: { url: 'postgres://ro@127.0.0.1:5432/none' } }],
@@ -85,7 +88,7 @@ beforeAll(async () => {
   const scope = { customer: 'acme', profile: 'p1', from: '2026-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z', label: 'Jan 2026', clickhouse: false };
   await backfills.create({ id: 'bf-done', scope, requester: ALICE, channel: INCIDENT, threadTs: '1765098000.000011', expiresAt: new Date(Date.now() + 86_400_000) });
   await pool.query(
-    `UPDATE scorecard_bot.backfill_requests SET status = 'done', decided_by = $1, result = '{"historicRows": 26114}'::jsonb, created_at = $2 WHERE id = 'bf-done'`,
+    `UPDATE scorecard_bot.backfill_requests SET status = 'done', decided_by = $1, result = '{"historicRows": 26114}'::jsonb, created_at = $2, finished_at = $2 WHERE id = 'bf-done'`,
     [BOB, at(40)],
   );
   await backfills.create({ id: 'bf-secret', scope, requester: BOB, channel: SECRET_CHANNEL, threadTs: '1765098000.000030', expiresAt: new Date(Date.now() + 86_400_000) });
@@ -126,6 +129,23 @@ describe('the App Home: recent runs and backfills in the viewer\'s channels', ()
     expect(runs.every((l) => l.includes(`/archives/${INCIDENT}/`))).toBe(true);
     expect(runs.map((l) => /#run-inc-(\d+)/.exec(l)?.[1])).toEqual(['11', '10', '9', '8', '7', '6', '5', '4', '3', '2']);
     expect(section(blocks, '*Recent backfills in your channels*')).toHaveLength(1);
+  });
+
+  it("a repair after a customer's last audit is said on its board: its numbers are stale until the next audit", async () => {
+    const pool = testPool(opsUrl, 1);
+    const store = new AlertStore(pool);
+    const audit = (finishedAt: Date) => ({
+      audit: 'hourly', customer: 'acme', profile: 'p1', finishedAt, durationMs: 5, periodLabel: 'last 48 hours', verdict: 'gap' as const,
+      populations: { submitted: { total: 100, missing: 40, clickhouseMissing: null }, unsubmitted: { total: 10, missing: 0, clickhouseMissing: null } }, error: null,
+    });
+    await store.recordAudit(audit(new Date(Date.UTC(2026, 11, 7, 9, 30))));
+    const before = JSON.stringify(await openHome(ALICE));
+    expect(before).toContain('Submitted: 40 of 100 missing');
+    expect(before).toContain('Repaired by backfill bf-done at 2026-12-07 09:40 UTC (26,114 historic rows written), after this audit');
+    // The next audit, after the repair: the line goes.
+    await store.recordAudit(audit(new Date(Date.UTC(2026, 11, 7, 10, 0))));
+    expect(JSON.stringify(await openHome(ALICE))).not.toContain('Repaired by backfill');
+    await pool.end();
   });
 
   it('someone in none of the channels sees no activity at all', async () => {

@@ -7,7 +7,9 @@ const NBSP = '\u00a0';
 const plain = (line: string): string => {
   expect(line).toMatch(/^`[^`]*`$/);
   expect(line.slice(1, -1)).not.toContain(' ');
-  return line.slice(1, -1).replaceAll(NBSP, ' ');
+  // Every character a browser could break after is held to the next by a word joiner.
+  expect(line.slice(1, -1)).not.toMatch(/[|-](?!\u2060)/);
+  return line.slice(1, -1).replaceAll(NBSP, ' ').replaceAll('\u2060', '');
 };
 
 describe('slack.tableBlocks: false (table blocks as monospace code lines)', () => {
@@ -30,7 +32,7 @@ describe('slack.tableBlocks: false (table blocks as monospace code lines)', () =
       expect(t.length).toBeLessThanOrEqual(3000);
       expect(plain(t.split('\n')[0]!)).toContain('| Day');
     }
-    expect(texts.join('\n').replaceAll(NBSP, ' ')).toContain('row 98');
+    expect(texts.join('\n').replaceAll(NBSP, ' ').replaceAll('\u2060', '')).toContain('row 98');
   });
 
   it('wraps a wide text column onto continuation lines to fit 90 columns; numbers never wrap', () => {
