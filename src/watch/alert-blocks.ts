@@ -6,7 +6,7 @@ import type { SlackMessage } from '../slack/slack-message.js';
 import { contextLine, escapeMrkdwn, mrkdwnSection } from '../slack/mrkdwn.js';
 import type { AlertKind } from './fingerprint.js';
 import { kindsOf, type ProblemFinding } from './problems.js';
-import { oncallActions } from './oncall-blocks.js';
+import { oncallActions, summaryMenus } from './oncall-blocks.js';
 
 // Pure Block Kit renderers of the watchdog's messages: the alert (what, since when, how many, the finding
 // sentence or the list of findings, a small chart, Full report and Request backfill), a follow-up in its thread
@@ -165,8 +165,11 @@ export function resolutionMessage(
 }
 
 /** The alerts over the hour's allowance, in one message (each a line; the list is cut to fit). */
-/** `mentions`: the summarised alerts' owners (the summary is their first post). */
-export function summaryMessage(alerts: readonly AlertView[], maxPerHour: number, mentions = ''): SlackMessage {
+/**
+ * `mentions`: the summarised alerts' owners (the summary is their first post). Alerts with an `alertId` get a menu
+ * each (Acknowledge, Snooze).
+ */
+export function summaryMessage(alerts: readonly (AlertView & { alertId?: string })[], maxPerHour: number, mentions = ''): SlackMessage {
   const head = `:rotating_light: ${plural(alerts.length, 'more alert')} (at most ${maxPerHour} are posted alone per hour):`;
   const lines = alerts.map((a) => `• ${escapeMrkdwn(subjectOf(a))} since ${sinceText(a.start)}: ${formatInt(a.missing)} of ${formatInt(a.total)}`);
   const body: string[] = [];
@@ -184,6 +187,7 @@ export function summaryMessage(alerts: readonly AlertView[], maxPerHour: number,
     blocks: [
       mrkdwnSection([head, ...body].join('\n')),
       ...(mentions ? [contextLine(`Owners: ${mentions}`)] : []),
+      ...[summaryMenus(alerts.flatMap((a) => (a.alertId ? [{ alertId: a.alertId, label: `${a.customer} ${a.population}` }] : [])))].filter((b) => b !== null),
       contextLine('Each is an alert like any other: its follow-ups and its resolution come in this thread.'),
     ],
   };

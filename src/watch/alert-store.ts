@@ -244,6 +244,11 @@ export class AlertStore {
     return (rowCount ?? 0) > 0;
   }
 
+  /** Gives an escalation back (its post failed): the next audit escalates it. */
+  async unescalate(id: string): Promise<void> {
+    await this.pool.query(`UPDATE ${T} SET escalated_at = NULL WHERE id = $1`, [id]);
+  }
+
   /** Alerts posted alone in a channel since `since`: the rate limit's count (a summary is not counted). */
   async announcedSince(channel: string, since: Date): Promise<number> {
     const { rows } = await this.pool.query(

@@ -209,8 +209,14 @@ async function escalate(deps: AuditDeps, audit: WatchAudit, alert: StoredAlert, 
   if (!escalationDue(alert, now, { afterMs }) || !alert.threadTs) return false;
   if (!(await deps.store.escalate(alert.id, now))) return false;
   const mentions = mentionsFor(deps, audit, alert.customer);
-  if (audit.escalationChannel) await deps.publisher.postRoot(audit.escalationChannel, escalationMessage(view, mentions, afterMs, permalink(alert.channel, alert.threadTs)));
-  else await deps.publisher.postInThread(alert.channel, alert.threadTs, escalationMessage(view, mentions, afterMs, null));
+  try {
+    if (audit.escalationChannel) await deps.publisher.postRoot(audit.escalationChannel, escalationMessage(view, mentions, afterMs, permalink(alert.channel, alert.threadTs)));
+    else await deps.publisher.postInThread(alert.channel, alert.threadTs, escalationMessage(view, mentions, afterMs, null));
+  } catch (err) {
+    // Not posted, so not escalated: the next audit tries again.
+    await deps.store.unescalate(alert.id).catch(() => undefined);
+    throw err;
+  }
   return true;
 }
 
@@ -307,7 +313,7 @@ export async function runAudit(deps: AuditDeps, audit: WatchAudit, opts: RunAudi
     let ts: string;
     try {
       ts = await deps.publisher.postRoot(audit.channel, summaryMessage(
-          claimed.map((p) => viewOf(p.alert, audit.name, p.periodLabel)),
+          claimed.map((p) => ({ ...viewOf(p.alert, audit.name, p.periodLabel), alertId: p.alert.id })),
           audit.maxAlertsPerHour,
           [...new Set(claimed.map((p) => mentionsFor(deps, audit, p.alert.customer)).filter(Boolean))].join(' '),
         ));

@@ -12,6 +12,11 @@ export const ACK_ACTION_ID = 'watch_ack';
 export const SNOOZE_ACTION_ID = 'watch_snooze';
 export const ONCALL_ACTIONS_BLOCK = 'watch_oncall';
 export const ONCALL_STATUS_BLOCK = 'watch_oncall_status';
+/** The summary's menus, one per summarised alert: "watch_oncall_menu_<alert id>". */
+export const SUMMARY_MENU_PREFIX = 'watch_oncall_menu_';
+export const SUMMARY_MENU_ACTION_ID = /^watch_oncall_menu_[1-9]\d{0,17}$/;
+/** An actions block holds at most 25 elements: a summary of more alerts has menus for the first 25. */
+export const SUMMARY_MENUS_MAX = 25;
 
 export const SNOOZE_CHOICES = { '1h': 3_600_000, '4h': 4 * 3_600_000, '24h': 24 * 3_600_000, resolved: null } as const;
 export type SnoozeChoice = keyof typeof SNOOZE_CHOICES;
@@ -19,6 +24,34 @@ const SNOOZE_LABELS: Record<SnoozeChoice, string> = { '1h': '1 hour', '4h': '4 h
 
 const alertIdSchema = z.string().regex(/^[1-9]\d{0,17}$/);
 const snoozeValueSchema = z.tuple([alertIdSchema, z.enum(['1h', '4h', '24h', 'resolved'])]);
+const menuValueSchema = z.tuple([alertIdSchema, z.enum(['ack', '1h', '4h', '24h', 'resolved'])]);
+
+/** A summary menu's option: "<alert id> ack" or "<alert id> <snooze choice>"; null when it is not one. */
+export function parseMenuValue(value: string): { alertId: string; choice: SnoozeChoice | 'ack' } | null {
+  const parsed = menuValueSchema.safeParse(value.split(' '));
+  return parsed.success ? { alertId: parsed.data[0], choice: parsed.data[1] } : null;
+}
+
+/**
+ * The summary's controls: one menu per summarised alert (its placeholder names it), offering Acknowledge and the
+ * snoozes, in one actions block.
+ */
+export function summaryMenus(alerts: readonly { alertId: string; label: string }[]): ActionsBlock | null {
+  if (alerts.length === 0) return null;
+  return {
+    type: 'actions',
+    block_id: ONCALL_ACTIONS_BLOCK,
+    elements: alerts.slice(0, SUMMARY_MENUS_MAX).map((a) => ({
+      type: 'static_select' as const,
+      action_id: `${SUMMARY_MENU_PREFIX}${a.alertId}`,
+      placeholder: { type: 'plain_text' as const, text: a.label.length > 140 ? `${a.label.slice(0, 139)}…` : a.label },
+      options: [
+        { text: { type: 'plain_text' as const, text: 'Acknowledge' }, value: `${a.alertId} ack` },
+        ...(Object.keys(SNOOZE_CHOICES) as SnoozeChoice[]).map((c) => ({ text: { type: 'plain_text' as const, text: `Snooze: ${SNOOZE_LABELS[c].toLowerCase()}` }, value: `${a.alertId} ${c}` })),
+      ],
+    })),
+  };
+}
 
 /** The Snooze option's value: "<alert id> <choice>"; null when it is not one. */
 export function parseSnoozeValue(value: string): { alertId: string; choice: SnoozeChoice } | null {
@@ -72,11 +105,16 @@ export function oncallLine(a: OncallState, now: Date): string | null {
   return line.charAt(0).toUpperCase() + line.slice(1);
 }
 
-/** The alert as posted, with its status line put in (before its buttons) or replaced; the rest untouched. */
-export function withOncallStatus(msg: OutgoingMessage, line: string | null): OutgoingMessage {
-  const blocks = ((msg.blocks ?? []) as KnownBlock[]).filter((b) => b.block_id !== ONCALL_STATUS_BLOCK);
+/**
+ * The alert as posted, with its status line put in (before its buttons) or replaced; the rest untouched. In a
+ * summary (`summarised`: the alert's id and subject) each summarised alert has a line of its own.
+ */
+export function withOncallStatus(msg: OutgoingMessage, line: string | null, summarised?: { alertId: string; subject: string }): OutgoingMessage {
+  const id = summarised ? `${ONCALL_STATUS_BLOCK}_${summarised.alertId}` : ONCALL_STATUS_BLOCK;
+  const blocks = ((msg.blocks ?? []) as KnownBlock[]).filter((b) => b.block_id !== id);
   if (line) {
-    const status: KnownBlock = { ...contextLine(`:bust_in_silhouette: ${line}`), block_id: ONCALL_STATUS_BLOCK };
+    const text = summarised ? `${summarised.subject}: ${line.charAt(0).toLowerCase()}${line.slice(1)}` : line;
+    const status: KnownBlock = { ...contextLine(`:bust_in_silhouette: ${text}`), block_id: id };
     const at = blocks.findIndex((b) => b.type === 'actions');
     blocks.splice(at < 0 ? blocks.length : at, 0, status);
   }

@@ -9,7 +9,18 @@ import type { EphemeralMessage } from '../slack/slack-message.js';
 import type { ActionRoute } from '../slack/routes.js';
 import type { ThreadPublisher } from '../slack/thread-publisher.js';
 import type { AlertStore, StoredAlert } from './alert-store.js';
-import { ACK_ACTION_ID, oncallLine, parseAckValue, parseSnoozeValue, SNOOZE_ACTION_ID, SNOOZE_CHOICES, withOncallStatus } from './oncall-blocks.js';
+import {
+  ACK_ACTION_ID,
+  oncallLine,
+  parseAckValue,
+  parseMenuValue,
+  parseSnoozeValue,
+  SNOOZE_ACTION_ID,
+  SNOOZE_CHOICES,
+  SUMMARY_MENU_ACTION_ID,
+  withOncallStatus,
+  type SnoozeChoice,
+} from './oncall-blocks.js';
 
 // The alert's Acknowledge button and Snooze menu. The adapter has already gated the channel and user
 // (slack.allowedChannels, allowedUsers); here only members of the alert's own channel may act (conversations.members,
@@ -40,7 +51,7 @@ async function tell(click: Click, client: WebClient | undefined, threadTs: strin
   await respond({ ...msg, replace_original: false });
 }
 
-function route(deps: OncallDeps, actionId: string, name: string, alertIdOf: (value: string) => string | null, act: Action): ActionRoute {
+function route(deps: OncallDeps, actionId: string | RegExp, name: string, alertIdOf: (value: string) => string | null, act: Action): ActionRoute {
   return {
     actionId,
     name,
@@ -70,11 +81,13 @@ function route(deps: OncallDeps, actionId: string, name: string, alertIdOf: (val
           await tell(click, client, threadTs, ephemeralNotice(outcome), respond, deps.logger);
           return;
         }
-        // Only the click that recorded it edits the alert; the alert is read back as posted, only its status line changes.
-        const ts = outcome.summaryTs ? null : outcome.threadTs;
+        // Only the click that recorded it edits the alert (or the summary it was announced in); the message is read
+        // back as posted, only its status line changes.
+        const ts = outcome.threadTs;
         const posted = ts ? await deps.publisher.getMessage(outcome.channel, ts) : null;
-        if (ts && posted) await deps.publisher.updateRoot(outcome.channel, ts, withOncallStatus(posted, oncallLine(outcome, at)));
-        deps.logger.info({ alert: outcome.id, user: click.user, action: actionId }, `${name} recorded`);
+        const summarised = outcome.summaryTs ? { alertId: outcome.id, subject: `${outcome.customer} ${outcome.population}` } : undefined;
+        if (ts && posted) await deps.publisher.updateRoot(outcome.channel, ts, withOncallStatus(posted, oncallLine(outcome, at), summarised));
+        deps.logger.info({ alert: outcome.id, user: click.user, action: click.actionId }, `${name} recorded`);
       } catch (err) {
         const errorId = logHandlerError(deps.logger, name, err, { user: click.user, channel: click.channel });
         await tell(click, client, threadTs, errorReply(err, errorId), respond, deps.logger);
@@ -86,22 +99,30 @@ function route(deps: OncallDeps, actionId: string, name: string, alertIdOf: (val
 const until = (a: StoredAlert): string => (a.snoozedUntilResolved ? 'until it resolves' : `until ${a.snoozedUntil?.slice(0, 16).replace('T', ' ')} UTC`);
 
 export function oncallRoutes(deps: OncallDeps): ActionRoute[] {
+  const acknowledge = async (alert: StoredAlert, user: string, at: Date): Promise<StoredAlert | string> => {
+    const done = await deps.store.acknowledge(alert.id, user, at);
+    if (done) return done;
+    const now = (await deps.store.byId(alert.id)) ?? alert;
+    if (now.status !== 'open') return 'This alert is resolved already; nothing to acknowledge.';
+    return `This alert was acknowledged already, by <@${now.ackedBy}> at ${now.ackedAt?.slice(11, 16)} UTC.`;
+  };
+  const snooze = async (alert: StoredAlert, user: string, at: Date, choice: SnoozeChoice): Promise<StoredAlert | string> => {
+    const ms = SNOOZE_CHOICES[choice];
+    const done = await deps.store.snooze(alert.id, user, at, ms === null ? null : new Date(at.getTime() + ms));
+    if (done) return done;
+    const now = (await deps.store.byId(alert.id)) ?? alert;
+    if (now.status !== 'open') return 'This alert is resolved already; nothing to snooze.';
+    return `This alert is snoozed ${until(now)} already (by <@${now.snoozedBy}>); a snooze can only be made longer.`;
+  };
   return [
-    route(deps, ACK_ACTION_ID, 'watch acknowledge', parseAckValue, async (alert, click, at) => {
-      const done = await deps.store.acknowledge(alert.id, click.user, at);
-      if (done) return done;
-      const now = (await deps.store.byId(alert.id)) ?? alert;
-      if (now.status !== 'open') return 'This alert is resolved already; nothing to acknowledge.';
-      return `This alert was acknowledged already, by <@${now.ackedBy}> at ${now.ackedAt?.slice(11, 16)} UTC.`;
-    }),
-    route(deps, SNOOZE_ACTION_ID, 'watch snooze', (v) => parseSnoozeValue(v)?.alertId ?? null, async (alert, click, at) => {
-      const choice = parseSnoozeValue(click.value)!.choice;
-      const ms = SNOOZE_CHOICES[choice];
-      const done = await deps.store.snooze(alert.id, click.user, at, ms === null ? null : new Date(at.getTime() + ms));
-      if (done) return done;
-      const now = (await deps.store.byId(alert.id)) ?? alert;
-      if (now.status !== 'open') return 'This alert is resolved already; nothing to snooze.';
-      return `This alert is snoozed ${until(now)} already (by <@${now.snoozedBy}>); a snooze can only be made longer.`;
+    route(deps, ACK_ACTION_ID, 'watch acknowledge', parseAckValue, (alert, click, at) => acknowledge(alert, click.user, at)),
+    route(deps, SNOOZE_ACTION_ID, 'watch snooze', (v) => parseSnoozeValue(v)?.alertId ?? null, (alert, click, at) =>
+      snooze(alert, click.user, at, parseSnoozeValue(click.value)!.choice),
+    ),
+    // A summary's menu per summarised alert: Acknowledge or a snooze.
+    route(deps, SUMMARY_MENU_ACTION_ID, 'watch summary on-call', (v) => parseMenuValue(v)?.alertId ?? null, (alert, click, at) => {
+      const choice = parseMenuValue(click.value)!.choice;
+      return choice === 'ack' ? acknowledge(alert, click.user, at) : snooze(alert, click.user, at, choice);
     }),
   ];
 }

@@ -58,6 +58,9 @@ const A = audit('oncall', 'C0ONCALL', { escalateAfter: '2h' });
 const B = audit('acks', 'C0ACKS', { escalateAfter: '1h' });
 /** Escalation to another channel (1 h). */
 const C = audit('paged', 'C0PAGED', { escalateAfter: '1h', escalationChannel: 'C0PAGE' });
+/** Two audits of one channel allowed one alert an hour: the second's alert is summarised. */
+const S1 = audit('sum-first', 'C0SUM', { maxAlertsPerHour: 1 });
+const S2 = audit('sum', 'C0SUM', { maxAlertsPerHour: 1 });
 
 beforeAll(async () => {
   demo = await createDemoDatabase({ scale: 0.002, seed: 11, customers: ['rentokil'], from: '2025-11-01', to: '2025-12-15' });
@@ -65,12 +68,13 @@ beforeAll(async () => {
   slack.setChannelMembers('C0ONCALL', [ALICE, OWNER]);
   slack.setChannelMembers('C0ACKS', [ALICE, BOB]);
   slack.setChannelMembers('C0PAGED', [ALICE]);
+  slack.setChannelMembers('C0SUM', [ALICE]);
   const config: Config = demo.config({
     gap: { statementTimeoutMs: 30_000, concurrency: 4, historyMonths: 1, windowAttempts: 2, retryBackoffMs: 50 },
     // The demo customers are in cluster us-east-1-prod: its owners are theirs.
     clusters: { 'us-east-1-prod': { owners: { users: [OWNER], userGroups: [GROUP] } } },
-    slack: { mode: 'http', botToken: 'xoxb-test', signingSecret: SECRET, port: 0, apiUrl: slack.apiUrl, allowedChannels: ['C0ONCALL', 'C0ACKS', 'C0PAGED', 'C0PAGE'] },
-    watch: [A, B, C].map(({ name, channel, escalateAfter, escalationChannel }) => ({ name, every: '1h', channel, customers: ['rentokil'], escalateAfter, ...(escalationChannel ? { escalationChannel } : {}) })),
+    slack: { mode: 'http', botToken: 'xoxb-test', signingSecret: SECRET, port: 0, apiUrl: slack.apiUrl, allowedChannels: ['C0ONCALL', 'C0ACKS', 'C0PAGED', 'C0PAGE', 'C0SUM'] },
+    watch: [A, B, C, S1, S2].map(({ name, channel, escalateAfter, escalationChannel }) => ({ name, every: '1h', channel, customers: ['rentokil'], escalateAfter, ...(escalationChannel ? { escalationChannel } : {}) })),
   });
   expect(config.customers[0]!.owners).toEqual({ users: [OWNER], userGroups: [GROUP] });
   // This serve answers clicks only; the test runs the audits itself, on the same clock.
@@ -128,7 +132,7 @@ const rootOf = (channel: string): StoredMessage => {
 const textOf = (m: { text?: string; blocks?: unknown[] }): string => (m.text ?? '') + JSON.stringify(m.blocks ?? []);
 const replies = (channel: string): StoredMessage[] => slack.threadReplies(channel, rootOf(channel).ts);
 const row = async (audit: string): Promise<Record<string, unknown>> =>
-  (await admin.query(`SELECT id, status, acked_by, acked_at, snoozed_by, snoozed_until, snoozed_until_resolved, escalated_at FROM scorecard_bot.watch_alerts WHERE audit = $1`, [audit])).rows[0];
+  (await admin.query(`SELECT id, status, summary_ts, acked_by, acked_at, snoozed_by, snoozed_until, snoozed_until_resolved, escalated_at FROM scorecard_bot.watch_alerts WHERE audit = $1`, [audit])).rows[0];
 
 function controlsOf(m: StoredMessage): { ack: string; snooze: string[] } {
   const block = (m.blocks as { block_id?: string; elements?: { action_id: string; value?: string; options?: { value: string }[] }[] }[]).find((b) => b.block_id === 'watch_oncall');
@@ -274,6 +278,29 @@ describe('owners, acknowledge, snooze and escalation', () => {
     expect(last.at(-1)!.text).toMatch(/^rentokil submitted: 0 missing since .*; resolved\.$/);
     expect(textOf(last.at(-1)!)).not.toMatch(/<@|subteam/);
     expect((await row('oncall')).status).toBe('resolved');
+  }, 180_000);
+});
+
+describe('a summarised alert', () => {
+  it('the summary mentions the owners and has a menu per alert; Acknowledge there records it and edits the summary', async () => {
+    await plant(30);
+    at(200);
+    expect((await runAudit(deps, S1)).announced).toBe(1);
+    expect((await runAudit(deps, S2)).summarised).toBe(1);
+    const summary = slack.messages('C0SUM')[1]!;
+    expect(summary.text).toBe(`1 more alert · ${MENTIONS}`);
+    const r = await row('sum');
+    expect(r.summary_ts).toBe(summary.ts);
+    const menu = (summary.blocks as { block_id?: string; elements?: { action_id: string; options: { value: string }[] }[] }[]).find((b) => b.block_id === 'watch_oncall')!.elements![0]!;
+    expect(menu.action_id).toBe(`watch_oncall_menu_${String(r.id)}`);
+    const payload = blockActionPayload({ actionId: menu.action_id, value: '', user: ALICE, channel: 'C0SUM', messageTs: summary.ts, responseUrl: slack.responseUrl('sum-ack') });
+    payload.actions = [{ action_id: menu.action_id, block_id: 'watch_oncall', type: 'static_select', selected_option: { value: `${String(r.id)} ack`, text: { type: 'plain_text', text: 'Acknowledge' } }, action_ts: '1' }];
+    expect((await postSigned(url, SECRET, interactionBody(payload))).status).toBe(200);
+    const edited = await slack.waitFor(() => (slack.messages('C0SUM')[1]!.edited ? slack.messages('C0SUM')[1]! : null), 20_000);
+    expect(JSON.stringify(edited.blocks)).toContain('rentokil submitted: acknowledged by <@U0ALICE> 03:20 UTC');
+    expect((await row('sum')).acked_by).toBe(ALICE);
+    // The alert posted alone in the channel is untouched.
+    expect(slack.messages('C0SUM')[0]!.edited).toBeUndefined();
   }, 180_000);
 });
 

@@ -5,7 +5,7 @@ import { assertWithinSlackLimits } from '../../src/slack/limits.js';
 import { alertMessage, escalationMessage, summaryMessage, type AlertView } from '../../src/watch/alert-blocks.js';
 import type { StoredAlert } from '../../src/watch/alert-store.js';
 import { homeView } from '../../src/watch/home-view.js';
-import { escalationDue, oncallLine, parseAckValue, parseSnoozeValue, withOncallStatus, type OncallState } from '../../src/watch/oncall-blocks.js';
+import { escalationDue, oncallLine, parseAckValue, parseMenuValue, parseSnoozeValue, withOncallStatus, type OncallState } from '../../src/watch/oncall-blocks.js';
 import { mentionsOf, ownersOf, unownedCustomers, unownedLine } from '../../src/watch/owners.js';
 import { blockKitViolations } from '../support/slack-limits.js';
 
@@ -77,6 +77,26 @@ describe('the alert with owners, Acknowledge and Snooze', () => {
     const s = summaryMessage([A], 2, '<@U0BOB>');
     ok(s);
     expect(s.text).toBe('1 more alert · <@U0BOB>');
+  });
+
+  it('a summary has one menu per summarised alert (Acknowledge, the snoozes), at most 25; a status line each', () => {
+    const s = summaryMessage([{ ...A, alertId: '7' }, { ...A, population: 'unsubmitted', alertId: '8' }], 2);
+    ok(s);
+    const menus = (s.blocks.find((b) => b.block_id === 'watch_oncall') as { elements: { action_id: string; placeholder: { text: string }; options: { value: string }[] }[] }).elements;
+    expect(menus.map((m) => [m.action_id, m.placeholder.text])).toEqual([['watch_oncall_menu_7', 'rentokil submitted'], ['watch_oncall_menu_8', 'rentokil unsubmitted']]);
+    expect(menus[0]!.options.map((o) => o.value)).toEqual(['7 ack', '7 1h', '7 4h', '7 24h', '7 resolved']);
+    const many = summaryMessage(Array.from({ length: 300 }, (_, i) => ({ ...A, customer: `c-${i}`, alertId: String(i + 1) })), 5);
+    ok(many);
+    expect((many.blocks.find((b) => b.block_id === 'watch_oncall') as { elements: unknown[] }).elements).toHaveLength(25);
+    const once = withOncallStatus(s, 'Acknowledged by <@U0BOB> 10:42 UTC', { alertId: '8', subject: 'rentokil unsubmitted' });
+    const twice = withOncallStatus(once, 'Snoozed until resolved by <@U0BOB>', { alertId: '7', subject: 'rentokil submitted' });
+    ok(twice as never);
+    const lines = JSON.stringify(twice.blocks);
+    expect(lines).toContain('rentokil unsubmitted: acknowledged by <@U0BOB> 10:42 UTC');
+    expect(lines).toContain('rentokil submitted: snoozed until resolved by <@U0BOB>');
+    expect(twice.blocks).toHaveLength(s.blocks.length + 2);
+    expect(parseMenuValue('7 ack')).toEqual({ alertId: '7', choice: 'ack' });
+    expect(parseMenuValue('7 snooze')).toBeNull();
   });
 
   it('control values are parsed strictly', () => {
