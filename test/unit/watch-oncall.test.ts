@@ -1,4 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { configCommand } from '../../src/cli/config-cli.js';
 import { applyClusterDefaults } from '../../src/config/fleet-customers.js';
 import { parseActionBody } from '../../src/slack/action-body.js';
 import { assertWithinSlackLimits } from '../../src/slack/limits.js';
@@ -56,6 +61,32 @@ describe('owners', () => {
     expect(unownedCustomers({ customers, watch: [] })).toEqual([]);
     // An audit of every customer (customers: []) with a default covers the rest.
     expect(unownedCustomers({ customers, watch: [{ customers: [], owners: sre }] })).toEqual([]);
+  });
+});
+
+describe('config:check', () => {
+  it('says which watched customers have no owner (a cluster default and an audit default count)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'owners-'));
+    const pg = (db: string) => `{ url: "postgres://ro@127.0.0.1:5432/${db}" }`;
+    writeFileSync(
+      join(dir, 'config.yml'),
+      [
+        'clusters: { eu: { owners: { userGroups: [S0EU] } } }',
+        'customers:',
+        `  - { name: acme, profile: p, postgres: ${pg('a')} }`,
+        `  - { name: bolt, profile: p, postgres: ${pg('b')}, owners: { users: [] } }`,
+        `  - { name: corp, profile: p, cluster: eu, postgres: ${pg('c')} }`,
+        `  - { name: dyn, profile: p, postgres: ${pg('d')} }`,
+        'slack: { allowedChannels: [C0A, C0B] }',
+        'watch:',
+        '  - { name: hourly, every: 1h, channel: C0A, customers: [acme, bolt, corp] }',
+        '  - { name: daily, every: 1d, channel: C0B, customers: [dyn], owners: { users: [U0DYN] } }',
+      ].join('\n'),
+    );
+    let err = '';
+    const sink = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) });
+    expect(await configCommand('check', ['--config', join(dir, 'config.yml')], { stdout: sink(() => undefined), stderr: sink((x) => (err += x)), env: {} })).toBe(0);
+    expect(err.trim().split('\n').at(-1)).toBe('2 customers have no owner: acme, bolt (alerts about them mention nobody)');
   });
 });
 
