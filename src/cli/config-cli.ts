@@ -12,6 +12,7 @@ import { configSchema, type Config } from '../config/schema.js';
 import { gapReportSchema } from '../gap/core/report.js';
 import { checkResultSchema } from '../check/check-result.js';
 import type { CliIo } from './cli-io.js';
+import { unownedCustomers, unownedLine } from '../watch/owners.js';
 
 export function configJsonSchema(): unknown {
   return z.toJSONSchema(configSchema, { io: 'input' });
@@ -82,7 +83,8 @@ export async function configCommand(sub: 'check' | 'schema', argv: string[], io:
   const { config, origins } = await loadConfigWithOrigins(path, io.env);
   io.stdout.write(JSON.stringify(maskDeep(config), null, 2) + '\n');
   // The JSON on stdout stays parseable; the count goes beside it.
-  io.stderr?.write(`${customerCountLine(origins)}\n${clickhouseCountLine(config)}\n`);
+  const unowned = unownedLine(unownedCustomers(config));
+  io.stderr?.write(`${customerCountLine(origins)}\n${clickhouseCountLine(config)}\n${unowned ? `${unowned}\n` : ''}`);
   if (!values.probe) return 0;
   // --probe: connect with each customer's read credentials and check they cannot write the contract tables.
   const sources = new CustomerSources(config, new ConnectionUrlResolver());

@@ -119,7 +119,7 @@ export function applyClusterDefaults(customers: readonly unknown[], clusters: un
     const defaults = typeof customer.cluster === 'string' ? table[customer.cluster] : undefined;
     if (!defaults) return customer;
     const filled: Record<string, unknown> = { ...customer };
-    for (const key of ['profile', 'postgres', 'writer'] as const) {
+    for (const key of ['profile', 'postgres', 'writer', 'owners'] as const) {
       if (filled[key] === undefined && defaults[key] !== undefined) filled[key] = structuredClone(defaults[key]);
     }
     return filled;

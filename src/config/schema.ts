@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { changesConfigSchema } from './changes-schema.js';
 import { observabilitySchema } from './observability-schema.js';
 import { redisSchema } from './redis-schema.js';
-import { watchProblems, watchSchema } from './watch-schema.js';
+import { ownersSchema, watchProblems, watchSchema } from './watch-schema.js';
 
 // The one configuration file (YAML) with ${ENV} references for secrets. These keys are a contract: scripts and
 // deployments rely on them, so the shape only grows.
@@ -80,6 +80,7 @@ export const customerSchema = z
     postgres: connection.describe('Read-only credentials: every gap and check query runs on these'),
     writer: connection.optional().describe('Writer credentials: used only by an approved backfill job'),
     clickhouse: clickhouseSchema.optional().describe("This customer's own ClickHouse; absent: its cluster's, else the top-level clickhouse"),
+    owners: ownersSchema.optional().describe("Who the watchdog's first post of an alert about this customer mentions; absent: its cluster's, else the audit's watch[].owners"),
   })
   .strict();
 
@@ -92,6 +93,7 @@ export const clusterDefaultsSchema = z
     postgres: connection.optional().describe('e.g. { command: "cresta-cli connstring -i --read-only {cluster} {cluster} {customer}-{profile}" }'),
     writer: connection.optional(),
     clickhouse: clickhouseSchema.optional().describe("The cluster's ClickHouse, for its customers that have none of their own; absent: the top-level clickhouse"),
+    owners: ownersSchema.optional().describe('Owners of the cluster\'s customers that name none of their own'),
   })
   .strict();
 
@@ -161,7 +163,7 @@ export const configSchema = z
       .union([customerSourceSchema, z.array(customerSourceSchema)])
       .optional()
       .describe('More customers from files or a command, added to `customers` when the config file is loaded'),
-    clusters: z.record(clusterName, clusterDefaultsSchema).optional().describe("Per-cluster defaults (profile, postgres, writer, clickhouse) for customers that name the cluster"),
+    clusters: z.record(clusterName, clusterDefaultsSchema).optional().describe("Per-cluster defaults (profile, postgres, writer, clickhouse, owners) for customers that name the cluster"),
     customers: z
       .array(customerSchema)
       .min(1, 'list at least one customer')

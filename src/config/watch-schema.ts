@@ -15,6 +15,17 @@ export const watchThresholdsSchema = z
   })
   .strict();
 
+/** Who an alert mentions: Slack user IDs and user group IDs (the shape of slack.viewers). */
+export const ownersSchema = z
+  .object({
+    users: z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user ID, e.g. U0123ABCD')).default([]),
+    userGroups: z.array(z.string().regex(/^S[A-Z0-9]{2,}$/, 'a Slack user group ID, e.g. S0123ABCD')).default([]),
+  })
+  .strict();
+export type Owners = z.infer<typeof ownersSchema>;
+
+const DURATION = /^[1-9]\d{0,4}(m|h|d)$/;
+
 export const watchAuditSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, e.g. "hourly-48h"'),
@@ -57,6 +68,17 @@ export const watchAuditSchema = z
       .max(13)
       .default(0)
       .describe('Months of history scanned with the lookback; 0 (default): the lookback only, the cheapest for an hourly audit'),
+    owners: ownersSchema.optional().describe('Owners of the audited customers that name none of their own (customers[].owners, clusters.<name>.owners)'),
+    escalateAfter: z
+      .string()
+      .regex(DURATION, 'a duration in minutes, hours or days, e.g. "2h", "90m"')
+      .optional()
+      .describe('An alert still open, unacknowledged and not snoozed this long after its post mentions its owners again, once (default "2h")'),
+    escalationChannel: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Channel ID the escalation goes to (with a link to the alert); absent: the alert\'s thread. Must be allowed like `channel`'),
     spread: z
       .string()
       .regex(/^(auto|off|[1-9]\d{0,4}(s|m|h|d))$/, 'auto, off, or a duration shorter than the interval, e.g. "30m"')
@@ -148,8 +170,11 @@ export function watchProblems(raw: unknown): WatchIssue[] {
         issues.push({ path: ['watch', i, 'spread'], message: `spread ${a.spread} is not shorter than the audit's interval (${Math.round(interval / 60_000)} min); e.g. "auto" or half the interval` });
       }
     }
-    if (typeof a.channel === 'string' && !allowAll && !allowed.has(a.channel)) {
-      issues.push({ path: ['watch', i, 'channel'], message: `channel ${a.channel} is not in slack.allowedChannels (add it there, or set slack.allowAllChannels: true)` });
+    for (const key of ['channel', 'escalationChannel'] as const) {
+      const channel = a[key];
+      if (typeof channel === 'string' && !allowAll && !allowed.has(channel)) {
+        issues.push({ path: ['watch', i, key], message: `channel ${channel} is not in slack.allowedChannels (add it there, or set slack.allowAllChannels: true)` });
+      }
     }
   });
   return issues;

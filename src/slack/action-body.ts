@@ -17,7 +17,9 @@ const actionBodySchema = z.object({
     })
     .optional(),
   message: z.object({ ts: z.string().optional(), thread_ts: z.string().optional() }).optional(),
-  actions: z.array(z.object({ value: z.string().optional(), action_id: z.string().optional() })).optional(),
+  actions: z
+    .array(z.object({ value: z.string().optional(), action_id: z.string().optional(), selected_option: z.object({ value: z.string() }).optional() }))
+    .optional(),
 });
 
 export interface Click {
@@ -31,7 +33,7 @@ export interface Click {
   /** Clicked in a view (the App Home), not in a message: there is no channel. */
   fromView: boolean;
   actionId: string;
-  /** What the button carries; the capability that owns the button decodes it. */
+  /** What the button carries (a menu: the chosen option's value); the capability that owns the button decodes it. */
   value: string;
 }
 
@@ -47,6 +49,6 @@ export function parseActionBody(body: unknown): Click {
     ephemeral: b.container?.is_ephemeral === true,
     fromView: b.container?.type === 'view',
     actionId: b.actions?.[0]?.action_id ?? '',
-    value: b.actions?.[0]?.value ?? '',
+    value: b.actions?.[0]?.value ?? b.actions?.[0]?.selected_option?.value ?? '',
   };
 }

@@ -31,7 +31,8 @@ export interface ActionRequest {
 }
 
 export interface ActionRoute {
-  actionId: string;
+  /** A pattern for controls that carry their subject in the id (one menu per alert in one actions block). */
+  actionId: string | RegExp;
   /** Names the button in the log ("backfill approve refused"). */
   name: string;
   /**

@@ -19,6 +19,8 @@ export interface ViewerAccess {
   canView(user: string): Promise<ViewerDecision>;
   /** Of `channels`, those the user is a member of and the bot may work in; a channel Slack cannot answer for is left out. */
   channelsOf(user: string, channels: readonly string[]): Promise<string[]>;
+  /** Whether the user is a member of the channel (the same cached read); rejects when Slack cannot say. */
+  isMember(user: string, channel: string): Promise<boolean>;
 }
 
 export const VIEWER_CACHE_MS = 60_000;
@@ -74,6 +76,9 @@ export function createViewerAccess(
         return refused('I could not check with Slack whether you are in the bot\'s channels; try again in a minute.');
       }
       return refused(whoCanSee);
+    },
+    async isMember(user, channel) {
+      return (await members(channel)).has(user);
     },
     async channelsOf(user, channels) {
       const allowed = new Set(settings.allowedChannels);

@@ -6,6 +6,7 @@ import type { SlackMessage } from '../slack/slack-message.js';
 import { contextLine, escapeMrkdwn, mrkdwnSection } from '../slack/mrkdwn.js';
 import type { AlertKind } from './fingerprint.js';
 import { kindsOf, type ProblemFinding } from './problems.js';
+import { oncallActions, summaryMenus } from './oncall-blocks.js';
 
 // Pure Block Kit renderers of the watchdog's messages: the alert (what, since when, how many, the finding
 // sentence or the list of findings, a small chart, Full report and Request backfill), a follow-up in its thread
@@ -81,14 +82,18 @@ export interface AlertButtons {
   runId: string | null;
   /** Full report: the customer and lookback to run /scorecard-gap for. */
   reportValue: string;
+  /** The stored alert: its Acknowledge button and Snooze menu name it (absent: no on-call controls). */
+  alertId?: string;
 }
 
-export function alertMessage(a: AlertView, buttons: AlertButtons, chart?: readonly number[]): SlackMessage {
+/** `mentions`: the owners (owners.ts), named on this first post only; follow-ups and resolutions never mention. */
+export function alertMessage(a: AlertView, buttons: AlertButtons, chart?: readonly number[], mentions = ''): SlackMessage {
   const counts = `${formatInt(a.missing)} of ${formatInt(a.total)} (${formatRatio(a.missing, a.total)})`;
   const headline = `:rotating_light: *${escapeMrkdwn(subjectOf(a))}*\n*Since* ${sinceText(a.start)} · *How many* ${counts} in the ${escapeMrkdwn(a.periodLabel)}`;
   const several = (a.findings?.length ?? 0) > 1;
   const blocks: KnownBlock[] = [mrkdwnSection(headline), several ? findingsSection(a.findings!) : mrkdwnSection(escapeMrkdwn(a.sentence))];
   if (chart && chart.length > 1 && chart.some((v) => v > 0)) blocks.push(contextLine(`Missing per hour: ${sparkline(chart)}`));
+  if (mentions) blocks.push(contextLine(`Owners: ${mentions}`));
   const elements: ActionsBlock['elements'] = [
     { type: 'button', action_id: FULL_REPORT_ACTION_ID, text: { type: 'plain_text', text: 'Full report' }, value: truncate(buttons.reportValue, 2000) },
   ];
@@ -108,8 +113,9 @@ export function alertMessage(a: AlertView, buttons: AlertButtons, chart?: readon
     });
   }
   blocks.push({ type: 'actions', block_id: 'watch_alert', elements });
+  if (buttons.alertId) blocks.push(oncallActions(buttons.alertId));
   blocks.push(contextLine(`Watchdog audit ${escapeMrkdwn(a.audit)} · one alert per problem; updates in this thread`));
-  return { text: `${subjectOf(a)} since ${sinceText(a.start)}: ${counts} ${countedAs(a.kind)}`, blocks };
+  return { text: `${subjectOf(a)} since ${sinceText(a.start)}: ${counts} ${countedAs(a.kind)}${mentions ? ` · ${mentions}` : ''}`, blocks };
 }
 
 /**
@@ -159,7 +165,11 @@ export function resolutionMessage(
 }
 
 /** The alerts over the hour's allowance, in one message (each a line; the list is cut to fit). */
-export function summaryMessage(alerts: readonly AlertView[], maxPerHour: number): SlackMessage {
+/**
+ * `mentions`: the summarised alerts' owners (the summary is their first post). Alerts with an `alertId` get a menu
+ * each (Acknowledge, Snooze).
+ */
+export function summaryMessage(alerts: readonly (AlertView & { alertId?: string })[], maxPerHour: number, mentions = ''): SlackMessage {
   const head = `:rotating_light: ${plural(alerts.length, 'more alert')} (at most ${maxPerHour} are posted alone per hour):`;
   const lines = alerts.map((a) => `• ${escapeMrkdwn(subjectOf(a))} since ${sinceText(a.start)}: ${formatInt(a.missing)} of ${formatInt(a.total)}`);
   const body: string[] = [];
@@ -173,7 +183,28 @@ export function summaryMessage(alerts: readonly AlertView[], maxPerHour: number)
     size += l.length + 1;
   }
   return {
-    text: `${plural(alerts.length, 'more alert')}`,
-    blocks: [mrkdwnSection([head, ...body].join('\n')), contextLine('Each is an alert like any other: its follow-ups and its resolution come in this thread.')],
+    text: `${plural(alerts.length, 'more alert')}${mentions ? ` · ${mentions}` : ''}`,
+    blocks: [
+      mrkdwnSection([head, ...body].join('\n')),
+      ...(mentions ? [contextLine(`Owners: ${mentions}`)] : []),
+      ...[summaryMenus(alerts.flatMap((a) => (a.alertId ? [{ alertId: a.alertId, label: `${a.customer} ${a.population}` }] : [])))].filter((b) => b !== null),
+      contextLine('Each is an alert like any other: its follow-ups and its resolution come in this thread.'),
+    ],
   };
+}
+
+const durationText = (ms: number): string => (ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : `${Math.round(ms / 60_000)} min`);
+
+/**
+ * The escalation: the owners mentioned again, in the alert's thread, or in the escalation channel with a link to
+ * the alert. "<@U0BOB> rentokil submitted: missing from historic is still open after 2 h and nobody has
+ * acknowledged it: 65 of 1,234 missing (5.3%)."
+ */
+export function escalationMessage(a: AlertView, mentions: string, afterMs: number, link: string | null): SlackMessage {
+  const who = mentions ? `${mentions} ` : '';
+  const body = `${subjectOf(a)} is still open after ${durationText(afterMs)} and nobody has acknowledged it: ${formatInt(a.missing)} of ${formatInt(a.total)} (${formatRatio(a.missing, a.total)}).`;
+  const text = `${who}${body}${link ? ` ${link}` : ''}`;
+  const blocks: KnownBlock[] = [mrkdwnSection(`:rotating_light: ${who}${escapeMrkdwn(body)}${link ? ` <${link}|Open the alert>` : ''}`)];
+  if (!mentions) blocks.push(contextLine('Nobody owns this customer: set customers[].owners or watch[].owners to mention someone.'));
+  return { text, blocks };
 }

@@ -44,6 +44,13 @@ export interface StoredAlert {
   confirmedAt: string | null;
   announcedAt: string | null;
   lastSeenAt: string;
+  /** On-call (migration 0010): who acknowledged it and when; a snooze (until a time, or until resolved); escalated. */
+  ackedBy: string | null;
+  ackedAt: string | null;
+  snoozedBy: string | null;
+  snoozedUntil: string | null;
+  snoozedUntilResolved: boolean;
+  escalatedAt: string | null;
 }
 
 export interface AuditRecord {
@@ -89,6 +96,12 @@ function rowOf(r: Record<string, unknown>): StoredAlert {
     confirmedAt: iso(r.confirmed_at),
     announcedAt: iso(r.announced_at),
     lastSeenAt: iso(r.last_seen_at) ?? '',
+    ackedBy: (r.acked_by as string | null) ?? null,
+    ackedAt: iso(r.acked_at),
+    snoozedBy: (r.snoozed_by as string | null) ?? null,
+    snoozedUntil: iso(r.snoozed_until),
+    snoozedUntilResolved: r.snoozed_until_resolved === true,
+    escalatedAt: iso(r.escalated_at),
   };
 }
 
@@ -152,12 +165,13 @@ export class AlertStore {
    * Claims the announcement and records, in the same statement, what it tells (the row's numbers and kinds now: a
    * problem held through quiet hours is told as it is when posted); null when it was announced already.
    */
-  async claimAnnouncement(id: string): Promise<StoredAlert | null> {
+  async claimAnnouncement(id: string, at?: Date): Promise<StoredAlert | null> {
+    // `at`: the audit's clock, which the hourly allowance and the escalation delay are counted on.
     const { rows } = await this.pool.query(
-      `UPDATE ${T} SET announced_at = now(), told_missing = missing, told_level = level,
+      `UPDATE ${T} SET announced_at = COALESCE($2, now()), told_missing = missing, told_level = level,
          told_kinds = ARRAY(SELECT DISTINCT f->>'kind' FROM jsonb_array_elements(findings) f)
        WHERE id = $1 AND announced_at IS NULL AND status = 'open' RETURNING *`,
-      [id],
+      [id, at ?? null],
     );
     return rows[0] ? rowOf(rows[0] as Record<string, unknown>) : null;
   }
@@ -189,6 +203,50 @@ export class AlertStore {
   async resolve(id: string): Promise<boolean> {
     const { rowCount } = await this.pool.query(`UPDATE ${T} SET status = 'resolved', resolved_at = now() WHERE id = $1 AND status = 'open'`, [id]);
     return (rowCount ?? 0) > 0;
+  }
+
+  async byId(id: string): Promise<StoredAlert | null> {
+    if (!/^\d{1,18}$/.test(id)) return null;
+    const { rows } = await this.pool.query(`SELECT * FROM ${T} WHERE id = $1`, [id]);
+    return rows[0] ? rowOf(rows[0] as Record<string, unknown>) : null;
+  }
+
+  /** Records the first acknowledgement of an open alert; null when it was acknowledged already (or is not open). */
+  async acknowledge(id: string, user: string, at: Date): Promise<StoredAlert | null> {
+    const { rows } = await this.pool.query(
+      `UPDATE ${T} SET acked_by = $2, acked_at = $3 WHERE id = $1 AND status = 'open' AND acked_at IS NULL RETURNING *`,
+      [id, user, at],
+    );
+    return rows[0] ? rowOf(rows[0] as Record<string, unknown>) : null;
+  }
+
+  /**
+   * Snoozes an open alert until `until` (null: until it resolves). A snooze only ever extends: a click that ends
+   * less than a minute after the snooze in force changes nothing (null), so two people (or two processes) choosing
+   * the same at once record it once.
+   */
+  async snooze(id: string, user: string, at: Date, until: Date | null): Promise<StoredAlert | null> {
+    const { rows } = await this.pool.query(
+      `UPDATE ${T} SET snoozed_by = $2, snoozed_at = $3, snoozed_until = $4, snoozed_until_resolved = ($4::timestamptz IS NULL)
+       WHERE id = $1 AND status = 'open' AND NOT snoozed_until_resolved
+         AND ($4::timestamptz IS NULL OR snoozed_until IS NULL OR snoozed_until < $4::timestamptz - interval '1 minute') RETURNING *`,
+      [id, user, at, until],
+    );
+    return rows[0] ? rowOf(rows[0] as Record<string, unknown>) : null;
+  }
+
+  /** Records the escalation of an open, unacknowledged alert; false when it was escalated (or acknowledged) already. */
+  async escalate(id: string, at: Date): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE ${T} SET escalated_at = $2 WHERE id = $1 AND status = 'open' AND escalated_at IS NULL AND acked_at IS NULL`,
+      [id, at],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** Gives an escalation back (its post failed): the next audit escalates it. */
+  async unescalate(id: string): Promise<void> {
+    await this.pool.query(`UPDATE ${T} SET escalated_at = NULL WHERE id = $1`, [id]);
   }
 
   /** Alerts posted alone in a channel since `since`: the rate limit's count (a summary is not counted). */

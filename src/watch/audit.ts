@@ -8,11 +8,14 @@ import type { BotMetrics } from '../observability/metrics.js';
 import { userFacing } from '../shared/errors.js';
 import type { ThreadPublisher } from '../slack/thread-publisher.js';
 import { alertConditions, inQuietHours, rateLevel, splitByAllowance } from './alert-rules.js';
-import { alertMessage, followUpMessage, hourlyMissing, resolutionMessage, summaryMessage, type AlertView } from './alert-blocks.js';
+import { alertMessage, escalationMessage, followUpMessage, hourlyMissing, resolutionMessage, summaryMessage, type AlertView } from './alert-blocks.js';
+import { escalationDue, snoozedUntil } from './oncall-blocks.js';
+import { mentionsOf, ownersOf } from './owners.js';
+import { everyMs, type WatchAudit } from '../config/watch-schema.js';
+import { permalink } from '../slack/authorize.js';
 import { confirmed, groupProblems, kindsOf, newsSince, type AlertProblem } from './problems.js';
 import type { AlertStore, StoredAlert } from './alert-store.js';
 import { lookbackPeriod } from './lookback.js';
-import type { WatchAudit } from '../config/watch-schema.js';
 import { spreadOffsets, spreadWindowMs } from './spread.js';
 import { noticeCustomerFailure, noticeCustomerRecovery } from './failure-notices.js';
 import type { WatchHealthStore } from './health-store.js';
@@ -43,6 +46,7 @@ export interface CustomerOutcome {
   opened: number;
   followUps: number;
   resolved: number;
+  escalated: number;
   error: string | null;
 }
 
@@ -84,7 +88,7 @@ async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: strin
   const started = performance.now();
   const period = lookbackPeriod(audit.lookback, deps.now());
   const log = deps.gap.logger;
-  const outcome: CustomerOutcome = { customer, startedAfterMs: Math.round(started - auditStarted), durationMs: 0, opened: 0, followUps: 0, resolved: 0, error: null };
+  const outcome: CustomerOutcome = { customer, startedAfterMs: Math.round(started - auditStarted), durationMs: 0, opened: 0, followUps: 0, resolved: 0, escalated: 0, error: null };
   let report: GapReport;
   try {
     // The audit's own clock for the gap run too: its settle cutoff (in-flight scorecards) is read from it.
@@ -106,6 +110,7 @@ async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: strin
   const live = await deps.store.liveAlerts(audit.name, customer);
   const byPrint = new Map(live.map((a) => [a.fingerprint, a]));
   const seen = new Set<string>();
+  const stillOpen: { alert: StoredAlert; view: AlertView }[] = [];
   for (const p of problems) {
     seen.add(p.fingerprint);
     const known = byPrint.get(p.fingerprint);
@@ -123,6 +128,9 @@ async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: strin
       continue;
     }
     if (quiet || !row.threadTs) continue;
+    stillOpen.push({ alert: row, view: viewOf(p, audit.name, report.period.label) });
+    // Snoozed: the news waits (not recorded as told), so the first audit after the snooze posts it.
+    if (snoozedUntil(row, deps.now())) continue;
     const told = { missing: row.toldMissing, level: row.toldLevel, kinds: row.toldKinds };
     const news = newsSince(p, told);
     if (!news.worse && news.fresh.length === 0) continue;
@@ -132,6 +140,7 @@ async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: strin
       outcome.followUps++;
     }
   }
+  for (const { alert, view } of stillOpen) if (await escalate(deps, audit, alert, view)) outcome.escalated++;
   for (const a of live) {
     if (seen.has(a.fingerprint)) continue;
     if (a.status === 'pending') {
@@ -189,16 +198,45 @@ async function auditReport(deps: GapDeps, audit: WatchAudit, customer: string, p
   }
 }
 
+/** The owners' mentions for an alert about `customer` (its own, its cluster's, else the audit's). */
+function mentionsFor(deps: AuditDeps, audit: WatchAudit, customer: string): string {
+  return mentionsOf(ownersOf(deps.gap.sources.customers.find((c) => c.name === customer), audit));
+}
+
+export const DEFAULT_ESCALATE_AFTER = '2h';
+
+/**
+ * An alert nobody reacted to (oncall-blocks.ts's escalationDue): the owners are mentioned again, once, in its thread or in the
+ * audit's escalationChannel with a link to it. Recorded before it is posted, so two processes never both post it.
+ */
+async function escalate(deps: AuditDeps, audit: WatchAudit, alert: StoredAlert, view: AlertView): Promise<boolean> {
+  const afterMs = everyMs(audit.escalateAfter ?? DEFAULT_ESCALATE_AFTER);
+  const now = deps.now();
+  if (!escalationDue(alert, now, { afterMs }) || !alert.threadTs) return false;
+  if (!(await deps.store.escalate(alert.id, now))) return false;
+  const mentions = mentionsFor(deps, audit, alert.customer);
+  try {
+    if (audit.escalationChannel) await deps.publisher.postRoot(audit.escalationChannel, escalationMessage(view, mentions, afterMs, permalink(alert.channel, alert.threadTs)));
+    else await deps.publisher.postInThread(alert.channel, alert.threadTs, escalationMessage(view, mentions, afterMs, null));
+  } catch (err) {
+    // Not posted, so not escalated: the next audit tries again.
+    await deps.store.unescalate(alert.id).catch(() => undefined);
+    throw err;
+  }
+  return true;
+}
+
 /** Posts one alert alone: the message, then the gap run record its Request backfill button names. */
 async function announce(deps: AuditDeps, audit: WatchAudit, p: Pending): Promise<void> {
-  const claimed = await deps.store.claimAnnouncement(p.alert.id);
+  const claimed = await deps.store.claimAnnouncement(p.alert.id, deps.now());
   if (!claimed) return;
   const runId = deps.ops ? `watch-${p.alert.id}` : null;
   // What the claim recorded as told is what is posted.
   const view = viewOf(claimed, audit.name, p.periodLabel);
+  const buttons = { runId, reportValue: reportValue(p.alert.customer, audit.lookback), alertId: p.alert.id };
   let ts: string;
   try {
-    ts = await deps.publisher.postRoot(audit.channel, alertMessage(view, { runId, reportValue: reportValue(p.alert.customer, audit.lookback) }, p.chart));
+    ts = await deps.publisher.postRoot(audit.channel, alertMessage(view, buttons, p.chart, mentionsFor(deps, audit, p.alert.customer)));
   } catch (err) {
     // Not posted, so not announced: the next audit tries again.
     await deps.store.unclaimAnnouncement(p.alert.id).catch(() => undefined);
@@ -274,13 +312,17 @@ export async function runAudit(deps: AuditDeps, audit: WatchAudit, opts: RunAudi
   let summarised = 0;
   const claimed: { alert: StoredAlert; periodLabel: string }[] = [];
   for (const p of overflow) {
-    const alert = await deps.store.claimAnnouncement(p.alert.id);
+    const alert = await deps.store.claimAnnouncement(p.alert.id, now);
     if (alert) claimed.push({ alert, periodLabel: p.periodLabel });
   }
   if (claimed.length > 0) {
     let ts: string;
     try {
-      ts = await deps.publisher.postRoot(audit.channel, summaryMessage(claimed.map((p) => viewOf(p.alert, audit.name, p.periodLabel)), audit.maxAlertsPerHour));
+      ts = await deps.publisher.postRoot(audit.channel, summaryMessage(
+          claimed.map((p) => ({ ...viewOf(p.alert, audit.name, p.periodLabel), alertId: p.alert.id })),
+          audit.maxAlertsPerHour,
+          [...new Set(claimed.map((p) => mentionsFor(deps, audit, p.alert.customer)).filter(Boolean))].join(' '),
+        ));
     } catch (err) {
       for (const p of claimed) await deps.store.unclaimAnnouncement(p.alert.id).catch(() => undefined);
       throw err;

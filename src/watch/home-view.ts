@@ -3,12 +3,13 @@ import { formatDateTime, formatInt, formatRatio, plural, truncate } from '../sha
 import { permalink } from '../slack/authorize.js';
 import { contextLine, escapeMrkdwn, mrkdwnSection } from '../slack/mrkdwn.js';
 import { subjectOf } from './alert-blocks.js';
+import { oncallLine } from './oncall-blocks.js';
 import type { AuditRecord, LastRepair, StoredAlert } from './alert-store.js';
 import type { RecentBackfill, RecentRun } from './recent-activity.js';
 import { recentBlocks } from './recent-blocks.js';
 
 // Pure: the App Home tab, a status board per customer from the last audits: missing per population, open alerts
-// (each a link to its thread), when it was last audited, and pending backfill requests; above it, the viewer's
+// (each a link to its thread, with who acknowledged it and until when it is snoozed), when it was last audited, and pending backfill requests; above it, the viewer's
 // recent runs and backfills (three blocks). Slack allows 100 blocks in a Home view: the board is paged.
 
 export const HOME_MAX_BLOCKS = 100;
@@ -37,7 +38,7 @@ function populationLine(
   return `${label}: ${formatInt(p.missing)} of ${formatInt(p.total)} missing (${formatRatio(p.missing, p.total)})${partial}${ch}${inFlight}`;
 }
 
-function customerBlock(customer: string, audits: AuditRecord[], alerts: StoredAlert[], pending: number, repair?: LastRepair): KnownBlock {
+function customerBlock(customer: string, audits: AuditRecord[], alerts: StoredAlert[], pending: number, now: Date, repair?: LastRepair): KnownBlock {
   const last = [...audits].sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime())[0];
   const icon = alerts.length > 0 ? ':red_circle:' : last?.error ? ':warning:' : ':large_green_circle:';
   const lines = [`${icon} *${escapeMrkdwn(customer)}*${last ? ` (${escapeMrkdwn(last.profile)})` : ''}`];
@@ -49,7 +50,8 @@ function customerBlock(customer: string, audits: AuditRecord[], alerts: StoredAl
   if (alerts.length > 0) {
     const shown = alerts.slice(0, 5).map((a) => {
       const what = `${escapeMrkdwn(subjectOf(a))} since ${a.start.slice(0, 10)}`;
-      return a.threadTs ? `<${permalink(a.channel, a.threadTs)}|${what}>` : what;
+      const oncall = oncallLine(a, now);
+      return `${a.threadTs ? `<${permalink(a.channel, a.threadTs)}|${what}>` : what}${oncall ? ` (${oncall.charAt(0).toLowerCase()}${oncall.slice(1)})` : ''}`;
     });
     lines.push(`Open alerts: ${shown.join(', ')}${alerts.length > 5 ? `, and ${plural(alerts.length - 5, 'other')}` : ''}`);
   } else lines.push('Open alerts: none');
@@ -102,7 +104,7 @@ export function homeView(input: HomeInput & { page?: number }): { type: 'home'; 
   const page = Math.min(Math.max(0, Math.floor(input.page ?? 0)), pages - 1);
   const shown = customers.slice(page * HOME_PAGE_SIZE, (page + 1) * HOME_PAGE_SIZE);
   const body = shown.flatMap((c): KnownBlock[] => [
-    customerBlock(c, input.audits.filter((a) => a.customer === c), input.alerts.filter((a) => a.customer === c), input.pendingBackfills[c] ?? 0, input.repairs?.[c]),
+    customerBlock(c, input.audits.filter((a) => a.customer === c), input.alerts.filter((a) => a.customer === c), input.pendingBackfills[c] ?? 0, input.now, input.repairs?.[c]),
     { type: 'divider' },
   ]);
   if (pages === 1) return { type: 'home', blocks: [...head, ...body] };

@@ -12,9 +12,10 @@ import type { ViewerAccess } from '../slack/viewer-access.js';
 import { HOME_PAGE_ACTION_ID, homeRefusedView, homeView } from './home-view.js';
 import { lookbackPeriod } from './lookback.js';
 import { recentActivity, recentChannels } from './recent-activity.js';
+import { oncallRoutes } from './oncall-slack.js';
 
-// The watchdog's Slack surface: the App Home board (app_home_opened -> views.publish) and the alert's
-// "Full report" button, which starts the normal /scorecard-gap run of the alert's customer and lookback and says
+// The watchdog's Slack surface: the App Home board (app_home_opened -> views.publish), the alert's Acknowledge and
+// Snooze (oncall-slack.ts) and its "Full report" button, which starts the normal /scorecard-gap run of the alert's customer and lookback and says
 // in the alert's thread where it is.
 
 export interface WatchSlackDeps {
@@ -80,6 +81,7 @@ export function watchSurface(deps: WatchSlackDeps): SlackSurface {
     actions: [
       pageRoute('prev'),
       pageRoute('next'),
+      ...oncallRoutes({ store, publisher: deps.gap.publisher, isMember: (user, channel) => deps.viewers.isMember(user, channel), logger: deps.logger, now }),
       {
         actionId: FULL_REPORT_ACTION_ID,
         name: 'watch full report',

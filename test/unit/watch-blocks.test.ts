@@ -103,6 +103,7 @@ describe('App Home view', () => {
     id: '1', audit: 'hourly', fingerprint: 'f', customer: 'c-001', profile: 'us-east-1', population: 'submitted', kind: 'onset', start: '2026-01-22', channel: 'C1', status: 'open',
     sentence: 's', missing: 30, total: 240, level: 4, findings: [], seenCount: 2, toldMissing: 30, toldLevel: 4, toldKinds: ['onset'], threadTs: '1700000000.000100', summaryTs: null,
     openedAt: '', confirmedAt: '', announcedAt: '', lastSeenAt: '',
+    ackedBy: null, ackedAt: null, snoozedBy: null, snoozedUntil: null, snoozedUntilResolved: false, escalatedAt: null,
   };
 
   it('one status block per customer, with counts, open alerts linked to their thread and pending backfills', () => {
