@@ -14,6 +14,9 @@ import type { AlertStore, StoredAlert } from './alert-store.js';
 import { lookbackPeriod } from './lookback.js';
 import type { WatchAudit } from '../config/watch-schema.js';
 import { spreadOffsets, spreadWindowMs } from './spread.js';
+import { announcementAfterSilence, holdForSilence, sayStillOpen } from './silence-audit.js';
+import type { SilenceStore } from './silence-store.js';
+import { coveringSilence, type ActiveSilence } from './silences.js';
 
 // One scheduled audit: a normal gap run per customer (the same windows, retries and read-only path as
 // /scorecard-gap, in-process), then the alert decisions, one alert per problem (customer and population, its
@@ -29,6 +32,8 @@ export interface AuditDeps {
   ops: Pick<OpsStore, 'recordRun' | 'finishRun'> | null;
   metrics: BotMetrics | null;
   now: () => Date;
+  /** Silences for planned work (silence-audit.ts); absent: none. */
+  silences?: SilenceStore | null;
 }
 
 export interface CustomerOutcome {
@@ -76,7 +81,15 @@ interface Pending {
   period: { from: string; to: string; label: string };
 }
 
-async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: string, quiet: boolean, pending: Pending[], auditStarted: number): Promise<CustomerOutcome> {
+async function auditCustomer(
+  deps: AuditDeps,
+  audit: WatchAudit,
+  customer: string,
+  quiet: boolean,
+  pending: Pending[],
+  auditStarted: number,
+  silence: ActiveSilence | null = null,
+): Promise<CustomerOutcome> {
   const started = performance.now();
   const period = lookbackPeriod(audit.lookback, deps.now());
   const log = deps.gap.logger;
@@ -112,12 +125,24 @@ async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: strin
       if (!row) continue;
       outcome.opened++;
     }
+    // --- silences: recorded and counted as usual, nothing posted while one covers the customer.
+    if (silence && deps.silences) {
+      await holdForSilence(deps.silences, row);
+      continue;
+    }
+    // ---
     // Not announced yet (new, held by quiet hours, or its post failed): announced with this audit's numbers.
     if (row.announcedAt === null) {
       pending.push({ alert: row, chart: hourlyMissing(report, p.population), periodLabel: report.period.label, period: report.period });
       continue;
     }
     if (quiet || !row.threadTs) continue;
+    // --- silences: a silence that held this alert is over; one message says it is still open.
+    if (deps.silences && (await sayStillOpen({ silences: deps.silences, store: deps.store, publisher: deps.publisher }, row, p))) {
+      outcome.followUps++;
+      continue;
+    }
+    // ---
     const told = { missing: row.toldMissing, level: row.toldLevel, kinds: row.toldKinds };
     const news = newsSince(p, told);
     if (!news.worse && news.fresh.length === 0) continue;
@@ -135,6 +160,7 @@ async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: strin
     }
     if (!(await deps.store.resolve(a.id))) continue;
     outcome.resolved++;
+    if (silence && deps.silences) continue; // silences: resolved in the ops database, not posted
     // Never told (held, or its post failed): it closes as quietly as it came.
     if (a.announcedAt && a.threadTs) {
       const left = report.populations[a.population];
@@ -190,12 +216,15 @@ async function announce(deps: AuditDeps, audit: WatchAudit, p: Pending): Promise
   const runId = deps.ops ? `watch-${p.alert.id}` : null;
   // What the claim recorded as told is what is posted.
   const view = viewOf(claimed, audit.name, p.periodLabel);
+  // silences: a first post after a silence says so.
+  const after = await announcementAfterSilence(deps.silences, claimed, alertMessage(view, { runId, reportValue: reportValue(p.alert.customer, audit.lookback) }, p.chart));
   let ts: string;
   try {
-    ts = await deps.publisher.postRoot(audit.channel, alertMessage(view, { runId, reportValue: reportValue(p.alert.customer, audit.lookback) }, p.chart));
+    ts = await deps.publisher.postRoot(audit.channel, after.message);
   } catch (err) {
     // Not posted, so not announced: the next audit tries again.
     await deps.store.unclaimAnnouncement(p.alert.id).catch(() => undefined);
+    await after.undo().catch(() => undefined);
     throw err;
   }
   await deps.store.setThread(p.alert.id, ts);
@@ -229,6 +258,7 @@ export async function runAudit(deps: AuditDeps, audit: WatchAudit, opts: RunAudi
   const now = deps.now();
   const quiet = inQuietHours(now, audit.quietHours);
   const customers = audit.customers.length > 0 ? audit.customers : deps.gap.sources.customers.map((c) => c.name);
+  const silences = deps.silences ? await deps.silences.active(now) : []; // silences in force at the audit's start
   const results: CustomerOutcome[] = [];
   const overflow: Pending[] = [];
   const tally = { announced: 0 };
@@ -261,7 +291,7 @@ export async function runAudit(deps: AuditDeps, audit: WatchAudit, opts: RunAudi
       break;
     }
     const pending: Pending[] = [];
-    results.push(await auditCustomer(deps, audit, customer, quiet, pending, started));
+    results.push(await auditCustomer(deps, audit, customer, quiet, pending, started, coveringSilence(silences, customer, now)));
     await post(pending);
   }
   if (skipped > 0) deps.gap.logger.warn({ audit: audit.name, skipped }, 'watch: shutting down; the rest of this audit\'s customers wait for its next run');

@@ -7,6 +7,8 @@ import type { OpsStore } from '../ops/ops-store.js';
 import type { ThreadPublisher } from '../slack/thread-publisher.js';
 import { AlertStore } from './alert-store.js';
 import { startWatchWorker, syncSchedulers, WATCH_QUEUE, type WatchWorker } from './schedules.js';
+import { SilenceStore } from './silence-store.js';
+import { fromConfig } from './silences.js';
 
 // The watchdog's runtime in serve and worker: the schedules match the config at start (added, changed, removed),
 // the audit worker runs them (when this process runs workers), and the audit gauges are read at scrape time.
@@ -24,6 +26,8 @@ export interface WatchRuntimeDeps {
   workers: boolean;
   now?: () => Date;
   lockDurationMs?: number;
+  /** Silences (the ops database's and the config file's); default: built from the config. */
+  silences?: SilenceStore;
 }
 
 export interface WatchRuntime {
@@ -36,6 +40,7 @@ export interface WatchRuntime {
 
 export function startWatch(deps: WatchRuntimeDeps): WatchRuntime {
   const store = new AlertStore(deps.opsPool);
+  const silences = deps.silences ?? new SilenceStore(deps.opsPool, fromConfig(deps.config.silences));
   const queue = new Queue(WATCH_QUEUE, { connection: deps.connection, prefix: deps.prefix });
   queue.on('error', () => undefined);
   const synced = syncSchedulers(queue, deps.config.watch, deps.gap.logger)
@@ -45,7 +50,7 @@ export function startWatch(deps: WatchRuntimeDeps): WatchRuntime {
   const worker =
     deps.workers && deps.config.watch.length > 0
       ? startWatchWorker(
-          { gap: deps.gap, store, publisher: deps.publisher, ops: deps.ops, metrics: deps.metrics, now: deps.now ?? (() => new Date()) },
+          { gap: deps.gap, store, publisher: deps.publisher, ops: deps.ops, metrics: deps.metrics, now: deps.now ?? (() => new Date()), silences },
           deps.config.watch,
           { connection: deps.connection, prefix: deps.prefix },
           { metrics: deps.metrics, lockDurationMs: deps.lockDurationMs },
