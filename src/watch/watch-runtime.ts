@@ -1,6 +1,7 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type pg from 'pg';
 import type { Config } from '../config/schema.js';
+import type { WatchAudit } from '../config/watch-schema.js';
 import type { GapDeps } from '../gap/gap-service.js';
 import type { BotMetrics } from '../observability/metrics.js';
 import type { OpsStore } from '../ops/ops-store.js';
@@ -8,6 +9,8 @@ import type { ThreadPublisher } from '../slack/thread-publisher.js';
 import { AlertStore } from './alert-store.js';
 import { startWatchWorker, syncSchedulers, WATCH_QUEUE, type WatchWorker } from './schedules.js';
 import { SilenceStore } from './silence-store.js';
+import { runDigest } from './digest.js';
+import { syncDigestSchedulers } from './digest-schedules.js';
 import { fromConfig } from './silences.js';
 
 // The watchdog's runtime in serve and worker: the schedules match the config at start (added, changed, removed),
@@ -44,16 +47,21 @@ export function startWatch(deps: WatchRuntimeDeps): WatchRuntime {
   const queue = new Queue(WATCH_QUEUE, { connection: deps.connection, prefix: deps.prefix });
   queue.on('error', () => undefined);
   const synced = syncSchedulers(queue, deps.config.watch, deps.gap.logger)
+    .then(() => syncDigestSchedulers(queue, deps.config.watch, deps.gap.logger))
     .then(() => undefined)
     .catch((err: unknown) => deps.gap.logger.error({ err }, 'watch: could not sync the audit schedules'))
     .finally(() => queue.close().catch(() => undefined));
+  const now = deps.now ?? (() => new Date());
+  const customers = deps.gap.sources.customers.map((c) => c.name);
+  const digest = (audit: WatchAudit): Promise<unknown> =>
+    runDigest({ pool: deps.opsPool, store, publisher: deps.publisher, silences, customers, logger: deps.gap.logger, now }, audit);
   const worker =
     deps.workers && deps.config.watch.length > 0
       ? startWatchWorker(
-          { gap: deps.gap, store, publisher: deps.publisher, ops: deps.ops, metrics: deps.metrics, now: deps.now ?? (() => new Date()), silences },
+          { gap: deps.gap, store, publisher: deps.publisher, ops: deps.ops, metrics: deps.metrics, now, silences },
           deps.config.watch,
           { connection: deps.connection, prefix: deps.prefix },
-          { metrics: deps.metrics, lockDurationMs: deps.lockDurationMs },
+          { metrics: deps.metrics, lockDurationMs: deps.lockDurationMs, digest },
         )
       : null;
   return {
