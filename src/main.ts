@@ -10,7 +10,9 @@ import { startObservabilityServer, type ObservabilityServer } from './observabil
 import { createMetricsSnapshot, type MetricsSnapshot } from './observability/metrics-snapshot.js';
 import { queueDepthReader } from './observability/queue-depths.js';
 import { readinessChecks } from './observability/readiness-checks.js';
+import { hostPortOf } from './observability/plain-cause.js';
 import { createPlatform, type Platform } from './platform/platform.js';
+import { redisTarget } from './platform/redis-connections.js';
 import type { AppContext } from './platform/read-context.js';
 import type { Logger } from './shared/logger.js';
 import { createSlackApp, startSlackApp } from './slack/slack-app.js';
@@ -63,7 +65,15 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
   const app = transport ? createSlackApp({ settings: p.slack, transport, logger: p.logger, surfaces: capabilities.map((c) => c.slack) }) : null;
   const depths = queueDepthReader(p.metrics, p.redis.worker, p.redis.prefix, [...gap.queues, ...watch.queues, ...backfill.queues]);
   // Scrapes never touch the pool that approvals and backfill state use: the gauges read on their own connection.
-  const gauges = createMetricsSnapshot({ refresh: async () => void (await Promise.all([depths.read(), watch.refreshGauges(p.gaugePool)])), logger: p.logger });
+  // Each half on its own: queue depths stuck on a Redis that is down (read with a deadline) never hold back the
+  // ops database's gauges, and the other way round.
+  const gauges = createMetricsSnapshot({
+    refresh: async () => {
+      const failed = (await Promise.allSettled([depths.read(), watch.refreshGauges(p.gaugePool)])).find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+    },
+    logger: p.logger,
+  });
 
   let closed = false;
   const ctx: ServeContext = {
@@ -76,7 +86,14 @@ export async function createServeContext(config: Config, opts: ServeOptions): Pr
         ctx.observability = await startObservabilityServer(
           {
             registry: p.metrics.registry,
-            checks: readinessChecks(p.redis.command, p.gaugePool, transport?.connected ?? null),
+            checks: {
+              ...readinessChecks(p.redis.command, p.gaugePool, transport?.connected ?? null, {
+                redis: redisTarget(config.redis!),
+                opsDatabase: hostPortOf(config.ops?.url, 5432) || 'the ops database',
+                redisLastError: p.redis.lastError,
+              }),
+              ...watch.readiness,
+            },
             beforeScrape: () => gauges.beforeScrape(),
             logger: p.logger,
             token: config.observability.token,

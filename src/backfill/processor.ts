@@ -6,6 +6,7 @@ import type { BackfillProgress, BackfillResult } from './job.js';
 import type { PlanProgress } from './plan.js';
 import type { BackfillService } from './service.js';
 import type { BackfillRequest } from './store.js';
+import { createLogLimiter } from '../shared/log-limiter.js';
 
 // The backfill queue: one job per approved request, jobId = request ID, so a double enqueue is one job. The job
 // itself is resumable (checkpoints in the ops database): a worker killed with kill -9 loses its lock, BullMQ
@@ -65,7 +66,9 @@ export function startBackfillWorker(
       maxStalledCount: 5,
     },
   );
-  worker.on('error', (err) => logger.error({ err, queue: BACKFILL_QUEUE }, 'backfill worker error'));
+  // Redis away: the same error at every reconnect; one line per cause per minute.
+  const limited = createLogLimiter(logger);
+  worker.on('error', (err) => limited.error(`backfill:${err.message.slice(0, 40)}`, { err: err.message, queue: BACKFILL_QUEUE }, 'backfill worker error'));
   worker.on('failed', (job, err) => {
     if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
     const parsed = payloadSchema.safeParse(job.data);
@@ -122,6 +125,7 @@ export function startPlanWorker(
     },
     { connection: settings.connection, prefix: settings.prefix, concurrency: 2, lockDuration: settings.lockDurationMs ?? 30_000, stalledInterval: settings.stalledIntervalMs ?? 30_000 },
   );
-  worker.on('error', (err) => logger.error({ err, queue: BACKFILL_PLAN_QUEUE }, 'backfill plan worker error'));
+  const limited = createLogLimiter(logger);
+  worker.on('error', (err) => limited.error(`backfill-plan:${err.message.slice(0, 40)}`, { err: err.message, queue: BACKFILL_PLAN_QUEUE }, 'backfill plan worker error'));
   return worker;
 }

@@ -12,6 +12,9 @@ export async function serveCommand(kind: 'serve' | 'worker', argv: string[], io:
   const { values } = parseCliArgs(argv, { config: { type: 'string' } }, `scorecard-bot ${kind} [--config FILE]`);
   const config = await configFrom(values.config, io.env);
   const env = io.env;
+  // A refused start (the ops database still unreachable after ops.startRetrySeconds) must end the process: the
+  // caller reports the cause and sets the exit code, and this timer exits even if a client library still holds a
+  // socket open (before, serve stayed alive doing nothing).
   const ctx = await createServeContext(config, {
     listen: kind === 'serve',
     lockDurationMs: env.SCORECARD_BOT_LOCK_MS ? Number(env.SCORECARD_BOT_LOCK_MS) : undefined,
@@ -21,6 +24,9 @@ export async function serveCommand(kind: 'serve' | 'worker', argv: string[], io:
     backfillReconciler: env.SCORECARD_BOT_RECONCILE_MS
       ? { intervalMs: Number(env.SCORECARD_BOT_RECONCILE_MS), graceMs: Number(env.SCORECARD_BOT_RECONCILE_MS), planStaleMs: Number(env.SCORECARD_BOT_PLAN_STALE_MS ?? 120_000) }
       : undefined,
+  }).catch((err: unknown) => {
+    setTimeout(() => process.exit(process.exitCode || 1), 1_000).unref();
+    throw err;
   });
   // A long-running bot must outlive a promise some library leaves unhandled while Redis or a database is away
   // (Node 20 would exit on it): log it, loudly, and keep serving.

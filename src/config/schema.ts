@@ -200,6 +200,13 @@ export const configSchema = z
           .min(1)
           .optional()
           .describe('The ops database as the role that owns schema scorecard_bot; serve, worker and ops:migrate apply migrations with it (absent: with url)'),
+        startRetrySeconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(3600)
+          .default(60)
+          .describe('How long serve and worker wait for an unreachable ops database at start before they exit non-zero with the cause'),
       })
       .strict()
       .optional(),

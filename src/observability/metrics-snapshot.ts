@@ -1,3 +1,4 @@
+import { createLogLimiter } from '../shared/log-limiter.js';
 import type { Logger } from '../shared/logger.js';
 
 // The gauges a scrape reports (queue depths from Redis, audit numbers from the ops database) are refreshed at most
@@ -12,6 +13,8 @@ export interface MetricsSnapshotOptions {
   maxAgeMs?: number;
   /** How long the first scrape waits for the first refresh (default 2 s). */
   firstWaitMs?: number;
+  /** A refresh that takes longer is given up (the next one may start): a stuck read never freezes the gauges. */
+  refreshDeadlineMs?: number;
   now?: () => number;
 }
 
@@ -31,15 +34,27 @@ export function createMetricsSnapshot(opts: MetricsSnapshotOptions): MetricsSnap
   let inFlight: Promise<void> | null = null;
   let refreshes = 0;
   let everRefreshed = false;
+  const limited = createLogLimiter(opts.logger);
+  const deadlineMs = opts.refreshDeadlineMs ?? 10_000;
 
   const start = (): Promise<void> => {
     refreshes += 1;
     refreshedAt = now();
-    inFlight = opts
-      .refresh()
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the gauges were not read within ${deadlineMs} ms`)), deadlineMs);
+      timer.unref();
+    });
+    inFlight = Promise.race([opts.refresh(), deadline])
       .then(() => void (everRefreshed = true))
-      .catch((err: unknown) => opts.logger.warn({ err }, 'metrics: refreshing the gauges failed; serving the last values'))
-      .finally(() => (inFlight = null));
+      .catch((err: unknown) => {
+        const message = String((err as Error)?.message ?? err);
+        limited.warn(`metrics:${message.slice(0, 40)}`, { err: message }, 'metrics: refreshing the gauges failed; serving the last values');
+      })
+      .finally(() => {
+        clearTimeout(timer);
+        inFlight = null;
+      });
     return inFlight;
   };
 

@@ -19,6 +19,8 @@ export interface BotMetrics {
   queueDepth: Gauge<'queue' | 'state'>;
   /** Incremented by the backfill job as it writes (historic and ClickHouse rows). */
   backfillRows: Counter<'customer' | 'tier'>;
+  /** 1 while an audit has not completed for twice its interval (the watchdog's watchdog), else 0. */
+  watchStale: Gauge<'audit'>;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): BotMetrics {
@@ -49,5 +51,6 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): BotMetri
     jobFailures: new Counter({ name: 'scorecard_bot_job_failures_total', help: 'Jobs that failed (each attempt)', labelNames: ['queue'], registers: [registry] }),
     queueDepth: new Gauge({ name: 'scorecard_bot_queue_jobs', help: 'Jobs in a queue by state', labelNames: ['queue', 'state'], registers: [registry] }),
     backfillRows: new Counter({ name: 'scorecard_bot_backfill_rows_written_total', help: 'Rows written by backfill jobs', labelNames: ['customer', 'tier'], registers: [registry] }),
+    watchStale: new Gauge({ name: 'scorecard_bot_watch_stale', help: 'An audit that has not completed for twice its interval (1), else 0', labelNames: ['audit'], registers: [registry] }),
   };
 }

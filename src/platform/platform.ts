@@ -10,6 +10,8 @@ import { assertChannelPolicy } from '../slack/authorize.js';
 import { assertTransportSecrets, createSlackTransport, slackClientOptions, type SlackTransport } from '../slack/receiver.js';
 import { SLACK_CLIENT_OPTIONS, webClientPublisher, type ThreadPublisher } from '../slack/thread-publisher.js';
 import { createContext, type AppContext } from './read-context.js';
+import { createLogLimiter } from '../shared/log-limiter.js';
+import { prepareOpsWithRetry } from './ops-start.js';
 import { createRedisConnections, type RedisClient, type RedisMode } from './redis-connections.js';
 
 // What serve and worker share, built once from the config: the read tier, the Redis connections, the ops database,
@@ -27,6 +29,8 @@ export interface Platform extends AppContext {
     /** The key prefix in use: on a cluster it carries a hash tag ({scorecard-bot}). */
     prefix: string;
     mode: RedisMode;
+    /** The last connection error of the command path, until it connects again (what /readyz names). */
+    lastError(): Error | null;
   };
   ops: OpsStore;
   opsPool: pg.Pool;
@@ -56,35 +60,40 @@ export async function createPlatform(config: Config, opts: { listen: boolean; lo
   const base = createContext(config, { logger: opts.logger });
   const { logger } = base;
 
+  // A dependency that is down repeats its error at every reconnect: one log line per cause per minute.
+  const limited = createLogLimiter(logger);
+  let lastRedisError: Error | null = null;
   // One factory for every Redis connection: a single server, Sentinel or Cluster (src/platform/redis-connections.ts).
   const redis = createRedisConnections(redisConfig, {
     onError: (role, err) => {
-      if (role === 'command') logger.warn({ err: err.message }, 'redis (command path) error');
+      if (role !== 'command') return;
+      lastRedisError = err;
+      limited.warn(`redis:${(err as { code?: string }).code ?? err.message.slice(0, 40)}`, { err: err.message }, 'redis (command path) error');
     },
   });
   const { command, state } = redis;
+  command.on('ready', () => (lastRedisError = null));
   await command.connect().catch((err: unknown) => logger.warn({ err }, 'redis not reachable at start; commands will report it'));
 
   // Deadlines and error listeners on every ops connection: a stalled ops database fails fast, never crashes.
-  const opsPool = createOpsPool(opsConfig.url, { onError: (err) => logger.warn({ err: err.message }, 'ops database connection error') });
+  const opsPool = createOpsPool(opsConfig.url, { onError: (err) => limited.warn(`ops:${err.message.slice(0, 40)}`, { err: err.message }, 'ops database connection error') });
   const ops = new OpsStore(opsPool);
   // One connection for /metrics gauges and /readyz: a flood of scrapes queues here, never in front of approvals.
-  const gaugePool = createOpsPool(opsConfig.url, { max: 1, onError: (err) => logger.warn({ err: err.message }, 'ops database connection error (gauges)') });
+  const gaugePool = createOpsPool(opsConfig.url, { max: 1, onError: (err) => limited.warn(`ops-gauges:${err.message.slice(0, 40)}`, { err: err.message }, 'ops database connection error (gauges)') });
   // Migrations run as the schema's owner when ops.migrationUrl names one; everything after runs as ops.url's role.
-  await ops.migrate(opsConfig.migrationUrl).catch(async (cause: unknown) => {
+  // A database still starting is waited for (ops.startRetrySeconds); then start fails with the cause.
+  const setting = opsConfig.migrationUrl ? 'ops.migrationUrl' : 'ops.url';
+  await prepareOpsWithRetry(() => ops.migrate(opsConfig.migrationUrl), { retryMs: opsConfig.startRetrySeconds * 1000, setting, logger }).catch(async (err: unknown) => {
     // Nothing is left open behind a refused start.
     await Promise.all([base.close(), opsPool.end(), gaugePool.end()]).catch(() => undefined);
     await redis.close();
-    throw new BotError('BAD_CONFIG', `Cannot prepare the ops database (${opsConfig.migrationUrl ? 'ops.migrationUrl' : 'ops.url'}).`, {
-      cause,
-      hint: 'Create it first: scorecard-bot ops:init --database-url URL --create-database',
-    });
+    throw err;
   });
 
   const web = new WebClient(slack.botToken, { ...SLACK_CLIENT_OPTIONS, slackApiUrl: slackClientOptions(slack)?.slackApiUrl });
   return {
     ...base,
-    redis: { worker: redis.worker, command, state, prefix: redis.prefix, mode: redis.mode },
+    redis: { worker: redis.worker, command, state, prefix: redis.prefix, mode: redis.mode, lastError: () => lastRedisError },
     ops,
     opsPool,
     gaugePool,

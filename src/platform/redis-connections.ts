@@ -37,6 +37,21 @@ const ROLE_OPTIONS: Record<RedisRole, RedisOptions> = {
   worker: { maxRetriesPerRequest: null },
 };
 
+/** Where Redis is, for people (/readyz): host:port of one server, the Sentinel set's name, or the cluster's first seed. */
+export function redisTarget(config: RedisConfig): string {
+  if (config.sentinel) return `sentinel master "${config.sentinel.name}"`;
+  if (config.cluster) {
+    const first = clusterNodes(config.cluster)[0];
+    return first ? `cluster ${first.host}:${first.port}` : 'cluster';
+  }
+  try {
+    const u = new URL(config.url ?? '');
+    return `${u.hostname}:${u.port || 6379}`;
+  } catch {
+    return 'redis';
+  }
+}
+
 export function redisMode(config: RedisConfig): RedisMode {
   return config.cluster ? 'cluster' : config.sentinel ? 'sentinel' : 'single';
 }

@@ -33,13 +33,8 @@ function codeLine(line: string): string {
   return `\`${line.replaceAll('`', "'").replaceAll(' ', NBSP)}\``;
 }
 
-function asCodeSections(block: Record<string, unknown>): Block[] {
-  const rows = (Array.isArray(block.rows) ? block.rows : []) as TableCell[][];
-  const settings = (Array.isArray(block.column_settings) ? block.column_settings : []) as Array<{ align?: string } | null>;
-  const [head = [], ...body] = rows.map((r) => r.map(cellText));
-  const columns = head.map((header, i) => ({ header, align: settings[i]?.align === 'right' ? ('right' as const) : ('left' as const) }));
-  const [header = '', rule = '', ...lines] = textTableLines({ columns, rows: body }, { maxWidth: FALLBACK_LINE_WIDTH }).map(codeLine);
-  // Each section repeats the header so every piece reads on its own.
+/** Code lines in sections of at most Slack's section length; each section repeats the header and the rule. */
+function linesAsSections([header = '', rule = '', ...lines]: string[]): Block[] {
   const sections: string[][] = [[]];
   let size = header.length + rule.length + 2;
   for (const line of lines) {
@@ -53,6 +48,65 @@ function asCodeSections(block: Record<string, unknown>): Block[] {
     }
   }
   return sections.map((s) => mrkdwnSection([header, rule, ...s].join('\n')));
+}
+
+function asCodeSections(block: Record<string, unknown>): Block[] {
+  const rows = (Array.isArray(block.rows) ? block.rows : []) as TableCell[][];
+  const settings = (Array.isArray(block.column_settings) ? block.column_settings : []) as Array<{ align?: string } | null>;
+  const [head = [], ...body] = rows.map((r) => r.map(cellText));
+  const columns = head.map((header, i) => ({ header, align: settings[i]?.align === 'right' ? ('right' as const) : ('left' as const) }));
+  return linesAsSections(textTableLines({ columns, rows: body }, { maxWidth: FALLBACK_LINE_WIDTH }).map(codeLine));
+}
+
+const FENCED = /^```\n([\s\S]*)\n```$/;
+
+/**
+ * A pipe table in a ``` fence, as textTableLines draws it (header, rule with ':' on right-aligned columns, rows),
+ * read back into columns and rows; null for any other text (a row whose cell count differs from the header's is
+ * not a table we drew).
+ */
+export function parseFencedTable(text: string): { columns: { header: string; align: 'left' | 'right' }[]; rows: string[][] } | null {
+  const m = FENCED.exec(text.trim());
+  if (!m) return null;
+  const lines = (m[1] ?? '').split('\n');
+  const [head, rule, ...body] = lines;
+  if (!head || !rule || !/^\|(-+:?\|)+$/.test(rule)) return null;
+  const cells = (line: string): string[] | null => (line.startsWith('| ') && line.endsWith(' |') ? line.slice(2, -2).split(' | ').map((c) => c.trim()) : null);
+  const header = cells(head);
+  const aligns = rule.slice(1, -1).split('|').map((seg) => (seg.endsWith(':') ? ('right' as const) : ('left' as const)));
+  if (!header || header.length !== aligns.length) return null;
+  const rows: string[][] = [];
+  for (const line of body) {
+    const r = cells(line);
+    if (!r || r.length !== header.length) return null;
+    rows.push(r);
+  }
+  return { columns: header.map((h, i) => ({ header: h, align: aligns[i] ?? 'left' })), rows };
+}
+
+function sectionText(b: Block): string | null {
+  const x = b as { type?: string; text?: { type?: string; text?: string } };
+  return x.type === 'section' && x.text?.type === 'mrkdwn' && typeof x.text.text === 'string' ? x.text.text : null;
+}
+
+/** A section holding a fenced pipe table we drew, as that table. */
+export function fencedTableOf(b: Block): ReturnType<typeof parseFencedTable> {
+  const text = sectionText(b);
+  return text === null ? null : parseFencedTable(text);
+}
+
+/**
+ * For a client that draws no ``` fences either (local-slack): every fenced pipe table becomes inline code lines like
+ * a table block does (other blocks untouched). Real Slack draws fences, so only the console asks for this.
+ */
+export function withoutCodeFences(msg: OutgoingMessage): OutgoingMessage {
+  if (!msg.blocks?.some((b) => fencedTableOf(b) !== null)) return msg;
+  const blocks = msg.blocks.flatMap((b) => {
+    const t = fencedTableOf(b);
+    if (!t) return [b];
+    return linesAsSections(textTableLines({ columns: t.columns, rows: t.rows }, { maxWidth: FALLBACK_LINE_WIDTH }).map(codeLine));
+  });
+  return { ...msg, blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
 }
 
 /** The message with each `table` block replaced by code sections (other blocks untouched, within 50 blocks). */

@@ -1,5 +1,6 @@
 import type { OutgoingMessage } from './slack-message.js';
-import { contextLine } from './mrkdwn.js';
+import { contextLine, mrkdwnSection } from './mrkdwn.js';
+import { fencedTableOf } from './table-fallback.js';
 import { tablePng, type ImageTable } from './table-image.js';
 
 // slack.tableImages (npm run console): a thread post's `table` blocks leave the message and become files: a PNG per
@@ -68,23 +69,49 @@ function headingBefore(blocks: Block[], index: number): string {
 
 const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'table';
 
-/** The message without its table blocks, and the files they become (none: the message as it was). */
+/** The message without its tables (table blocks and fenced pipe tables), and the files they become. */
 export function tablesAsImages(msg: OutgoingMessage): { message: OutgoingMessage; files: TableFile[] } {
   const blocks = msg.blocks ?? [];
-  if (!blocks.some(isTable)) return { message: msg, files: [] };
+  const tables: { title: string; table: ImageTable }[] = [];
+  const kept: Block[] = [];
+  // A table's heading (its title and note, the section right before it) becomes a line of the list that says
+  // what the images are; the title also names the image.
+  const headings = new Set<number>();
+  blocks.forEach((b, i) => {
+    if ((isTable(b) || fencedTableOf(b)) && i > 0 && !isTable(blocks[i - 1]!) && !fencedTableOf(blocks[i - 1]!) && (blocks[i - 1] as { type?: string }).type === 'section') headings.add(i - 1);
+  });
+  let previousFenced: ImageTable | null = null;
+  blocks.forEach((b, i) => {
+    const fenced = fencedTableOf(b);
+    if (fenced) {
+      const sameHeader = previousFenced && previousFenced.columns.map((c) => c.header).join('|') === fenced.columns.map((c) => c.header).join('|');
+      // A long table drawn as code is cut into sections that each repeat the header: one table again.
+      if (previousFenced && sameHeader) previousFenced.rows.push(...fenced.rows);
+      else {
+        previousFenced = { columns: fenced.columns, rows: [...fenced.rows] };
+        tables.push({ title: headingBefore(blocks, i), table: previousFenced });
+      }
+      return;
+    }
+    previousFenced = null;
+    if (isTable(b)) tables.push({ title: headingBefore(blocks, i), table: tableOfBlock(b as Record<string, unknown>) });
+    else if (!headings.has(i)) kept.push(b);
+  });
+  if (tables.length === 0) return { message: msg, files: [] };
+  const legend = [...headings].map((i) => {
+    const [title = '', ...note] = ((blocks[i] as { text?: { text?: string } }).text?.text ?? '').split('\n');
+    return `• ${title}${note.length > 0 ? `: ${note.join(' ')}` : ''}`;
+  });
   const files: TableFile[] = [];
   const used = new Map<string, number>();
-  blocks.forEach((b, i) => {
-    if (!isTable(b)) return;
-    const title = headingBefore(blocks, i);
-    const n = (used.get(title) ?? 0) + 1;
-    used.set(title, n);
-    const name = `${slug(title)}${n > 1 ? `-${n}` : ''}`;
-    const table = tableOfBlock(b as Record<string, unknown>);
-    files.push({ filename: `${name}.png`, title: n > 1 ? `${title} (${n})` : title, content: tablePng(table).png });
-    files.push({ filename: `${name}.csv`, title: `${n > 1 ? `${title} (${n})` : title} (CSV)`, content: Buffer.from(tableCsv(table)) });
-  });
-  const kept = blocks.filter((b) => !isTable(b));
-  const where = contextLine(`${files.length / 2 === 1 ? 'The table is' : `The ${files.length / 2} tables are`} in the images below (click one to see it whole), each with its CSV.`);
-  return { message: { ...msg, blocks: [...kept, where] }, files };
+  for (const { title: base, table } of tables) {
+    const n = (used.get(base) ?? 0) + 1;
+    used.set(base, n);
+    const title = n > 1 ? `${base} (${n})` : base;
+    const name = `${slug(base)}${n > 1 ? `-${n}` : ''}`;
+    files.push({ filename: `${name}.png`, title, content: tablePng(table).png });
+    files.push({ filename: `${name}.csv`, title: `${title} (CSV)`, content: Buffer.from(tableCsv(table)) });
+  }
+  const where = contextLine(`${tables.length === 1 ? 'The table is' : `The ${tables.length} tables are`} in the images below (click one to see it whole), each with its CSV.`);
+  return { message: { ...msg, blocks: [...kept, ...(legend.length > 0 ? [mrkdwnSection(legend.join('\n'))] : []), where] }, files };
 }

@@ -17,6 +17,8 @@ import { spreadOffsets, spreadWindowMs } from './spread.js';
 import { announcementAfterSilence, holdForSilence, sayStillOpen } from './silence-audit.js';
 import type { SilenceStore } from './silence-store.js';
 import { coveringSilence, type ActiveSilence } from './silences.js';
+import { noticeCustomerFailure, noticeCustomerRecovery } from './failure-notices.js';
+import type { WatchHealthStore } from './health-store.js';
 
 // One scheduled audit: a normal gap run per customer (the same windows, retries and read-only path as
 // /scorecard-gap, in-process), then the alert decisions, one alert per problem (customer and population, its
@@ -34,6 +36,8 @@ export interface AuditDeps {
   now: () => Date;
   /** Silences for planned work (silence-audit.ts); absent: none. */
   silences?: SilenceStore | null;
+  /** The watchdog's own state: completions and failing customers (null: nothing posted about failures). */
+  health?: WatchHealthStore | null;
 }
 
 export interface CustomerOutcome {
@@ -107,6 +111,8 @@ async function auditCustomer(
     await deps.store
       .recordAudit({ audit: audit.name, customer, profile, finishedAt: deps.now(), durationMs: outcome.durationMs, periodLabel: period.label, verdict: null, populations: null, error: outcome.error })
       .catch(() => undefined);
+    // silences: a failing audit during planned work is recorded and counted, not posted (said after, if it persists).
+    if (!(silence && deps.silences)) await noticeCustomerFailure(deps, audit, customer, outcome.error);
     return outcome;
   }
   setGauges(deps.metrics, report);
@@ -182,6 +188,7 @@ async function auditCustomer(
     populations: report.populations,
     error: null,
   });
+  if (!(silence && deps.silences)) await noticeCustomerRecovery(deps, audit, customer); // silences: as for failures
   return outcome;
 }
 

@@ -1,4 +1,5 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import { createLogLimiter } from '../shared/log-limiter.js';
 import type { Logger } from '../shared/logger.js';
 import type { BotMetrics } from '../observability/metrics.js';
 import { runAudit, type AuditDeps } from './audit.js';
@@ -21,16 +22,18 @@ export function repeatOf(audit: WatchAudit): { pattern: string; tz: string } | {
   return audit.cron ? { pattern: audit.cron, tz: 'UTC' } : { every: everyMs(audit.every ?? '1h') };
 }
 
+function upsertScheduler(queue: Queue, a: WatchAudit): Promise<unknown> {
+  return queue.upsertJobScheduler(`${SCHEDULER_PREFIX}${a.name}`, repeatOf(a), {
+    name: 'audit',
+    data: { audit: a.name },
+    opts: { removeOnComplete: { age: 7 * 86_400, count: 200 }, removeOnFail: { age: 7 * 86_400, count: 200 } },
+  });
+}
+
 /** Makes the queue's schedulers match the config; returns the ids removed. */
 export async function syncSchedulers(queue: Queue, audits: readonly WatchAudit[], logger: Logger): Promise<string[]> {
   const wanted = new Set(audits.map((a) => `${SCHEDULER_PREFIX}${a.name}`));
-  for (const a of audits) {
-    await queue.upsertJobScheduler(`${SCHEDULER_PREFIX}${a.name}`, repeatOf(a), {
-      name: 'audit',
-      data: { audit: a.name },
-      opts: { removeOnComplete: { age: 7 * 86_400, count: 200 }, removeOnFail: { age: 7 * 86_400, count: 200 } },
-    });
-  }
+  for (const a of audits) await upsertScheduler(queue, a);
   const removed: string[] = [];
   const existing = await queue.getJobSchedulers(0, -1);
   for (const s of existing) {
@@ -42,6 +45,24 @@ export async function syncSchedulers(queue: Queue, audits: readonly WatchAudit[]
   }
   if (removed.length > 0) logger.info({ removed }, 'watch: removed schedules of audits no longer configured');
   return removed;
+}
+
+/**
+ * Puts back what a Redis failover or restart lost: a scheduler that is gone (a Redis that came back empty), and the
+ * scheduler of an audit the watchdog found stale (its next job lost with the old primary: the scheduler makes the
+ * next job only when one completes, so it would never run again). Upserting keeps the schedule's timing and adds
+ * the missing next job. Returns the names restored.
+ */
+export async function restoreSchedulers(queue: Queue, audits: readonly WatchAudit[], stale: ReadonlySet<string>, logger: Logger): Promise<string[]> {
+  const restored: string[] = [];
+  for (const a of audits) {
+    const present = await queue.getJobScheduler(`${SCHEDULER_PREFIX}${a.name}`);
+    if (present && !stale.has(a.name)) continue;
+    await upsertScheduler(queue, a);
+    restored.push(a.name);
+  }
+  if (restored.length > 0) logger.warn({ restored }, 'watch: restored audit schedules (lost, or their audit stopped running)');
+  return restored;
 }
 
 export interface WatchWorker {
@@ -73,6 +94,8 @@ export function startWatchWorker(deps: AuditDeps, audits: readonly WatchAudit[],
       if (job.name === 'digest') return opts.digest ? ((await opts.digest(audit)) as object) : { skipped: true };
       logger.info({ audit: name, jobId: job.id }, 'watch: audit job started');
       const outcome = await runAudit(deps, audit, { signal: stopping.signal });
+      // The watchdog's watchdog reads this (real time, not the audit's clock): any worker's run counts.
+      await deps.health?.completed(audit.name, new Date()).catch((err: unknown) => logger.warn({ err, audit: name }, 'watch: could not record the audit as completed'));
       return { announced: outcome.announced, summarised: outcome.summarised, durationMs: outcome.durationMs };
     },
     // One job per audit at a time is what the schedulers produce; a spread audit of 300 customers runs for half its
@@ -83,7 +106,9 @@ export function startWatchWorker(deps: AuditDeps, audits: readonly WatchAudit[],
     opts.metrics?.jobFailures.inc({ queue: WATCH_QUEUE });
     logger.error({ err }, 'watch: audit job failed');
   });
-  worker.on('error', (err) => logger.error({ err }, 'watch: worker error'));
+  // Redis away: the same error at every reconnect; one line per cause per minute.
+  const limited = createLogLimiter(logger);
+  worker.on('error', (err) => limited.error(`watch-worker:${err.message.slice(0, 40)}`, { err: err.message }, 'watch: worker error'));
   return {
     worker,
     close: () => {

@@ -6,11 +6,18 @@ import type { GapDeps } from '../gap/gap-service.js';
 import type { BotMetrics } from '../observability/metrics.js';
 import type { OpsStore } from '../ops/ops-store.js';
 import type { ThreadPublisher } from '../slack/thread-publisher.js';
+import type { Logger } from '../shared/logger.js';
+import { startPeriodic } from '../shared/periodic.js';
 import { AlertStore } from './alert-store.js';
-import { startWatchWorker, syncSchedulers, WATCH_QUEUE, type WatchWorker } from './schedules.js';
+import { WatchHealthStore } from './health-store.js';
+import { restoreSchedulers, startWatchWorker, syncSchedulers, WATCH_QUEUE, type WatchWorker } from './schedules.js';
+import { createLogLimiter } from '../shared/log-limiter.js';
+import { auditIntervalMs } from './spread.js';
+import { monitorIntervalMs } from './staleness.js';
+import { startWatchdogMonitor, type WatchdogMonitor } from './watchdog-monitor.js';
 import { SilenceStore } from './silence-store.js';
 import { runDigest } from './digest.js';
-import { syncDigestSchedulers } from './digest-schedules.js';
+import { restoreDigestSchedulers, syncDigestSchedulers } from './digest-schedules.js';
 import { fromConfig } from './silences.js';
 
 // The watchdog's runtime in serve and worker: the schedules match the config at start (added, changed, removed),
@@ -38,40 +45,88 @@ export interface WatchRuntime {
   /** The schedules brought in line with the config (in the background: Redis may come up after the process). */
   synced: Promise<void>;
   worker: WatchWorker | null;
+  /** The watchdog's watchdog: which audits have stopped completing (null: no audits configured). */
+  monitor: WatchdogMonitor | null;
   close(): Promise<void>;
 }
 
 export function startWatch(deps: WatchRuntimeDeps): WatchRuntime {
   const store = new AlertStore(deps.opsPool);
+  const health = new WatchHealthStore(deps.opsPool);
   const silences = deps.silences ?? new SilenceStore(deps.opsPool, fromConfig(deps.config.silences));
+  const logger = deps.gap.logger;
+  const audits = deps.config.watch;
   const queue = new Queue(WATCH_QUEUE, { connection: deps.connection, prefix: deps.prefix });
   queue.on('error', () => undefined);
-  const synced = syncSchedulers(queue, deps.config.watch, deps.gap.logger)
-    .then(() => syncDigestSchedulers(queue, deps.config.watch, deps.gap.logger))
+  void health.register(audits.map((a) => a.name)).catch((err: unknown) => logger.warn({ err }, 'watch: could not register the audits for the stale check'));
+  const synced = syncSchedulers(queue, audits, logger)
+    .then(() => syncDigestSchedulers(queue, audits, logger))
     .then(() => undefined)
-    .catch((err: unknown) => deps.gap.logger.error({ err }, 'watch: could not sync the audit schedules'))
-    .finally(() => queue.close().catch(() => undefined));
+    .catch((err: unknown) => logger.error({ err }, 'watch: could not sync the audit schedules'))
+    // Kept open only to keep the schedules (below); with no audits its one job was removing old ones.
+    .finally(() => (audits.length === 0 ? queue.close().catch(() => undefined) : undefined));
   const now = deps.now ?? (() => new Date());
   const customers = deps.gap.sources.customers.map((c) => c.name);
   const digest = (audit: WatchAudit): Promise<unknown> =>
-    runDigest({ pool: deps.opsPool, store, publisher: deps.publisher, silences, customers, logger: deps.gap.logger, now }, audit);
+    runDigest({ pool: deps.opsPool, store, publisher: deps.publisher, silences, customers, logger, now }, audit);
   const worker =
-    deps.workers && deps.config.watch.length > 0
+    deps.workers && audits.length > 0
       ? startWatchWorker(
-          { gap: deps.gap, store, publisher: deps.publisher, ops: deps.ops, metrics: deps.metrics, now, silences },
-          deps.config.watch,
+          { gap: deps.gap, store, publisher: deps.publisher, ops: deps.ops, metrics: deps.metrics, now, health, silences },
+          audits,
           { connection: deps.connection, prefix: deps.prefix },
           { metrics: deps.metrics, lockDurationMs: deps.lockDurationMs, digest },
         )
       : null;
+  const monitor = audits.length > 0 ? startWatchdogMonitor({ audits, health, publisher: deps.publisher, metrics: deps.metrics, logger }) : null;
+  const keeper = audits.length > 0 ? keepSchedules(queue, deps, monitor, synced, logger) : null;
   return {
     store,
     synced,
     worker,
+    monitor,
     close: async () => {
+      await keeper?.stop();
+      await monitor?.stop();
       await worker?.close();
       // Bounded: with Redis gone, closing the scheduler queue must not hold up the drain.
       await Promise.race([queue.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2_000).unref())]);
+    },
+  };
+}
+
+/**
+ * After Redis fails over or restarts empty, BullMQ's schedulers can be gone, or have lost their next job: the
+ * workers then wait forever and nothing says so. Every few seconds (half the shortest interval, at most 30 s) the
+ * schedulers are checked and restored; a stale audit's scheduler is re-upserted once per stale look. A check stuck on
+ * a Redis that is away simply holds the next ones back until it answers.
+ */
+function keepSchedules(queue: Queue, deps: WatchRuntimeDeps, monitor: WatchdogMonitor | null, synced: Promise<void>, logger: Logger): { stop(): Promise<void> } {
+  const restoredAt = new Map<string, number>();
+  const audits = deps.config.watch;
+  let stopped = false;
+  const pass = async (): Promise<void> => {
+    await synced;
+    if (stopped) return;
+    const stale = new Set<string>();
+    for (const h of monitor?.stale() ?? []) {
+      const audit = audits.find((a) => a.name === h.audit);
+      const last = restoredAt.get(h.audit) ?? 0;
+      // At most once per stale deadline: re-upserting the scheduler of a running audit could schedule it twice.
+      if (audit && Date.now() - last > 2 * auditIntervalMs(audit)) stale.add(h.audit);
+    }
+    for (const name of await restoreSchedulers(queue, audits, stale, logger)) restoredAt.set(name, Date.now());
+    await restoreDigestSchedulers(queue, audits, logger);
+  };
+  const limited = createLogLimiter(logger);
+  const periodic = startPeriodic(pass, monitorIntervalMs(audits), (err) =>
+    limited.warn(`schedules:${String((err as Error)?.message ?? err).slice(0, 40)}`, { err: String((err as Error)?.message ?? err) }, 'watch: could not check the audit schedules'),
+  );
+  return {
+    stop: async () => {
+      stopped = true;
+      // A pass stuck on a Redis that is gone is not waited for.
+      await Promise.race([periodic.stop(), new Promise((r) => setTimeout(r, 1_000).unref())]);
     },
   };
 }

@@ -10,6 +10,8 @@ import { watchSurface } from './watch-slack.js';
 import { SilenceStore } from './silence-store.js';
 import { fromConfig } from './silences.js';
 import { refreshAuditGauges, startWatch } from './watch-runtime.js';
+import type { ReadinessCheck } from '../observability/http-server.js';
+import { formatDateTime } from '../shared/format.js';
 
 // The watchdog in serve and worker: schedules synced with the config at start, audits run by the workers, the App
 // Home and the alert's Full report button, and the per-customer gauges read at each scrape.
@@ -26,6 +28,8 @@ export interface WiredWatch {
   queues: string[];
   /** Brings the audit gauges up to date, reading through `pool` (the gauges' own, not the approvals'). */
   refreshGauges(pool: pg.Pool): Promise<void>;
+  /** /readyz: fails naming the audits that have not completed for twice their interval. */
+  readiness: Record<string, ReadinessCheck>;
   close(): Promise<void>;
 }
 
@@ -58,6 +62,16 @@ export function wireWatch(p: Platform, gap: StartGapDeps, opts: WatchWiringOptio
     }),
     queues: [WATCH_QUEUE],
     refreshGauges: (pool) => refreshAuditGauges(p.metrics, new AlertStore(pool), configured),
+    readiness: runtime.monitor
+      ? {
+          watch: async () => {
+            const stale = runtime.monitor?.stale() ?? [];
+            if (stale.length === 0) return;
+            const since = (d: Date | null): string => (d ? `since ${formatDateTime(d.toISOString())}` : 'yet');
+            throw new Error(`${stale.map((h) => `audit ${h.audit} has not completed ${since(h.lastCompleted)}`).join('; ')} (over twice its interval)`);
+          },
+        }
+      : {},
     close: () => runtime.close().catch(() => undefined),
   };
 }

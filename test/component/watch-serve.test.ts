@@ -122,7 +122,7 @@ describe('watchdog in serve and worker', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.text()).toBe('redis: ok\nops_database: ok\n');
+    expect(await ready.text()).toBe('redis: ok\nops_database: ok\nwatch: ok\n');
   }, 60_000);
 
   it('App Home: app_home_opened publishes the status board within Slack limits', async () => {
@@ -193,7 +193,8 @@ describe('readiness and schedules with a Redis of the test', () => {
       redis.stop();
       const res = await fetch(`${base}/readyz`);
       expect(res.status).toBe(503);
-      expect(await res.text()).toMatch(/^redis: .+\nops_database: ok\n$/);
+      // In plain words, with the address (not ioredis' "Stream isn't writeable and enableOfflineQueue options is false").
+      expect(await res.text()).toMatch(new RegExp(`^redis: not reachable at 127\\.0\\.0\\.1:${redis.port} \\((connection refused|not connected)\\)\nops_database: ok\n$`));
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
     } finally {
       await ctx.close();

@@ -114,7 +114,7 @@ const roots = (channel: string): StoredMessage[] => slack.messages(channel).filt
 const alertRows = async (audit: string): Promise<{ status: string; missing: number; silenced: boolean }[]> =>
   (await admin.query(`SELECT status, missing, silenced_at IS NOT NULL AS silenced FROM scorecard_bot.watch_alerts WHERE audit = $1 ORDER BY id`, [audit])).rows;
 const gauge = async (name: 'missing' | 'openAlerts', labels: Record<string, string>): Promise<number | undefined> =>
-  (await metrics[name].get()).values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))?.value;
+  (await metrics[name].get()).values.find((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x))?.value;
 const silence = (customer: string) => silences.create({ customer, from: new Date(NOW.getTime() - HOUR), to: new Date(NOW.getTime() + HOUR), reason: 'planned migration', by: 'U0ALICE', channel: 'C0OPS' });
 
 describe('silences', () => {

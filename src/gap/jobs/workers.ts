@@ -8,6 +8,7 @@ import { dropChildResults, openFlowQueues } from './flow-progress.js';
 import { logDetail } from './job-error.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { DEFAULT_RECONCILER, Reconciler, type ReconcilerOptions } from './reconciler.js';
+import { createLogLimiter } from '../../shared/log-limiter.js';
 
 export interface WorkerSettings {
   connection: ConnectionOptions;
@@ -37,12 +38,14 @@ export function startWorkers(base: GapJobDeps, settings: WorkerSettings, logger:
     stalledInterval: settings.stalledIntervalMs,
     maxStalledCount: 3,
   };
+  // Redis away: every worker repeats its error at each reconnect; one line per queue and cause per minute.
+  const limited = createLogLimiter(logger);
   const make = (queue: string, processor: Processor, concurrency: number): Worker => {
     const w = new Worker(queue, processor, { ...common, concurrency });
     w.on('failed', (job, err) => {
       if (job) void onJobFailedForGood(deps, job, err).catch((e: unknown) => logger.error(logDetail(e), 'failure handler failed'));
     });
-    w.on('error', (err) => logger.error({ queue, ...logDetail(err) }, 'worker error'));
+    w.on('error', (err) => limited.error(`${queue}:${err.message.slice(0, 40)}`, { queue, ...logDetail(err) }, 'worker error'));
     return w;
   };
   const parent = (worker: Worker, queue: Queue): Worker => {
