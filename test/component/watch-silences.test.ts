@@ -15,6 +15,7 @@ import { runDigest, type DigestDeps } from '../../src/watch/digest.js';
 import { syncDigestSchedulers } from '../../src/watch/digest-schedules.js';
 import { startWatchWorker, WATCH_QUEUE } from '../../src/watch/schedules.js';
 import { SilenceStore } from '../../src/watch/silence-store.js';
+import { WatchHealthStore } from '../../src/watch/health-store.js';
 import { createDemoDatabase, deleteRedisKeys, REDIS_URL, type DemoDatabase, testPool } from '../support/demo-database.js';
 import { startSlackEmulator, type SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
 
@@ -169,6 +170,28 @@ describe('silences', () => {
     expect(roots('C0SIL2')).toHaveLength(1);
     await silences.end({ customer: 'rentokil' }, 'U0ALICE', NOW);
   }, 300_000);
+});
+
+describe('silences and failing audits', () => {
+  it('a customer whose audit fails during its silence posts nothing; after the silence, one message if it still fails', async () => {
+    const a = { ...base, name: 'sil-fail', channel: 'C0SILFAIL' };
+    const withHealth = { ...deps, health: new WatchHealthStore(pool) };
+    const s = await silence('rentokil');
+    await admin.query('ALTER TABLE director.scorecards RENAME TO scorecards_away');
+    try {
+      const during = await runAudit(withHealth, a);
+      expect(during.customers[0]!.error).not.toBeNull();
+      expect(slack.messages('C0SILFAIL')).toHaveLength(0);
+      const recorded = await admin.query(`SELECT error FROM scorecard_bot.watch_audits WHERE audit = 'sil-fail' AND customer = 'rentokil'`);
+      expect(recorded.rows[0].error).toBeTruthy();
+      await silences.end({ id: s.id }, 'U0ALICE', NOW);
+      await runAudit(withHealth, a);
+      await runAudit(withHealth, a);
+      expect(slack.messages('C0SILFAIL').map((m) => m.text)).toEqual([expect.stringMatching(/^Audit of rentokil failed \(audit sil-fail\)/)]);
+    } finally {
+      await admin.query('ALTER TABLE director.scorecards_away RENAME TO scorecards');
+    }
+  }, 120_000);
 });
 
 describe('the daily digest', () => {
