@@ -23,13 +23,24 @@ export interface SilenceIssue {
   message: string;
 }
 
+const RESERVED = new Set(['silence', 'unsilence']);
+
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Reads the raw value defensively (it runs even when other keys are wrong) and judges only what is well-formed. */
+/** Reserved customer names and the silences' rules. Reads the raw value defensively (it runs even when other keys are wrong) and judges only what is well-formed. */
 export function silenceProblems(raw: unknown): SilenceIssue[] {
-  if (!isObj(raw) || !Array.isArray(raw.silences)) return [];
+  if (!isObj(raw)) return [];
   const customers = new Set(Array.isArray(raw.customers) ? raw.customers.flatMap((c) => (isObj(c) && typeof c.name === 'string' ? [c.name] : [])) : []);
   const issues: SilenceIssue[] = [];
+  // "/scorecard-gap silence …" is read by its first word, so a customer of that name could never be investigated.
+  if (Array.isArray(raw.customers)) {
+    raw.customers.forEach((c, i) => {
+      if (isObj(c) && typeof c.name === 'string' && RESERVED.has(c.name)) {
+        issues.push({ path: ['customers', i, 'name'], message: `"${c.name}" is a word of /scorecard-gap (silence, unsilence); give the customer another name` });
+      }
+    });
+  }
+  if (!Array.isArray(raw.silences)) return issues;
   raw.silences.forEach((s, i) => {
     if (!isObj(s)) return;
     if (typeof s.customer === 'string' && s.customer !== 'all' && !customers.has(s.customer)) {

@@ -107,6 +107,11 @@ slack:
     expect(msg).toContain('silences[1].from');
     expect(msg).toContain('watch[0].digest: HH:MM (UTC), e.g. "09:00"');
   });
+
+  it('refuses a customer named like a word of the command', () => {
+    const msg = problems(`${BASE.replace('name: acme', 'name: silence')}`);
+    expect(msg).toContain('customers[0].name: "silence" is a word of /scorecard-gap');
+  });
 });
 
 describe('the silence command shares /scorecard-gap', () => {
