@@ -14,7 +14,7 @@ import type { AlertStore, StoredAlert } from './alert-store.js';
 import { lookbackPeriod } from './lookback.js';
 import type { WatchAudit } from '../config/watch-schema.js';
 import { spreadOffsets, spreadWindowMs } from './spread.js';
-import { announcementAfterSilence, holdForSilence, sayStillOpen } from './silence-audit.js';
+import { announcementAfterSilence, holdForSilence, sayStillOpen, summaryAfterSilence } from './silence-audit.js';
 import type { SilenceStore } from './silence-store.js';
 import { coveringSilence, type ActiveSilence } from './silences.js';
 import { noticeCustomerFailure, noticeCustomerRecovery } from './failure-notices.js';
@@ -309,11 +309,14 @@ export async function runAudit(deps: AuditDeps, audit: WatchAudit, opts: RunAudi
     if (alert) claimed.push({ alert, periodLabel: p.periodLabel });
   }
   if (claimed.length > 0) {
+    // silences: a summary whose alerts a silence held says the silence ended.
+    const after = await summaryAfterSilence(deps.silences, claimed.map((p) => p.alert), summaryMessage(claimed.map((p) => viewOf(p.alert, audit.name, p.periodLabel)), audit.maxAlertsPerHour));
     let ts: string;
     try {
-      ts = await deps.publisher.postRoot(audit.channel, summaryMessage(claimed.map((p) => viewOf(p.alert, audit.name, p.periodLabel)), audit.maxAlertsPerHour));
+      ts = await deps.publisher.postRoot(audit.channel, after.message);
     } catch (err) {
       for (const p of claimed) await deps.store.unclaimAnnouncement(p.alert.id).catch(() => undefined);
+      await after.undo().catch(() => undefined);
       throw err;
     }
     // The summary's thread is each summarised alert's thread: its follow-ups and resolution go there.

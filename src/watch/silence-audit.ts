@@ -54,3 +54,26 @@ export async function announcementAfterSilence<M extends { text: string; blocks?
   if (!silences || !since) return { message, undo: async () => undefined };
   return { message: withSilenceEnded(message, { customer: alert.customer, silencedAt: since }), undo: () => silences.restoreHeld(alert.id, since) };
 }
+
+/** The summary of alerts over the hourly allowance: if a silence held any of them, it says the silence ended. */
+export async function summaryAfterSilence<M extends { text: string; blocks?: unknown[] }>(
+  silences: SilenceStore | null | undefined,
+  alerts: readonly StoredAlert[],
+  message: M,
+): Promise<{ message: M; undo: () => Promise<void> }> {
+  if (!silences) return { message, undo: async () => undefined };
+  const held: { alert: StoredAlert; since: string }[] = [];
+  for (const alert of alerts) {
+    const since = await silences.takeHeld(alert.id);
+    if (since) held.push({ alert, since });
+  }
+  if (held.length === 0) return { message, undo: async () => undefined };
+  const customers = [...new Set(held.map((h) => h.alert.customer))].join(', ');
+  const since = held.map((h) => h.since).sort()[0]!;
+  return {
+    message: withSilenceEnded(message, { customer: customers, silencedAt: since }, held.length === 1 ? 'this problem is' : 'these problems are'),
+    undo: async () => {
+      for (const h of held) await silences.restoreHeld(h.alert.id, h.since);
+    },
+  };
+}

@@ -76,8 +76,8 @@ export function silenceEndedMessage(p: HeldProblem, toldMissing: number): SlackM
 }
 
 /** The first post of an alert a silence held: the alert itself (current numbers), saying why it comes now. */
-export function withSilenceEnded<M extends { text: string; blocks?: unknown[] }>(message: M, p: Pick<HeldProblem, 'customer' | 'silencedAt'>): M {
-  const note = `The silence of ${p.customer} has ended and this problem is still open (held since ${formatDateTime(p.silencedAt)}).`;
+export function withSilenceEnded<M extends { text: string; blocks?: unknown[] }>(message: M, p: Pick<HeldProblem, 'customer' | 'silencedAt'>, what = 'this problem is'): M {
+  const note = `The silence of ${p.customer} has ended and ${what} still open (held since ${formatDateTime(p.silencedAt)}).`;
   return { ...message, text: `${note} ${message.text}`, blocks: [contextLine(`:loud_sound: ${escapeMrkdwn(note)}`), ...(message.blocks ?? [])] };
 }
 

@@ -90,15 +90,15 @@ afterAll(async () => {
   await deleteRedisKeys(`${prefix}*`);
 });
 
-/** Removes every historic row of `n` more settled, submitted rentokil scorecards of the audited 48 hours. */
-async function plant(n: number): Promise<void> {
+/** Removes every historic row of `n` more settled rentokil scorecards of the audited 48 hours (submitted or not). */
+async function plant(n: number, submitted = true): Promise<void> {
   const { rows } = await admin.query(
     `SELECT DISTINCT scorecard_id FROM historic.scorecard_scores
-     WHERE customer_id = 'rentokil' AND scorecard_submitted_at IS NOT NULL AND scorecard_created_at >= $1 AND scorecard_created_at < $2
-       AND scorecard_created_at < $4 AND scorecard_submitted_at < $4
+     WHERE customer_id = 'rentokil' AND (scorecard_submitted_at IS NOT NULL) = $5 AND scorecard_created_at >= $1 AND scorecard_created_at < $2
+       AND scorecard_created_at < $4 AND (scorecard_submitted_at IS NULL OR scorecard_submitted_at < $4)
        AND scorecard_id NOT IN (SELECT scorecard_id FROM public.planted)
      ORDER BY scorecard_id LIMIT $3`,
-    [WINDOW.from, WINDOW.to, n, SETTLED_BEFORE],
+    [WINDOW.from, WINDOW.to, n, SETTLED_BEFORE, submitted],
   );
   expect(rows).toHaveLength(n);
   const ids = rows.map((r: { scorecard_id: string }) => r.scorecard_id);
@@ -169,6 +169,29 @@ describe('silences', () => {
     expect(slack.threadReplies('C0SIL2', alert!.ts)).toHaveLength(1);
     expect(roots('C0SIL2')).toHaveLength(1);
     await silences.end({ customer: 'rentokil' }, 'U0ALICE', NOW);
+  }, 300_000);
+});
+
+describe('silences and the hourly allowance', () => {
+  it('after a silence, the alert posted alone and the one summarised each say so once; no line follows in the summary\'s thread', async () => {
+    const a = { ...base, name: 'sil-sum', channel: 'C0SILSUM', confirmAudits: 1, maxAlertsPerHour: 1, thresholds: { submitted: 0.01, unsubmitted: 0.01, clickhouse: 0 } };
+    const s = await silence('rentokil');
+    await plant(30);
+    await plant(30, false);
+    await runAudit(deps, a);
+    expect(slack.messages('C0SILSUM')).toHaveLength(0);
+    expect((await alertRows('sil-sum')).map((r) => r.silenced)).toEqual([true, true]);
+    await silences.end({ id: s.id }, 'U0ALICE', NOW);
+    await runAudit(deps, a);
+    await runAudit(deps, a);
+    const posted = roots('C0SILSUM');
+    expect(posted.map((m) => m.text)).toEqual([
+      expect.stringMatching(/^The silence of rentokil has ended and this problem is still open \(held since .*\)\. rentokil (submitted|unsubmitted): /),
+      expect.stringMatching(/^The silence of rentokil has ended and this problem is still open \(held since .*\)\. 1 more alert$/),
+    ]);
+    expect(slack.threadReplies('C0SILSUM', posted[1]!.ts)).toHaveLength(0);
+    expect(slack.threadReplies('C0SILSUM', posted[0]!.ts)).toHaveLength(0);
+    await restore();
   }, 300_000);
 });
 
