@@ -21,7 +21,7 @@ const PURE = [
   'src/gap/what-changed/(change-lines|timeline|render-slack|render-terminal)\\.ts$',
   'src/check/(check-blocks|check-queries|check-result|render-check-text|scorecard-id|verdict)\\.ts$',
   'src/backfill/(audit-chain|backfill-blocks|chunking|decide|mapping|plan-hash|render-plan|render-request|scope|status)\\.ts$',
-  'src/watch/(alert-blocks|alert-rules|fingerprint|home-view|lookback|staleness|health-messages|oncall-blocks|owners|recent-blocks|spread)\.ts$',
+  'src/watch/(alert-blocks|alert-rules|fingerprint|home-view|lookback|staleness|health-messages|oncall-blocks|owners|recent-blocks|spread|silences|silence-input|silence-blocks|digest-blocks)\.ts$',
   'src/changes/(correlate|event|provided-events|source)\\.ts$',
 ].map((p) => `^${p}`);
 const IO_PACKAGES = '(^|/)node_modules/(pg|pg-query-stream|bullmq|ioredis|@slack/bolt|@slack/web-api|@clickhouse/client|node-pg-migrate|prom-client)/';

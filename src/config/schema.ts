@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { changesConfigSchema } from './changes-schema.js';
 import { observabilitySchema } from './observability-schema.js';
 import { redisSchema } from './redis-schema.js';
+import { silenceProblems, silencesSchema } from './silence-schema.js';
 import { ownersSchema, watchProblems, watchSchema } from './watch-schema.js';
 
 // The one configuration file (YAML) with ${ENV} references for secrets. These keys are a contract: scripts and
@@ -252,6 +253,7 @@ export const configSchema = z
     backfill: backfillSettingsSchema.default({ expiresAfter: '24h', chunkSize: 500, chunkAttempts: 3, retryBudget: '2m', clickhouse: true, maxOpenPerUser: 2, maxScorecards: 200_000 }),
     changes: changesConfigSchema.optional(),
     watch: watchSchema.describe('Scheduled audits that alert when a gap opens, worsens or closes (see README, Watchdog)'),
+    silences: silencesSchema.describe('Planned work: problems of these customers are recorded and counted but not posted (see README, Watchdog)'),
     observability: observabilitySchema.optional().describe('The /metrics, /healthz and /readyz server of serve and worker; absent: not started'),
     shutdownTimeoutMs: z
       .number()
@@ -265,7 +267,7 @@ export const configSchema = z
   // Runs even when other keys are wrong, so watch's cross-field problems are listed with every other problem.
   .superRefine(
     (raw, ctx) => {
-      for (const issue of watchProblems(raw)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+      for (const issue of [...watchProblems(raw), ...silenceProblems(raw)]) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
     },
     { when: () => true },
   );

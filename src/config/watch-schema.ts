@@ -86,6 +86,11 @@ export const watchAuditSchema = z
       .describe(
         'Spread the customers\' starts evenly over this long: "auto" (default) spreads an audit of 20 customers or more over half its interval, "off" starts each customer as soon as the one before ends, or a duration such as "30m"',
       ),
+    digest: z
+      .string()
+      .regex(HHMM, 'HH:MM (UTC), e.g. "09:00"')
+      .optional()
+      .describe('Once a day at this UTC time, one message in the channel: the open problems and the healthy customers'),
   })
   .strict();
 

@@ -16,6 +16,11 @@ export interface CommandRequest {
 
 export interface CommandRoute {
   command: `/${string}`;
+  /**
+   * The first words of the text this route answers (e.g. ["silence", "unsilence"]), so two capabilities can share a
+   * command; the route without any answers the rest.
+   */
+  subcommands?: readonly string[];
   /** Names the command in the log ("gap command refused"). */
   name: string;
   /** The reply to text refused before the ack (bad input, unknown customer): what was wrong and an example of right. */

@@ -102,11 +102,32 @@ function eventListener(deps: SlackAppDeps, route: EventRoute) {
   };
 }
 
+/** The routes of each command: one Bolt listener per command, so exactly one route answers each request. */
+function commandsByName(surfaces: readonly SlackSurface[]): Map<string, CommandRoute[]> {
+  const byName = new Map<string, CommandRoute[]>();
+  for (const route of surfaces.flatMap((s) => s.commands ?? [])) byName.set(route.command, [...(byName.get(route.command) ?? []), route]);
+  return byName;
+}
+
+/** The route whose subcommands name the text's first word, else the command's plain route. */
+export function routeFor(routes: readonly CommandRoute[], text: string): CommandRoute | undefined {
+  const first = (text.trim().split(/\s+/)[0] ?? '').toLowerCase();
+  return routes.find((r) => r.subcommands?.includes(first)) ?? routes.find((r) => !r.subcommands || r.subcommands.length === 0);
+}
+
+function commandDispatcher(deps: SlackAppDeps, routes: CommandRoute[]) {
+  const listeners = new Map(routes.map((r) => [r, commandListener(deps, r)]));
+  return async (args: Parameters<ReturnType<typeof commandListener>>[0]): Promise<void> => {
+    const route = routeFor(routes, args.command.text ?? '') ?? routes[0]!;
+    await listeners.get(route)!(args);
+  };
+}
+
 export function createSlackApp(deps: SlackAppDeps): App {
   const { transport } = deps;
   const app = new App({ token: transport.botToken, receiver: transport.receiver, clientOptions: transport.clientOptions, logger: boltLogger(deps.logger) });
+  for (const [command, routes] of commandsByName(deps.surfaces)) app.command(command, commandDispatcher(deps, routes));
   for (const surface of deps.surfaces) {
-    for (const route of surface.commands ?? []) app.command(route.command, commandListener(deps, route));
     for (const route of surface.actions ?? []) app.action(route.actionId, actionListener(deps, route));
     for (const route of surface.events ?? []) app.event(route.event, eventListener(deps, route));
   }

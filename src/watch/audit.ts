@@ -17,6 +17,9 @@ import { confirmed, groupProblems, kindsOf, newsSince, type AlertProblem } from 
 import type { AlertStore, StoredAlert } from './alert-store.js';
 import { lookbackPeriod } from './lookback.js';
 import { spreadOffsets, spreadWindowMs } from './spread.js';
+import { announcementAfterSilence, holdForSilence, sayStillOpen, summaryAfterSilence } from './silence-audit.js';
+import type { SilenceStore } from './silence-store.js';
+import { coveringSilence, type ActiveSilence } from './silences.js';
 import { noticeCustomerFailure, noticeCustomerRecovery } from './failure-notices.js';
 import type { WatchHealthStore } from './health-store.js';
 
@@ -34,6 +37,8 @@ export interface AuditDeps {
   ops: Pick<OpsStore, 'recordRun' | 'finishRun'> | null;
   metrics: BotMetrics | null;
   now: () => Date;
+  /** Silences for planned work (silence-audit.ts); absent: none. */
+  silences?: SilenceStore | null;
   /** The watchdog's own state: completions and failing customers (null: nothing posted about failures). */
   health?: WatchHealthStore | null;
 }
@@ -84,7 +89,15 @@ interface Pending {
   period: { from: string; to: string; label: string };
 }
 
-async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: string, quiet: boolean, pending: Pending[], auditStarted: number): Promise<CustomerOutcome> {
+async function auditCustomer(
+  deps: AuditDeps,
+  audit: WatchAudit,
+  customer: string,
+  quiet: boolean,
+  pending: Pending[],
+  auditStarted: number,
+  silence: ActiveSilence | null = null,
+): Promise<CustomerOutcome> {
   const started = performance.now();
   const period = lookbackPeriod(audit.lookback, deps.now());
   const log = deps.gap.logger;
@@ -102,7 +115,8 @@ async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: strin
     await deps.store
       .recordAudit({ audit: audit.name, customer, profile, finishedAt: deps.now(), durationMs: outcome.durationMs, periodLabel: period.label, verdict: null, populations: null, error: outcome.error })
       .catch(() => undefined);
-    await noticeCustomerFailure(deps, audit, customer, outcome.error);
+    // silences: a failing audit during planned work is recorded and counted, not posted (said after, if it persists).
+    if (!(silence && deps.silences)) await noticeCustomerFailure(deps, audit, customer, outcome.error);
     return outcome;
   }
   setGauges(deps.metrics, report);
@@ -122,6 +136,12 @@ async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: strin
       if (!row) continue;
       outcome.opened++;
     }
+    // --- silences: recorded and counted as usual, nothing posted while one covers the customer.
+    if (silence && deps.silences) {
+      await holdForSilence(deps.silences, row);
+      continue;
+    }
+    // ---
     // Not announced yet (new, held by quiet hours, or its post failed): announced with this audit's numbers.
     if (row.announcedAt === null) {
       pending.push({ alert: row, chart: hourlyMissing(report, p.population), periodLabel: report.period.label, period: report.period });
@@ -129,6 +149,12 @@ async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: strin
     }
     if (quiet || !row.threadTs) continue;
     stillOpen.push({ alert: row, view: viewOf(p, audit.name, report.period.label) });
+    // --- silences: a silence that held this alert is over; one message says it is still open.
+    if (deps.silences && (await sayStillOpen({ silences: deps.silences, store: deps.store, publisher: deps.publisher }, row, p))) {
+      outcome.followUps++;
+      continue;
+    }
+    // ---
     // Snoozed: the news waits (not recorded as told), so the first audit after the snooze posts it.
     if (snoozedUntil(row, deps.now())) continue;
     const told = { missing: row.toldMissing, level: row.toldLevel, kinds: row.toldKinds };
@@ -149,6 +175,7 @@ async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: strin
     }
     if (!(await deps.store.resolve(a.id))) continue;
     outcome.resolved++;
+    if (silence && deps.silences) continue; // silences: resolved in the ops database, not posted
     // Never told (held, or its post failed): it closes as quietly as it came.
     if (a.announcedAt && a.threadTs) {
       const left = report.populations[a.population];
@@ -170,7 +197,7 @@ async function auditCustomer(deps: AuditDeps, audit: WatchAudit, customer: strin
     populations: report.populations,
     error: null,
   });
-  await noticeCustomerRecovery(deps, audit, customer);
+  if (!(silence && deps.silences)) await noticeCustomerRecovery(deps, audit, customer); // silences: as for failures
   return outcome;
 }
 
@@ -234,12 +261,15 @@ async function announce(deps: AuditDeps, audit: WatchAudit, p: Pending): Promise
   // What the claim recorded as told is what is posted.
   const view = viewOf(claimed, audit.name, p.periodLabel);
   const buttons = { runId, reportValue: reportValue(p.alert.customer, audit.lookback), alertId: p.alert.id };
+  // silences: a first post after a silence says so.
+  const after = await announcementAfterSilence(deps.silences, claimed, alertMessage(view, buttons, p.chart, mentionsFor(deps, audit, p.alert.customer)));
   let ts: string;
   try {
-    ts = await deps.publisher.postRoot(audit.channel, alertMessage(view, buttons, p.chart, mentionsFor(deps, audit, p.alert.customer)));
+    ts = await deps.publisher.postRoot(audit.channel, after.message);
   } catch (err) {
     // Not posted, so not announced: the next audit tries again.
     await deps.store.unclaimAnnouncement(p.alert.id).catch(() => undefined);
+    await after.undo().catch(() => undefined);
     throw err;
   }
   await deps.store.setThread(p.alert.id, ts);
@@ -273,6 +303,7 @@ export async function runAudit(deps: AuditDeps, audit: WatchAudit, opts: RunAudi
   const now = deps.now();
   const quiet = inQuietHours(now, audit.quietHours);
   const customers = audit.customers.length > 0 ? audit.customers : deps.gap.sources.customers.map((c) => c.name);
+  const silences = deps.silences ? await deps.silences.active(now) : []; // silences in force at the audit's start
   const results: CustomerOutcome[] = [];
   const overflow: Pending[] = [];
   const tally = { announced: 0 };
@@ -305,7 +336,7 @@ export async function runAudit(deps: AuditDeps, audit: WatchAudit, opts: RunAudi
       break;
     }
     const pending: Pending[] = [];
-    results.push(await auditCustomer(deps, audit, customer, quiet, pending, started));
+    results.push(await auditCustomer(deps, audit, customer, quiet, pending, started, coveringSilence(silences, customer, now)));
     await post(pending);
   }
   if (skipped > 0) deps.gap.logger.warn({ audit: audit.name, skipped }, 'watch: shutting down; the rest of this audit\'s customers wait for its next run');
@@ -316,15 +347,19 @@ export async function runAudit(deps: AuditDeps, audit: WatchAudit, opts: RunAudi
     if (alert) claimed.push({ alert, periodLabel: p.periodLabel });
   }
   if (claimed.length > 0) {
+    // silences: a summary whose alerts a silence held says the silence ended.
+    const summary = summaryMessage(
+      claimed.map((p) => ({ ...viewOf(p.alert, audit.name, p.periodLabel), alertId: p.alert.id })),
+      audit.maxAlertsPerHour,
+      [...new Set(claimed.map((p) => mentionsFor(deps, audit, p.alert.customer)).filter(Boolean))].join(' '),
+    );
+    const after = await summaryAfterSilence(deps.silences, claimed.map((p) => p.alert), summary);
     let ts: string;
     try {
-      ts = await deps.publisher.postRoot(audit.channel, summaryMessage(
-          claimed.map((p) => ({ ...viewOf(p.alert, audit.name, p.periodLabel), alertId: p.alert.id })),
-          audit.maxAlertsPerHour,
-          [...new Set(claimed.map((p) => mentionsFor(deps, audit, p.alert.customer)).filter(Boolean))].join(' '),
-        ));
+      ts = await deps.publisher.postRoot(audit.channel, after.message);
     } catch (err) {
       for (const p of claimed) await deps.store.unclaimAnnouncement(p.alert.id).catch(() => undefined);
+      await after.undo().catch(() => undefined);
       throw err;
     }
     // The summary's thread is each summarised alert's thread: its follow-ups and resolution go there.

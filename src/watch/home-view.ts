@@ -7,6 +7,8 @@ import { oncallLine } from './oncall-blocks.js';
 import type { AuditRecord, LastRepair, StoredAlert } from './alert-store.js';
 import type { RecentBackfill, RecentRun } from './recent-activity.js';
 import { recentBlocks } from './recent-blocks.js';
+import { homeSilenceBlocks } from './silence-blocks.js';
+import type { ActiveSilence } from './silences.js';
 
 // Pure: the App Home tab, a status board per customer from the last audits: missing per population, open alerts
 // (each a link to its thread, with who acknowledged it and until when it is snoozed), when it was last audited, and pending backfill requests; above it, the viewer's
@@ -24,6 +26,8 @@ export interface HomeInput {
   now: Date;
   /** The last runs and backfills in the viewer's channels (recent-activity.ts); absent: not shown. */
   recent?: { runs: RecentRun[]; backfills: RecentBackfill[] };
+  /** Silences in force (a small section under the head); absent or empty: none shown. */
+  silences?: ActiveSilence[];
 }
 
 function populationLine(
@@ -90,7 +94,7 @@ function boardOrder(input: HomeInput): string[] {
  */
 export function homeView(input: HomeInput & { page?: number }): { type: 'home'; blocks: KnownBlock[] } {
   const customers = boardOrder(input);
-  const recent = input.recent ? recentBlocks(input.recent) : [];
+  const recent = [...homeSilenceBlocks(input.silences ?? []), ...(input.recent ? recentBlocks(input.recent) : [])];
   if (customers.length === 0) {
     const head: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: 'Scorecard gap bot' } }, contextLine(formatDateTime(input.now.toISOString()))];
     return { type: 'home', blocks: [...head, ...recent, contextLine('No scheduled audit has run yet, so there is no per-customer board. Audits are configured under `watch:` in the config.')] };

@@ -70,7 +70,14 @@ export interface WatchWorker {
   close(): Promise<void>;
 }
 
-export function startWatchWorker(deps: AuditDeps, audits: readonly WatchAudit[], settings: WatchQueueSettings, opts: { metrics?: BotMetrics | null; lockDurationMs?: number } = {}): WatchWorker {
+export interface WatchWorkerOptions {
+  metrics?: BotMetrics | null;
+  lockDurationMs?: number;
+  /** Runs an audit's daily digest (a "digest" job, digest-schedules.ts); absent: such jobs are skipped. */
+  digest?: (audit: WatchAudit) => Promise<unknown>;
+}
+
+export function startWatchWorker(deps: AuditDeps, audits: readonly WatchAudit[], settings: WatchQueueSettings, opts: WatchWorkerOptions = {}): WatchWorker {
   const logger = deps.gap.logger;
   // A spread audit sleeps between customers for up to half its interval: closing must not wait that out.
   const stopping = new AbortController();
@@ -84,6 +91,7 @@ export function startWatchWorker(deps: AuditDeps, audits: readonly WatchAudit[],
         logger.warn({ audit: name }, 'watch: no such audit in the config; skipped');
         return { skipped: true };
       }
+      if (job.name === 'digest') return opts.digest ? ((await opts.digest(audit)) as object) : { skipped: true };
       logger.info({ audit: name, jobId: job.id }, 'watch: audit job started');
       const outcome = await runAudit(deps, audit, { signal: stopping.signal });
       // The watchdog's watchdog reads this (real time, not the audit's clock): any worker's run counts.

@@ -1,6 +1,7 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type pg from 'pg';
 import type { Config } from '../config/schema.js';
+import type { WatchAudit } from '../config/watch-schema.js';
 import type { GapDeps } from '../gap/gap-service.js';
 import type { BotMetrics } from '../observability/metrics.js';
 import type { OpsStore } from '../ops/ops-store.js';
@@ -14,6 +15,10 @@ import { createLogLimiter } from '../shared/log-limiter.js';
 import { auditIntervalMs } from './spread.js';
 import { monitorIntervalMs } from './staleness.js';
 import { startWatchdogMonitor, type WatchdogMonitor } from './watchdog-monitor.js';
+import { SilenceStore } from './silence-store.js';
+import { runDigest } from './digest.js';
+import { restoreDigestSchedulers, syncDigestSchedulers } from './digest-schedules.js';
+import { fromConfig } from './silences.js';
 
 // The watchdog's runtime in serve and worker: the schedules match the config at start (added, changed, removed),
 // the audit worker runs them (when this process runs workers), and the audit gauges are read at scrape time.
@@ -31,6 +36,8 @@ export interface WatchRuntimeDeps {
   workers: boolean;
   now?: () => Date;
   lockDurationMs?: number;
+  /** Silences (the ops database's and the config file's); default: built from the config. */
+  silences?: SilenceStore;
 }
 
 export interface WatchRuntime {
@@ -46,23 +53,29 @@ export interface WatchRuntime {
 export function startWatch(deps: WatchRuntimeDeps): WatchRuntime {
   const store = new AlertStore(deps.opsPool);
   const health = new WatchHealthStore(deps.opsPool);
+  const silences = deps.silences ?? new SilenceStore(deps.opsPool, fromConfig(deps.config.silences));
   const logger = deps.gap.logger;
   const audits = deps.config.watch;
   const queue = new Queue(WATCH_QUEUE, { connection: deps.connection, prefix: deps.prefix });
   queue.on('error', () => undefined);
   void health.register(audits.map((a) => a.name)).catch((err: unknown) => logger.warn({ err }, 'watch: could not register the audits for the stale check'));
   const synced = syncSchedulers(queue, audits, logger)
+    .then(() => syncDigestSchedulers(queue, audits, logger))
     .then(() => undefined)
     .catch((err: unknown) => logger.error({ err }, 'watch: could not sync the audit schedules'))
     // Kept open only to keep the schedules (below); with no audits its one job was removing old ones.
     .finally(() => (audits.length === 0 ? queue.close().catch(() => undefined) : undefined));
+  const now = deps.now ?? (() => new Date());
+  const customers = deps.gap.sources.customers.map((c) => c.name);
+  const digest = (audit: WatchAudit): Promise<unknown> =>
+    runDigest({ pool: deps.opsPool, store, publisher: deps.publisher, silences, customers, logger, now }, audit);
   const worker =
     deps.workers && audits.length > 0
       ? startWatchWorker(
-          { gap: deps.gap, store, publisher: deps.publisher, ops: deps.ops, metrics: deps.metrics, now: deps.now ?? (() => new Date()), health },
+          { gap: deps.gap, store, publisher: deps.publisher, ops: deps.ops, metrics: deps.metrics, now, health, silences },
           audits,
           { connection: deps.connection, prefix: deps.prefix },
-          { metrics: deps.metrics, lockDurationMs: deps.lockDurationMs },
+          { metrics: deps.metrics, lockDurationMs: deps.lockDurationMs, digest },
         )
       : null;
   const monitor = audits.length > 0 ? startWatchdogMonitor({ audits, health, publisher: deps.publisher, metrics: deps.metrics, logger }) : null;
@@ -103,6 +116,7 @@ function keepSchedules(queue: Queue, deps: WatchRuntimeDeps, monitor: WatchdogMo
       if (audit && Date.now() - last > 2 * auditIntervalMs(audit)) stale.add(h.audit);
     }
     for (const name of await restoreSchedulers(queue, audits, stale, logger)) restoredAt.set(name, Date.now());
+    await restoreDigestSchedulers(queue, audits, logger);
   };
   const limited = createLogLimiter(logger);
   const periodic = startPeriodic(pass, monitorIntervalMs(audits), (err) =>

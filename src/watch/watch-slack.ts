@@ -13,6 +13,8 @@ import { HOME_PAGE_ACTION_ID, homeRefusedView, homeView } from './home-view.js';
 import { lookbackPeriod } from './lookback.js';
 import { recentActivity, recentChannels } from './recent-activity.js';
 import { oncallRoutes } from './oncall-slack.js';
+import { silenceSlashCommand } from './silence-slack.js';
+import type { SilenceStore } from './silence-store.js';
 
 // The watchdog's Slack surface: the App Home board (app_home_opened -> views.publish), the alert's Acknowledge and
 // Snooze (oncall-slack.ts) and its "Full report" button, which starts the normal /scorecard-gap run of the alert's customer and lookback and says
@@ -25,6 +27,8 @@ export interface WatchSlackDeps {
   /** Who may see the board (members of the allowed channels, slack.viewers). */
   viewers: ViewerAccess;
   now?: () => Date;
+  /** Silences (the App Home's section and /scorecard-gap silence); absent: neither. */
+  silences?: SilenceStore;
 }
 
 const reportValueSchema = z.object({ customer: z.string().min(1).max(63), lookback: z.string().regex(/^last-[1-9]\d{0,3}(h|d)$/) }).strict();
@@ -48,14 +52,15 @@ export function watchSurface(deps: WatchSlackDeps): SlackSurface {
       await client.views.publish({ user_id: user, view: homeRefusedView(access.reason) });
       return;
     }
-    const [audits, alerts, pending, repairs, recent] = await Promise.all([
+    const [audits, alerts, pending, repairs, recent, silences] = await Promise.all([
       store.lastAudits(),
       store.allOpen(),
       pendingBackfills(deps.opsPool),
       lastRepairs(deps.opsPool),
       recentChannels(deps.opsPool).then(async (channels) => recentActivity(deps.opsPool, await deps.viewers.channelsOf(user, channels))),
+      deps.silences ? deps.silences.active(now()) : Promise.resolve([]),
     ]);
-    await client.views.publish({ user_id: user, view: homeView({ audits, alerts, pendingBackfills: pending, repairs, now: now(), page, recent }) });
+    await client.views.publish({ user_id: user, view: homeView({ audits, alerts, pendingBackfills: pending, repairs, now: now(), page, recent, silences }) });
   };
   const pageRoute = (suffix: 'prev' | 'next'): ActionRoute => ({
     actionId: `${HOME_PAGE_ACTION_ID}_${suffix}`,
@@ -68,6 +73,9 @@ export function watchSurface(deps: WatchSlackDeps): SlackSurface {
     },
   });
   return {
+    commands: deps.silences
+      ? [silenceSlashCommand({ silences: deps.silences, publisher: deps.gap.publisher, customers: deps.gap.sources.customers.map((c) => c.name), logger: deps.logger, now })]
+      : [],
     events: [
       {
         event: 'app_home_opened',

@@ -7,6 +7,8 @@ import { createViewerAccess } from '../slack/viewer-access.js';
 import { AlertStore } from './alert-store.js';
 import { WATCH_QUEUE } from './schedules.js';
 import { watchSurface } from './watch-slack.js';
+import { SilenceStore } from './silence-store.js';
+import { fromConfig } from './silences.js';
 import { refreshAuditGauges, startWatch } from './watch-runtime.js';
 import type { ReadinessCheck } from '../observability/http-server.js';
 import { formatDateTime } from '../shared/format.js';
@@ -33,7 +35,9 @@ export interface WiredWatch {
 
 export function wireWatch(p: Platform, gap: StartGapDeps, opts: WatchWiringOptions = {}): WiredWatch {
   const { config, logger } = p;
+  const silences = new SilenceStore(p.opsPool, fromConfig(config.silences));
   const runtime = startWatch({
+    silences,
     config,
     gap: { sources: p.sources, clickhouse: p.clickhouse, settings: config.gap, logger },
     publisher: p.publisher,
@@ -53,6 +57,7 @@ export function wireWatch(p: Platform, gap: StartGapDeps, opts: WatchWiringOptio
       gap,
       logger,
       now: opts.now,
+      silences,
       viewers: createViewerAccess(p.web, createUsergroupResolver(p.web), p.slack, { logger }),
     }),
     queues: [WATCH_QUEUE],

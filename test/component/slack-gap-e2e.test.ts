@@ -255,7 +255,7 @@ describe('resilience', () => {
       const res = await postSigned(`http://127.0.0.1:${port}/slack/events`, SECRET, slashCommandBody({ command: '/scorecard-gap', text: 'rentokil jan-2026', response_url: slack.responseUrl(id) }));
       expect(res.status).toBe(200);
       const reply = await slack.waitFor(() => slack.responses.find((r) => r.id === id), 30_000);
-      expect(JSON.stringify(reply.body)).toContain('queue (Redis) is unavailable');
+      expect(JSON.stringify(reply.body)).toContain('Cannot reach the job queue (Redis)');
       expect(reply.body.response_type).toBe('ephemeral');
       expect(slack.messages(CHANNEL).length).toBe(before);
       // Still up a moment later, and still answering.
