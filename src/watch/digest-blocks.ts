@@ -19,6 +19,8 @@ export interface DigestProblem {
   threadTs: string | null;
   /** Who acknowledged it (a Slack user id); null: nobody yet. */
   acknowledgedBy: string | null;
+  /** Mentions of the owners ('' for nobody); named only while nobody has acknowledged it. */
+  owners?: string;
   /** Held by a silence in force (its posts wait for the silence to end). */
   silenced: boolean;
 }
@@ -45,7 +47,7 @@ export function digestCron(hhmm: string): string {
 function problemLine(p: DigestProblem): string {
   const what = `${escapeMrkdwn(p.customer)} ${p.population}`;
   const linked = p.threadTs ? `<${permalink(p.channel, p.threadTs)}|${what}>` : what;
-  const ack = p.acknowledgedBy ? `acknowledged by ${mention(p.acknowledgedBy)}` : 'not acknowledged';
+  const ack = p.acknowledgedBy ? `acknowledged by ${mention(p.acknowledgedBy)}` : `not acknowledged${p.owners === undefined ? '' : p.owners ? ` (owners: ${p.owners})` : ' (no owner)'}`;
   const silenced = p.silenced ? ' · :mute: silenced' : '';
   return `• ${linked} since ${formatDate(p.start.slice(0, 10))}: ${formatInt(p.missing)} of ${formatInt(p.total)} missing (${formatRatio(p.missing, p.total)}) · ${ack}${silenced}`;
 }

@@ -18,26 +18,13 @@ export interface DigestDeps {
   silences: SilenceStore | null;
   /** The customers an audit of all customers covers (the configured ones). */
   customers: readonly string[];
+  /** Mentions of a customer's owners for this audit ('' for nobody): owners.ts. */
+  owners?: (customer: string) => string;
   logger: Logger;
   now: () => Date;
 }
 
 const D = 'scorecard_bot.watch_digests';
-
-/**
- * Who acknowledged each alert. The acknowledge button (issue 23, item 2) adds watch_alerts.acknowledged_by; until that
- * column exists this reads nothing (undefined_column), and the digest says "not acknowledged".
- */
-export async function acknowledgements(pool: pg.Pool, ids: readonly string[]): Promise<Map<string, string>> {
-  if (ids.length === 0) return new Map();
-  try {
-    const { rows } = await pool.query(`SELECT id, acknowledged_by FROM scorecard_bot.watch_alerts WHERE id = ANY($1::bigint[]) AND acknowledged_by IS NOT NULL`, [ids]);
-    return new Map((rows as { id: string; acknowledged_by: string }[]).map((r) => [String(r.id), String(r.acknowledged_by)]));
-  } catch (err) {
-    if ((err as { code?: string }).code === '42703') return new Map();
-    throw err;
-  }
-}
 
 export interface DigestOutcome {
   posted: boolean;
@@ -59,7 +46,6 @@ export async function runDigest(deps: DigestDeps, audit: WatchAudit): Promise<Di
     const customers = audit.customers.length > 0 ? audit.customers : deps.customers;
     const [open, audits, silences] = await Promise.all([deps.store.openAlerts(audit.name), deps.store.lastAudits(), deps.silences?.active(now) ?? Promise.resolve([])]);
     const alerts = open.filter((a) => customers.includes(a.customer));
-    const acks = await acknowledgements(deps.pool, alerts.map((a) => a.id));
     const problems = alerts.map((a: StoredAlert): DigestProblem => ({
       customer: a.customer,
       population: a.population,
@@ -68,7 +54,8 @@ export async function runDigest(deps: DigestDeps, audit: WatchAudit): Promise<Di
       total: a.total,
       channel: a.channel,
       threadTs: a.threadTs,
-      acknowledgedBy: acks.get(a.id) ?? null,
+      acknowledgedBy: a.ackedBy,
+      owners: deps.owners?.(a.customer) ?? '',
       silenced: coveringSilence(silences, a.customer, now) !== null,
     }));
     const last = new Map(audits.filter((a) => a.audit === audit.name).map((a) => [a.customer, a]));

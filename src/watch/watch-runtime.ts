@@ -16,6 +16,7 @@ import { auditIntervalMs } from './spread.js';
 import { monitorIntervalMs } from './staleness.js';
 import { startWatchdogMonitor, type WatchdogMonitor } from './watchdog-monitor.js';
 import { SilenceStore } from './silence-store.js';
+import { mentionsOf, ownersOf } from './owners.js';
 import { runDigest } from './digest.js';
 import { restoreDigestSchedulers, syncDigestSchedulers } from './digest-schedules.js';
 import { fromConfig } from './silences.js';
@@ -68,7 +69,19 @@ export function startWatch(deps: WatchRuntimeDeps): WatchRuntime {
   const now = deps.now ?? (() => new Date());
   const customers = deps.gap.sources.customers.map((c) => c.name);
   const digest = (audit: WatchAudit): Promise<unknown> =>
-    runDigest({ pool: deps.opsPool, store, publisher: deps.publisher, silences, customers, logger, now }, audit);
+    runDigest(
+      {
+        pool: deps.opsPool,
+        store,
+        publisher: deps.publisher,
+        silences,
+        customers,
+        owners: (c) => mentionsOf(ownersOf(deps.gap.sources.customers.find((x) => x.name === c), audit)),
+        logger,
+        now,
+      },
+      audit,
+    );
   const worker =
     deps.workers && audits.length > 0
       ? startWatchWorker(

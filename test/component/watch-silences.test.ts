@@ -278,10 +278,8 @@ describe('the daily digest', () => {
     }
   }, 120_000);
 
-  it('names who acknowledged a problem once watch_alerts.acknowledged_by exists (the acknowledge button\'s column)', async () => {
-    // IF NOT EXISTS: the acknowledge button's migration may have added it already.
-    await admin.query('ALTER TABLE scorecard_bot.watch_alerts ADD COLUMN IF NOT EXISTS acknowledged_by text');
-    await admin.query(`UPDATE scorecard_bot.watch_alerts SET acknowledged_by = 'U0BOB' WHERE audit = 'daily' AND status = 'open'`);
+  it('names who acknowledged a problem (the Acknowledge button\'s record)', async () => {
+    await admin.query(`UPDATE scorecard_bot.watch_alerts SET acked_by = 'U0BOB', acked_at = now() WHERE audit = 'daily' AND status = 'open'`);
     const out = await runDigest(digestDeps(new Date('2025-12-12T09:00:00Z')), daily);
     expect(out.posted).toBe(true);
     expect(JSON.stringify(roots('C0DIGEST').at(-1)!.blocks)).toContain('· acknowledged by <@U0BOB>');

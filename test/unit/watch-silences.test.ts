@@ -159,7 +159,7 @@ describe('silence and digest messages', () => {
       audit: 'hourly',
       day: '2026-12-07',
       problems: [
-        { customer: 'umbrella', population: 'unsubmitted', start: '2026-12-06', missing: 5, total: 63, channel: 'C0A', threadTs: null, acknowledgedBy: null, silenced: true },
+        { customer: 'umbrella', population: 'unsubmitted', start: '2026-12-06', missing: 5, total: 63, channel: 'C0A', threadTs: null, acknowledgedBy: null, owners: '<!subteam^S0SRE>', silenced: true },
         { customer: 'acme', population: 'submitted', start: '2026-12-05', missing: 30, total: 1234, channel: 'C0A', threadTs: '1765000000.000100', acknowledgedBy: 'U0BOB', silenced: false },
       ],
       healthy: ['initech', 'globex'],
@@ -170,7 +170,7 @@ describe('silence and digest messages', () => {
     const lines = (m.blocks[1] as { text: { text: string } }).text.text.split('\n');
     expect(lines).toEqual([
       '• <https://slack.com/archives/C0A/p1765000000000100|acme submitted> since 2026-12-05: 30 of 1,234 missing (2.4%) · acknowledged by <@U0BOB>',
-      '• umbrella unsubmitted since 2026-12-06: 5 of 63 missing (7.9%) · not acknowledged · :mute: silenced',
+      '• umbrella unsubmitted since 2026-12-06: 5 of 63 missing (7.9%) · not acknowledged (owners: <!subteam^S0SRE>) · :mute: silenced',
     ]);
     expect(JSON.stringify(m.blocks)).toContain('*Healthy:* initech, globex');
     expect(JSON.stringify(m.blocks)).toContain('last audit failed: hooli');
