@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Population } from '../gap/core/report.js';
 import type { AlertCondition } from './alert-rules.js';
 import { isWorse } from './alert-rules.js';
 import { problemFingerprint, type AlertKind } from './fingerprint.js';
@@ -21,18 +20,8 @@ export const problemFindingSchema = z.object({
 });
 export type ProblemFinding = z.infer<typeof problemFindingSchema>;
 
-export interface AlertProblem {
-  fingerprint: string;
-  customer: string;
-  profile: string;
-  population: Population;
-  /** The lead finding's kind, count and sentence. */
-  kind: AlertKind;
-  start: string;
-  missing: number;
-  total: number;
-  rate: number;
-  sentence: string;
+/** One problem (a customer and population): its lead finding's fields (kind, count, sentence), and every finding. */
+export interface AlertProblem extends AlertCondition {
   /** Every finding, in ALERT_KINDS order. */
   findings: ProblemFinding[];
 }

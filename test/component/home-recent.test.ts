@@ -1,7 +1,6 @@
 // The App Home shows each viewer the last runs and backfills in the channels they are in, with links to their
 // threads, even with no audits configured. Through the emulator, with signed app_home_opened events, against a real
 // ops database holding runs and backfill requests in three channels.
-import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { BackfillStore } from '../../src/backfill/store.js';
@@ -11,6 +10,7 @@ import { AlertStore } from '../../src/watch/alert-store.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createEmptyDatabase, deleteRedisKeys, REDIS_URL, testPool } from '../support/demo-database.js';
 import { startSlackEmulator, type SlackEmulator } from '../support/slack-emulator.js';
+import { openHomeTab } from '../support/slack-requests.js';
 
 const SECRET = 'home-recent-secret';
 const [INCIDENT, DATA, SECRET_CHANNEL] = ['C0INCIDENT', 'C0DATA', 'C0NOTALLOWED'];
@@ -22,24 +22,9 @@ let eventsUrl: string;
 let dropOps: () => Promise<void>;
 let opsUrl: string;
 const prefix = `home-recent-${process.pid}`;
-let events = 0;
 
 async function openHome(user: string): Promise<{ type: string; text?: { text: string } }[]> {
-  const body = JSON.stringify({
-    type: 'event_callback',
-    team_id: 'T0TEST',
-    api_app_id: 'A0TEST',
-    event_id: `Ev0RECENT${++events}`,
-    event_time: Math.floor(Date.now() / 1000),
-    event: { type: 'app_home_opened', user, channel: `D0${user}`, tab: 'home', event_ts: `1700000000.00020${events}` },
-  });
-  const ts = Math.floor(Date.now() / 1000);
-  const sig = 'v0=' + createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex');
-  const before = slack.homeViews.filter((v) => v.userId === user).length;
-  const res = await fetch(eventsUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sig }, body });
-  expect(res.status).toBe(200);
-  const view = await slack.waitFor(() => slack.homeViews.filter((v) => v.userId === user)[before], 20_000);
-  return view.view.blocks as { type: string; text?: { text: string } }[];
+  return openHomeTab(slack, eventsUrl, SECRET, user);
 }
 
 const section = (blocks: { type: string; text?: { text: string } }[], heading: string): string[] => {

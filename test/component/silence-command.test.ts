@@ -2,7 +2,6 @@
 // database: a silence is recorded (who, where, customer, from/to, reason) and confirmed in the channel; bad text and
 // requests from outside the allowed channels change nothing; the plain gap command still gets its own route; the
 // App Home lists the silences in force (the command's and the config file's).
-import { createHmac } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
@@ -10,7 +9,7 @@ import { createServeContext, type ServeContext } from '../../src/main.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createEmptyDatabase, deleteRedisKeys, REDIS_URL } from '../support/demo-database.js';
 import { startSlackEmulator, type SlackEmulator } from '../support/slack-emulator.js';
-import { postSigned, slashCommandBody } from '../support/slack-requests.js';
+import { openHomeTab, postSigned, slashCommandBody } from '../support/slack-requests.js';
 
 const SECRET = 'silence-secret';
 const CHANNEL = 'C0OPS';
@@ -23,7 +22,6 @@ let url: string;
 let eventsUrl: string;
 let db: pg.Pool;
 let dropOps: () => Promise<void>;
-let events = 0;
 
 beforeAll(async () => {
   slack = await startSlackEmulator();
@@ -121,19 +119,8 @@ describe('/scorecard-gap silence', () => {
   });
 
   it('shows the silences in force on the App Home', async () => {
-    const body = JSON.stringify({
-      type: 'event_callback',
-      team_id: 'T0TEST',
-      api_app_id: 'A0TEST',
-      event_id: `Ev0SILENCE${++events}`,
-      event_time: Math.floor(Date.now() / 1000),
-      event: { type: 'app_home_opened', user: ALICE, channel: `D0${ALICE}`, tab: 'home', event_ts: `1700000000.00030${events}` },
-    });
-    const ts = Math.floor(Date.now() / 1000);
-    const sig = 'v0=' + createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex');
-    await fetch(eventsUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sig }, body });
-    const view = await slack.waitFor(() => slack.homeViews.find((v) => v.userId === ALICE), 20_000);
-    const section = (view.view.blocks as { type: string; text?: { text: string } }[]).find((b) => b.text?.text.startsWith(':mute: *Silenced*'));
+    const blocks = await openHomeTab(slack, eventsUrl, SECRET, ALICE);
+    const section = blocks.find((b) => b.text?.text.startsWith(':mute: *Silenced*'));
     expect(section?.text?.text).toContain('*acme* until');
     expect(section?.text?.text).toContain('planned migration');
     expect(section?.text?.text).toContain('*umbrella* until 2099');

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { WebClient } from '@slack/web-api';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +12,7 @@ import { AlertStore } from '../../src/watch/alert-store.js';
 import { runAudit, type AuditDeps } from '../../src/watch/audit.js';
 import { createDemoDatabase, type DemoDatabase, testPool } from '../support/demo-database.js';
 import { startSlackEmulator, type SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
-import { blockActionPayload, interactionBody, postSigned } from '../support/slack-requests.js';
+import { blockActionPayload, interactionBody, openHomeTab, postSigned } from '../support/slack-requests.js';
 
 // On-call around the watchdog's alerts, end to end: real audits (gap runs over PostgreSQL and ClickHouse) against
 // demo data with gaps planted as the database superuser, a real `serve` (Bolt over HTTP, signed clicks) and Slack
@@ -304,22 +303,7 @@ describe('a summarised alert', () => {
   }, 180_000);
 });
 
-let events = 0;
 /** The Home tab a user gets on app_home_opened (signed event). */
 async function homeOf(user: string): Promise<string> {
-  const body = JSON.stringify({
-    type: 'event_callback',
-    team_id: 'T0TEST',
-    api_app_id: 'A0TEST',
-    event_id: `Ev0ONCALL${++events}`,
-    event_time: Math.floor(Date.now() / 1000),
-    event: { type: 'app_home_opened', user, channel: `D0${user}`, tab: 'home', event_ts: `1700000000.00020${events}` },
-  });
-  const before = slack.homeViews.filter((v) => v.userId === user).length;
-  const ts = Math.floor(Date.now() / 1000);
-  const sig = 'v0=' + createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex');
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sig }, body });
-  expect(res.status).toBe(200);
-  const view = await slack.waitFor(() => slack.homeViews.filter((v) => v.userId === user)[before], 20_000);
-  return JSON.stringify(view.view.blocks);
+  return JSON.stringify(await openHomeTab(slack, url, SECRET, user));
 }

@@ -10,6 +10,7 @@ import { AlertStore } from '../../src/watch/alert-store.js';
 import { createEmptyDatabase, REDIS_URL, testPool, deleteRedisKeys } from '../support/demo-database.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { startSlackEmulator, type SlackEmulator } from '../support/slack-emulator.js';
+import { openHomeTab } from '../support/slack-requests.js';
 import { WebClient } from '@slack/web-api';
 import { createUsergroupResolver } from '../../src/slack/usergroups.js';
 import { createViewerAccess } from '../../src/slack/viewer-access.js';
@@ -24,24 +25,9 @@ let ctx: ServeContext;
 let eventsUrl: string;
 let dropOps: () => Promise<void>;
 const prefix = `home-gate-${process.pid}`;
-let events = 0;
 
 async function openHome(user: string): Promise<string> {
-  const body = JSON.stringify({
-    type: 'event_callback',
-    team_id: 'T0TEST',
-    api_app_id: 'A0TEST',
-    event_id: `Ev0HOME${++events}`,
-    event_time: Math.floor(Date.now() / 1000),
-    event: { type: 'app_home_opened', user, channel: `D0${user}`, tab: 'home', event_ts: `1700000000.00010${events}` },
-  });
-  const ts = Math.floor(Date.now() / 1000);
-  const sig = 'v0=' + createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex');
-  const before = slack.homeViews.filter((v) => v.userId === user).length;
-  const res = await fetch(eventsUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sig }, body });
-  expect(res.status).toBe(200);
-  const view = await slack.waitFor(() => slack.homeViews.filter((v) => v.userId === user)[before], 20_000);
-  return JSON.stringify(view.view.blocks);
+  return JSON.stringify(await openHomeTab(slack, eventsUrl, SECRET, user));
 }
 
 beforeAll(async () => {

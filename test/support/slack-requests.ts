@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type { SlackEmulator } from './slack-emulator.js';
 
 // Correctly signed Slack requests (v0 signing: HMAC-SHA256 of "v0:{timestamp}:{body}"), sent over real HTTP
 // into the real Bolt app.
@@ -76,4 +77,34 @@ export function blockActionPayload(f: { actionId: string; value: string; user?: 
     response_url: f.responseUrl,
     actions: [{ action_id: f.actionId, block_id: 'b1', value: f.value, type: 'button', action_ts: String(Date.now() / 1000) }],
   };
+}
+
+let homeEvents = 0;
+
+/**
+ * Opens a user's App Home tab as Slack would (a signed app_home_opened event callback, JSON) and returns the blocks
+ * of the view the bot published for that user through the emulator's views.publish.
+ */
+export async function openHomeTab(
+  slack: Pick<SlackEmulator, 'homeViews' | 'waitFor'>,
+  eventsUrl: string,
+  secret: string,
+  user: string,
+): Promise<Array<{ type: string; text?: { text: string } } & Record<string, unknown>>> {
+  const n = ++homeEvents;
+  const body = JSON.stringify({
+    type: 'event_callback',
+    team_id: 'T0TEST',
+    api_app_id: 'A0TEST',
+    event_id: `Ev0HOME${process.pid}x${n}`,
+    event_time: Math.floor(Date.now() / 1000),
+    event: { type: 'app_home_opened', user, channel: `D0${user}`, tab: 'home', event_ts: `1700000000.${String(n).padStart(6, '0')}` },
+  });
+  const ts = Math.floor(Date.now() / 1000);
+  const sig = 'v0=' + createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex');
+  const before = slack.homeViews.filter((v) => v.userId === user).length;
+  const res = await fetch(eventsUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sig }, body });
+  if (res.status !== 200) throw new Error(`app_home_opened for ${user}: HTTP ${res.status}`);
+  const view = await slack.waitFor(() => slack.homeViews.filter((v) => v.userId === user)[before], 20_000);
+  return view.view.blocks as Array<{ type: string; text?: { text: string } } & Record<string, unknown>>;
 }
