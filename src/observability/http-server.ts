@@ -63,6 +63,11 @@ export async function readiness(checks: Record<string, ReadinessCheck>, timeoutM
 }
 
 export async function startObservabilityServer(opts: ObservabilityServerOptions, listen: { port: number; host: string }): Promise<ObservabilityServer> {
+  // Requests that arrive while a readiness check is under way share its answer: a flood of /readyz costs one PING
+  // and one SELECT 1 at a time, never a queue on the gauges' single ops connection.
+  let checking: Promise<{ ok: boolean; lines: string[] }> | null = null;
+  const ready = (): Promise<{ ok: boolean; lines: string[] }> =>
+    (checking ??= readiness(opts.checks, opts.checkTimeoutMs).finally(() => (checking = null)));
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const reply = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
@@ -73,7 +78,7 @@ export async function startObservabilityServer(opts: ObservabilityServerOptions,
       if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'method not allowed\n');
       if (path === '/healthz') return reply(200, 'ok\n');
       if (path === '/readyz') {
-        const r = await readiness(opts.checks, opts.checkTimeoutMs);
+        const r = await ready();
         return reply(r.ok ? 200 : 503, `${r.lines.join('\n')}\n`);
       }
       if (path === '/metrics') {
