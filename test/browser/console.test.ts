@@ -13,7 +13,7 @@ import { alive, consoleEnv, dropConsoleData, freePort, startConsole, type Consol
 // `npm run console` in a real browser: Debian's Chromium (playwright-core) on local-slack's web UI, the bot in
 // Socket Mode behind it, real PostgreSQL, Redis and ClickHouse. People act through the UI only ("Act as", the
 // composer, buttons); expected numbers come from the demo data's ground truth. Screenshots of every step go to
-// .cache/console/screenshots (docs/console-*.png are copies of the best three).
+// .cache/console/screenshots (docs/console-*.png are copies of the best four).
 //
 // Waits are on visible UI state with generous deadlines (a loaded 2-core machine); nothing sleeps.
 
@@ -116,8 +116,17 @@ describe('npm run console in a browser', () => {
     // No table in the thread is left as text that wraps or hides numbers.
     const tables = await tableReadability(thread());
     expect(tables.problems).toEqual([]);
-    await thread().locator('.file-image', { hasText: 'Daily' }).first().scrollIntoViewIfNeeded();
+    const daily = thread().locator('.file-image', { hasText: 'Daily' }).first();
+    await daily.scrollIntoViewIfNeeded();
     await shot('01b-daily-table.png');
+    // A click on a thumbnail opens the whole table (a new tab, as local-slack links it): every row, full size.
+    const full = await browser!.newPage({ viewport: { width: 1600, height: 1000 } });
+    await full.goto(new URL((await daily.locator('a').getAttribute('href')) ?? '', run!.url).toString());
+    const size = await full.locator('img').evaluate((img: HTMLImageElement) => ({ w: img.naturalWidth, h: img.naturalHeight }));
+    const dailyCsv = await fileText(thread(), 'Daily (CSV)');
+    expect(size.h).toBeGreaterThanOrEqual(2 * 22 * dailyCsv.trim().split('\n').length);
+    await full.screenshot({ path: path.join(SHOTS, '01c-daily-full.png') });
+    await full.close();
 
     const chart = thread().locator('img[src*="missing-rate.png"]');
     await chart.scrollIntoViewIfNeeded();
