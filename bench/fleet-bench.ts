@@ -75,7 +75,11 @@ async function timed(customers: { name: string; url: string }[]): Promise<{ ms: 
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      const { rows } = await watcher.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'scorecard-bot-read'`);
+      // Only this fleet's databases: other processes on the server (a test run, a console) use the same name.
+      const { rows } = await watcher.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'scorecard-bot-read' AND (datname = $1 OR datname LIKE 'bench\\_fleet\\_%')`,
+        [DATABASE],
+      );
       peak = Math.max(peak, rows[0]?.n ?? 0);
       await new Promise((r) => setTimeout(r, 20));
     }
