@@ -1,7 +1,7 @@
 import { textTableLines } from '../shared/text-table.js';
 import type { OutgoingMessage } from './slack-message.js';
 import { SLACK_LIMITS } from './limits.js';
-import { mrkdwnSection } from './mrkdwn.js';
+import { mrkdwnSection, packLines } from './mrkdwn.js';
 
 const SECTION_BUDGET = SLACK_LIMITS.sectionText;
 /** Code points a line may hold: the console's thread pane at its default width shows about 100 monospace ones. */
@@ -122,4 +122,35 @@ export function withoutTableBlocks(msg: OutgoingMessage): OutgoingMessage {
   if (!msg.blocks?.some((b) => (b as { type?: string }).type === 'table')) return msg;
   const blocks = msg.blocks.flatMap((b) => ((b as { type?: string }).type === 'table' ? asCodeSections(b as Record<string, unknown>) : [b]));
   return { ...msg, blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
+}
+
+/** One row as a bullet: the first cell bold, then each other non-empty cell after its header. */
+function rowLine(columns: { header: string }[], row: string[]): string {
+  const [first = '', ...rest] = row;
+  const parts = rest.flatMap((cell, i) => (cell.trim() === '' ? [] : [`${columns[i + 1]?.header ?? ''}: ${cell}`]));
+  return `• *${first.replace(/\*/g, '')}*${parts.length > 0 ? ` · ${parts.join(' · ')}` : ''}`;
+}
+
+/**
+ * For a pane too narrow for any table and a message that cannot carry files (an edit, like the backfill plan's):
+ * every table (a table block or a fenced pipe table we drew) becomes a list, a bullet per row with each value after
+ * its header, which wraps like any text and hides nothing.
+ */
+export function tablesAsLists(msg: OutgoingMessage): OutgoingMessage {
+  const blocks = msg.blocks ?? [];
+  const isTableBlock = (b: Block): boolean => (b as { type?: string }).type === 'table';
+  if (!blocks.some((b) => isTableBlock(b) || fencedTableOf(b) !== null)) return msg;
+  const out = blocks.flatMap((b) => {
+    let table: { columns: { header: string }[]; rows: string[][] } | null = fencedTableOf(b);
+    if (!table && isTableBlock(b)) {
+      const rows = ((b as { rows?: TableCell[][] }).rows ?? []).map((r) => r.map(cellText));
+      const [head = [], ...body] = rows;
+      table = { columns: head.map((header) => ({ header })), rows: body };
+    }
+    if (!table) return [b];
+    // The first column's header names what the bullets are ("Left alone"): it leads the list.
+    const lines = [`_${table.columns[0]?.header ?? ''}_`, ...table.rows.map((r) => rowLine(table.columns, r))];
+    return packLines(lines, SECTION_BUDGET).map((text) => mrkdwnSection(text));
+  });
+  return { ...msg, blocks: out.slice(0, SLACK_LIMITS.blocksPerMessage) };
 }

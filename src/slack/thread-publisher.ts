@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { KnownBlock, Block } from '@slack/types';
-import { withoutCodeFences, withoutTableBlocks } from './table-fallback.js';
+import { tablesAsLists, withoutTableBlocks } from './table-fallback.js';
 import { tablesAsImages } from './table-images.js';
 import type { OutgoingMessage } from './slack-message.js';
 
@@ -66,11 +66,12 @@ function tagOf(metadata: unknown): StepTag | null {
 /**
  * tableBlocks false (slack.tableBlocks): `table` blocks go out as monospace code, for clients that cannot draw them.
  * tableImages (slack.tableImages): a thread post's tables go out as PNG files with their CSVs, right after it, and
- * anything else (roots, edits) gets monospace lines even for fenced tables (local-slack draws no fences).
+ * anything else (roots, edits) gets its tables as lists (local-slack's pane fits no table, and it draws no fences).
  */
 export function webClientPublisher(client: WebClient, opts: { tableBlocks?: boolean; tableImages?: boolean } = {}): ThreadPublisher {
+  // Roots and edits cannot carry files: with tableImages (a pane too narrow for any table) their tables are lists.
   const shape = opts.tableImages
-    ? (m: OutgoingMessage): OutgoingMessage => withoutCodeFences(withoutTableBlocks(m))
+    ? tablesAsLists
     : opts.tableBlocks === false
       ? withoutTableBlocks
       : (m: OutgoingMessage): OutgoingMessage => m;

@@ -167,6 +167,10 @@ describe('npm run console in a browser', () => {
     const approve = plan.getByRole('button', { name: 'Approve', exact: true });
     await approve.waitFor({ timeout: UI_WAIT });
     expect(await flat(plan)).toContain(`historic: ${fmt(jan.submitted[1])} submitted, ${fmt(jan.unsubmitted[1])} unsubmitted`);
+    // The plan is an edit (no files): its tables are lists, nothing cut off at the pane's edge.
+    expect(await flat(plan)).toContain('Left alone');
+    expect((await tableReadability(plan)).tables).toBe(0);
+    expect(await plan.evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
 
     // eve is no approver; alice asked (never the requester); each refusal is an ephemeral line for who clicked, in
     // the thread where the click was, naming who can approve.

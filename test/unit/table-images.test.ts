@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { textTableLines } from '../../src/shared/text-table.js';
-import { parseFencedTable, withoutCodeFences } from '../../src/slack/table-fallback.js';
+import { parseFencedTable, tablesAsLists, withoutCodeFences } from '../../src/slack/table-fallback.js';
 import { tableSvg } from '../../src/slack/table-image.js';
 import { tableCsv, tablesAsImages } from '../../src/slack/table-images.js';
 import { tableBlock } from '../../src/slack/table-blocks.js';
@@ -72,5 +72,27 @@ describe('tables for a client that draws neither table blocks nor fences (slack.
     const lines = ((out.blocks?.[0] as { text: { text: string } }).text.text).split('\n');
     expect(lines.every((l) => /^`[^` ]+`$/.test(l))).toBe(true);
     expect(lines[2]!.replaceAll('\u00a0', ' ').replaceAll('\u2060', '')).toBe('`| 2026-01-23             |     3,637 |   1,165 |`');
+  });
+});
+
+describe('tables as lists, for an edit that cannot carry files in a pane too narrow for any table', () => {
+  it('turns table blocks and fenced tables into a bullet per row, each value after its header', () => {
+    const cols = [{ header: 'Left alone', align: 'left' as const }, { header: 'Scorecards', align: 'right' as const }, { header: 'Why', align: 'left' as const }];
+    const msg = {
+      text: 'plan',
+      blocks: [
+        section('*Backfill plan*'),
+        section(fence(textTableLines({ columns: cols, rows: [['calibration scorecard', '49', 'skipped by design'], ['already present', '3', '']] }))),
+        tableBlock({ columns }, [rows[0]!]),
+      ],
+    };
+    const out = tablesAsLists(msg);
+    const texts = (out.blocks ?? []).map((b) => (b as { text?: { text: string } }).text?.text ?? '');
+    expect(texts).toEqual([
+      '*Backfill plan*',
+      '_Left alone_\n• *calibration scorecard* · Scorecards: 49 · Why: skipped by design\n• *already present* · Scorecards: 3',
+      '_Date_\n• *2026-01-23* · Submitted: 3,637 · Missing: 1,165',
+    ]);
+    expect(tablesAsLists(out)).toBe(out);
   });
 });
