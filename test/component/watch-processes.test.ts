@@ -33,7 +33,7 @@ let slack: SlackEmulator;
 let admin: pg.Pool;
 let dir: string;
 let url: string;
-let digestAt: string;
+let digestAt: Date;
 const procs: Record<'serve' | 'worker', { child: ChildProcess; stderr: string } | undefined> = { serve: undefined, worker: undefined };
 
 const logLines = (kind: 'serve' | 'worker', msg: string): Record<string, unknown>[] =>
@@ -60,11 +60,10 @@ async function stop(p: { child: ChildProcess } | undefined): Promise<void> {
   if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
 }
 
-/** "HH:MM" (UTC) of the first whole minute at least `ms` from now. */
-function minuteAfter(ms: number): string {
-  const t = new Date(Math.ceil((Date.now() + ms) / MINUTE) * MINUTE);
-  return t.toISOString().slice(11, 16);
-}
+/** The first whole minute at least `ms` from now. */
+const minuteAfter = (ms: number): Date => new Date(Math.ceil((Date.now() + ms) / MINUTE) * MINUTE);
+/** When the emulator received the chat.postMessage of a message. */
+const postedAt = (m: StoredMessage): number => slack.callsTo('chat.postMessage').find((c) => c.args.text === m.text && (c.args.thread_ts ?? null) === (m.thread_ts ?? null))!.at;
 
 /** Removes every historic row of `n` more settled scorecards of `customer` created in the audited 48 hours. */
 async function plant(customer: string, submitted: boolean, n: number): Promise<void> {
@@ -165,7 +164,7 @@ beforeAll(async () => {
         confirmAudits: 1,
         owners: { users: [OWNER] },
         escalateAfter: '1m',
-        digest: digestAt,
+        digest: digestAt.toISOString().slice(11, 16),
       },
     ],
     // Port 0: each process its own free port (one config file for both).
@@ -195,13 +194,14 @@ describe('serve and worker, an audit every minute, on-call in the channel', () =
     expect(res.status).toBe(200);
     const confirmation = await slack.waitFor(() => roots().find((m) => /silenced the watchdog for nclh/.test(m.text ?? '')), 20_000);
     expect(confirmation.text).toMatch(/^<@U0ALICE> silenced the watchdog for nclh for 1 hour, until \d{4}-\d\d-\d\d \d\d:\d\d UTC: planned migration \(silence #\d+\)\.$/);
-    // Only now nclh gets a gap: every audit that can see it runs under the silence.
+    // Only now nclh gets a gap. The first audit is running by now: it reads the silence after nclh's gap run (it
+    // read silences at its start before, and posted nclh's alert under a silence just confirmed).
     await plant('nclh', false, 10);
   }, 60_000);
 
   it('one alert per problem, whichever process ran the audit, mentioning the owner', async () => {
     await slack.waitFor(() => alertsOf('spirit submitted').length > 0 && alertsOf('rentokil submitted').length > 0 && alertsOf('rentokil unsubmitted').length > 0, 150_000);
-    // One more audit after all three were posted: still one message each.
+    // The audit that posted them is over (it posts each customer's alerts as that customer is done).
     await auditDoneAfter(new Date());
     expect(theAlert('rentokil submitted').text).toMatch(/^rentokil submitted: missing from historic since \d{4}-\d\d-\d\d: 30 of [\d,]+ \([\d.]+%\) missing · <@U0OWNER>$/);
     expect(theAlert('rentokil unsubmitted').text).toMatch(/^rentokil unsubmitted: missing from historic since \d{4}-\d\d-\d\d: 20 of [\d,]+ \([\d.]+%\) missing · <@U0OWNER>$/);
@@ -211,10 +211,12 @@ describe('serve and worker, an audit every minute, on-call in the channel', () =
 
   it('Acknowledge by a channel member edits the alert to say who and when', async () => {
     const alert = theAlert('rentokil submitted');
+    const clicked = Date.now();
     await click(alert, ALICE, 'ack');
     const edited = await slack.waitFor(() => (theAlert('rentokil submitted').edited ? theAlert('rentokil submitted') : null), 20_000);
     const row = await alertRow('rentokil', 'submitted');
     expect(row?.acked_by).toBe(ALICE);
+    expect((row!.acked_at as Date).getTime()).toBeGreaterThanOrEqual(clicked - 1_000);
     const hhmm = (row!.acked_at as Date).toISOString().slice(11, 16);
     expect(JSON.stringify(edited.blocks)).toContain(`Acknowledged by <@U0ALICE> ${hhmm} UTC`);
   }, 60_000);
@@ -253,6 +255,7 @@ describe('serve and worker, an audit every minute, on-call in the channel', () =
     await slack.waitFor(() => escalations().length > 0, 200_000);
     const [escalation] = replies(alert).filter((r) => /still open after/.test(r.text ?? ''));
     expect(escalation?.text).toMatch(/^<@U0OWNER> spirit submitted: missing from historic is still open after 1 min and nobody has acknowledged it: 30 of [\d,]+ \([\d.]+%\)\.$/);
+    expect(postedAt(escalation!) - postedAt(alert)).toBeGreaterThanOrEqual(MINUTE);
     // Only for it: the acknowledged alert and the snoozed one stay quiet (once: checked after the digest's audit).
     expect(escalations()).toHaveLength(1);
     expect(replies(theAlert('rentokil submitted'))).toEqual([]);
@@ -261,7 +264,8 @@ describe('serve and worker, an audit every minute, on-call in the channel', () =
 
   it('the daily digest posts once, with the open problems, who acknowledged them and the silence', async () => {
     const digest = await slack.waitFor(() => roots().find((m) => (m.text ?? '').startsWith('Daily digest of')), 200_000);
-    const day = new Date().toISOString().slice(0, 10);
+    expect(postedAt(digest)).toBeGreaterThanOrEqual(digestAt.getTime());
+    const day = digestAt.toISOString().slice(0, 10);
     expect(digest.text).toBe(`Daily digest of ${AUDIT}, ${day}: 4 open problems, 0 healthy customers`);
     const body = JSON.stringify(digest.blocks);
     expect(body).toMatch(/rentokil submitted>[^•]* 30 of [\d,]+ missing \([\d.]+%\) · acknowledged by <@U0ALICE>/);
