@@ -89,6 +89,17 @@ interface Pending {
   period: { from: string; to: string; label: string };
 }
 
+/**
+ * The silence covering a customer, read when its gap run is done rather than at the audit's start: a silence
+ * confirmed in the channel while an audit runs (a spread audit runs for half its interval) holds what that audit
+ * would still post about the customer.
+ */
+async function silenceOf(deps: AuditDeps, customer: string): Promise<ActiveSilence | null> {
+  if (!deps.silences) return null;
+  const at = deps.now();
+  return coveringSilence(await deps.silences.active(at), customer, at);
+}
+
 async function auditCustomer(
   deps: AuditDeps,
   audit: WatchAudit,
@@ -96,7 +107,6 @@ async function auditCustomer(
   quiet: boolean,
   pending: Pending[],
   auditStarted: number,
-  silence: ActiveSilence | null = null,
 ): Promise<CustomerOutcome> {
   const started = performance.now();
   const period = lookbackPeriod(audit.lookback, deps.now());
@@ -110,6 +120,7 @@ async function auditCustomer(
     outcome.durationMs = Math.round(performance.now() - started);
     outcome.error = userFacing(err).message;
     log.warn({ err, audit: audit.name, customer }, 'watch: audit of a customer failed');
+    const silence = await silenceOf(deps, customer);
     deps.metrics?.auditFailures.inc({ audit: audit.name, customer });
     const profile = deps.gap.sources.customers.find((c) => c.name === customer)?.profile ?? '';
     await deps.store
@@ -120,6 +131,7 @@ async function auditCustomer(
     return outcome;
   }
   setGauges(deps.metrics, report);
+  const silence = await silenceOf(deps, customer);
   const problems = groupProblems(alertConditions(report, audit.thresholds));
   const live = await deps.store.liveAlerts(audit.name, customer);
   const byPrint = new Map(live.map((a) => [a.fingerprint, a]));
@@ -303,7 +315,6 @@ export async function runAudit(deps: AuditDeps, audit: WatchAudit, opts: RunAudi
   const now = deps.now();
   const quiet = inQuietHours(now, audit.quietHours);
   const customers = audit.customers.length > 0 ? audit.customers : deps.gap.sources.customers.map((c) => c.name);
-  const silences = deps.silences ? await deps.silences.active(now) : []; // silences in force at the audit's start
   const results: CustomerOutcome[] = [];
   const overflow: Pending[] = [];
   const tally = { announced: 0 };
@@ -336,7 +347,7 @@ export async function runAudit(deps: AuditDeps, audit: WatchAudit, opts: RunAudi
       break;
     }
     const pending: Pending[] = [];
-    results.push(await auditCustomer(deps, audit, customer, quiet, pending, started, coveringSilence(silences, customer, now)));
+    results.push(await auditCustomer(deps, audit, customer, quiet, pending, started));
     await post(pending);
   }
   if (skipped > 0) deps.gap.logger.warn({ audit: audit.name, skipped }, 'watch: shutting down; the rest of this audit\'s customers wait for its next run');

@@ -172,6 +172,24 @@ describe('silences', () => {
   }, 300_000);
 });
 
+describe('a silence confirmed while an audit runs', () => {
+  it('holds what that audit still posts about the customer (read after its gap run, not at the audit\'s start)', async () => {
+    // Spread over 30 min: the audit sleeps between nclh and rentokil; the silence is created in that pause.
+    const a = { ...base, name: 'sil-mid', channel: 'C0SILMID', customers: ['nclh', 'rentokil'], confirmAudits: 1, spread: '30m' };
+    await plant(30);
+    let id: string | null = null;
+    const out = await runAudit(deps, a, { sleep: async () => void (id = (await silence('rentokil')).id) });
+    expect(id).not.toBeNull();
+    expect(out.customers.map((c) => [c.customer, c.error])).toEqual([['nclh', null], ['rentokil', null]]);
+    expect(slack.messages('C0SILMID')).toHaveLength(0);
+    expect(await alertRows('sil-mid')).toEqual([{ status: 'open', missing: 30, silenced: true }]);
+    await silences.end({ id: id! }, 'U0ALICE', NOW);
+    await restore();
+    await runAudit(deps, { ...a, spread: 'off' }); // closed without a word: it was never posted
+    expect(slack.messages('C0SILMID')).toHaveLength(0);
+  }, 120_000);
+});
+
 describe('silences and the hourly allowance', () => {
   it('after a silence, the alert posted alone and the one summarised each say so once; no line follows in the summary\'s thread', async () => {
     const a = { ...base, name: 'sil-sum', channel: 'C0SILSUM', confirmAudits: 1, maxAlertsPerHour: 1, thresholds: { submitted: 0.01, unsubmitted: 0.01, clickhouse: 0 } };
