@@ -340,10 +340,10 @@ export async function runAudit(deps: AuditDeps, audit: WatchAudit, opts: RunAudi
       skipped = customers.length - i;
       break;
     }
-    // A timer may fire a millisecond early: wait again until the slot has really come (or the audit is stopped).
-    for (let wait = offsets[i]! - (performance.now() - started); wait > 0 && !opts.signal?.aborted; wait = offsets[i]! - (performance.now() - started)) {
-      await sleep(wait, opts.signal);
-    }
+    // A Node timer may fire up to a millisecond early (its clock counts whole milliseconds): one more keeps a
+    // customer from starting before its slot.
+    const wait = offsets[i]! - (performance.now() - started);
+    if (wait > 0) await sleep(Math.ceil(wait) + 1, opts.signal);
     if (opts.signal?.aborted) {
       skipped = customers.length - i;
       break;
