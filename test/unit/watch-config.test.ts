@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
-import { BotError } from '../../src/shared/errors.js';
+import { configProblems } from '../support/config-problems.js';
 
 const BASE = `
 customers:
@@ -10,15 +10,7 @@ slack:
   allowedChannels: [C0ALERTS]
 `;
 
-function problems(text: string): string {
-  try {
-    parseConfig(text, {});
-  } catch (err) {
-    if (err instanceof BotError) return err.userMessage;
-    throw err;
-  }
-  throw new Error('expected a config error');
-}
+const problems = configProblems;
 
 describe('watch: config', () => {
   it('parses audits with their defaults', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
+import { configProblems } from '../support/config-problems.js';
 import { BotError } from '../../src/shared/errors.js';
 import type { CommandRoute } from '../../src/slack/routes.js';
 import { routeFor } from '../../src/slack/slack-app.js';
@@ -81,15 +82,7 @@ customers:
 slack:
   allowedChannels: [C0ALERTS]
 `;
-  const problems = (text: string): string => {
-    try {
-      parseConfig(text, {});
-    } catch (err) {
-      if (err instanceof BotError) return err.userMessage;
-      throw err;
-    }
-    throw new Error('expected a config error');
-  };
+  const problems = configProblems;
 
   it('parses silences and a digest time', () => {
     const c = parseConfig(`${BASE}silences:\n  - { customer: all, from: "2026-12-07T20:00:00Z", to: "2026-12-07T23:00:00Z", reason: release }\nwatch:\n  - { name: hourly, every: 1h, channel: C0ALERTS, digest: "09:00" }\n`, {});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
+import { configProblems } from '../support/config-problems.js';
 import { cronIntervalMs } from '../../src/config/watch-schema.js';
-import { BotError } from '../../src/shared/errors.js';
 import { SPREAD_AUTO_MIN_CUSTOMERS, auditIntervalMs, spreadOffsets, spreadWindowMs } from '../../src/watch/spread.js';
 
 const BASE = `
@@ -11,15 +11,7 @@ slack:
   allowedChannels: [C0ALERTS]
 `;
 
-function problems(text: string): string {
-  try {
-    parseConfig(text, {});
-  } catch (err) {
-    if (err instanceof BotError) return err.userMessage;
-    throw err;
-  }
-  throw new Error('expected a config error');
-}
+const problems = configProblems;
 
 describe('spreading an audit over its schedule', () => {
   it('reads the interval of every and of cron schedules', () => {
