@@ -1,16 +1,13 @@
-import { WebClient } from '@slack/web-api';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type AppContext } from '../../src/platform/read-context.js';
-import { createMetrics } from '../../src/observability/metrics.js';
 import { OpsStore } from '../../src/ops/ops-store.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { webClientPublisher } from '../../src/slack/thread-publisher.js';
-import { AlertStore } from '../../src/watch/alert-store.js';
 import { runAudit, type AuditDeps } from '../../src/watch/audit.js';
 import type { WatchAudit } from '../../src/config/watch-schema.js';
 import { createDemoDatabase, type DemoDatabase, testPool } from '../support/demo-database.js';
 import { startSlackEmulator, type SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
+import { auditDeps } from '../support/audit-deps.js';
 
 // A real audit (gap run in-process over PostgreSQL and ClickHouse) against demo data, with a gap planted in
 // historic as the database superuser; Slack emulated. What the channel sees is counted.
@@ -49,14 +46,7 @@ beforeAll(async () => {
   pool = testPool(demo.adminUrl, 3);
   const ops = new OpsStore(pool);
   await ops.migrate();
-  deps = {
-    gap: { sources: ctx.sources, clickhouse: ctx.clickhouse, settings: config.gap, logger: ctx.logger, now: () => NOW },
-    store: new AlertStore(pool),
-    publisher: webClientPublisher(new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } })),
-    ops,
-    metrics: createMetrics({ defaultMetrics: false }),
-    now: () => NOW,
-  };
+  deps = auditDeps({ read: ctx, settings: config.gap, pool, ops, slackApiUrl: slack.apiUrl, now: () => NOW });
   await admin.query('CREATE TABLE public.planted (LIKE historic.scorecard_scores)');
 }, 240_000);
 

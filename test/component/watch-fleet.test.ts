@@ -1,20 +1,17 @@
-import { WebClient } from '@slack/web-api';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
 import type { WatchAudit } from '../../src/config/watch-schema.js';
-import { createMetrics } from '../../src/observability/metrics.js';
 import { OpsStore } from '../../src/ops/ops-store.js';
 import { createContext, type AppContext } from '../../src/platform/read-context.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { webClientPublisher } from '../../src/slack/thread-publisher.js';
-import { AlertStore } from '../../src/watch/alert-store.js';
 import { runAudit, type AuditDeps } from '../../src/watch/audit.js';
 import { spreadOffsets } from '../../src/watch/spread.js';
 import { refreshAuditGauges } from '../../src/watch/watch-runtime.js';
 import { createDemoDatabase, type DemoDatabase, testPool } from '../support/demo-database.js';
 import { parsePrometheusText } from '../support/prom-text.js';
 import { startSlackEmulator, type SlackEmulator } from '../support/slack-emulator.js';
+import { auditDeps } from '../support/audit-deps.js';
 
 // The watchdog at fleet size: one audit over 300 configured customers on one PostgreSQL server (rentokil with data,
 // 299 without), within the server's connection budget, with bounded /metrics series; and an audit whose customers'
@@ -66,14 +63,7 @@ beforeAll(async () => {
   await watcher.connect();
   const ops = new OpsStore(pool);
   await ops.migrate();
-  deps = {
-    gap: { sources: ctx.sources, clickhouse: ctx.clickhouse, settings: config.gap, logger: ctx.logger, now: () => NOW },
-    store: new AlertStore(pool),
-    publisher: webClientPublisher(new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } })),
-    ops,
-    metrics: createMetrics({ defaultMetrics: false }),
-    now: () => NOW,
-  };
+  deps = auditDeps({ read: ctx, settings: config.gap, pool, ops, slackApiUrl: slack.apiUrl, now: () => NOW });
   // A gap for rentokil to alert on: 25 settled submitted scorecards of the audited 48 hours lose their historic rows.
   await watcher.query(
     `DELETE FROM historic.scorecard_scores WHERE scorecard_id IN (

@@ -1,18 +1,15 @@
-import { WebClient } from '@slack/web-api';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
 import type { WatchAudit } from '../../src/config/watch-schema.js';
 import { createServeContext, type ServeContext } from '../../src/main.js';
-import { createMetrics } from '../../src/observability/metrics.js';
 import { OpsStore } from '../../src/ops/ops-store.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { webClientPublisher } from '../../src/slack/thread-publisher.js';
-import { AlertStore } from '../../src/watch/alert-store.js';
 import { runAudit, type AuditDeps } from '../../src/watch/audit.js';
 import { createDemoDatabase, type DemoDatabase, testPool } from '../support/demo-database.js';
 import { startSlackEmulator, type SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
 import { blockActionPayload, interactionBody, openHomeTab, postSigned } from '../support/slack-requests.js';
+import { auditDeps } from '../support/audit-deps.js';
 
 // On-call around the watchdog's alerts, end to end: real audits (gap runs over PostgreSQL and ClickHouse) against
 // demo data with gaps planted as the database superuser, a real `serve` (Bolt over HTTP, signed clicks) and Slack
@@ -84,14 +81,7 @@ beforeAll(async () => {
   pool = testPool(demo.adminUrl, 3);
   const ops = new OpsStore(pool);
   await ops.migrate();
-  deps = {
-    gap: { sources: serve.sources, clickhouse: serve.clickhouse, settings: config.gap, logger: serve.logger, now: () => clock },
-    store: new AlertStore(pool),
-    publisher: webClientPublisher(new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } })),
-    ops,
-    metrics: createMetrics({ defaultMetrics: false }),
-    now: () => clock,
-  };
+  deps = auditDeps({ read: serve, settings: config.gap, pool, ops, slackApiUrl: slack.apiUrl, now: () => clock });
   await admin.query('CREATE TABLE public.planted (LIKE historic.scorecard_scores)');
 }, 240_000);
 

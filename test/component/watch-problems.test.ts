@@ -1,5 +1,4 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { WebClient } from '@slack/web-api';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WatchAudit } from '../../src/config/watch-schema.js';
@@ -7,13 +6,13 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { OpsStore } from '../../src/ops/ops-store.js';
 import { createContext, type AppContext } from '../../src/platform/read-context.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { webClientPublisher } from '../../src/slack/thread-publisher.js';
 import { AlertStore } from '../../src/watch/alert-store.js';
 import { runAudit, type AuditDeps } from '../../src/watch/audit.js';
 import { homeView } from '../../src/watch/home-view.js';
 import { refreshAuditGauges } from '../../src/watch/watch-runtime.js';
 import { createDemoDatabase, type DemoDatabase, testPool } from '../support/demo-database.js';
 import { startSlackEmulator, type SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
+import { auditDeps } from '../support/audit-deps.js';
 
 // An alert worth waking someone for, one per problem: real audits (gap runs over PostgreSQL and ClickHouse) against
 // demo data with gaps planted as the database superuser, Slack emulated; what each channel sees is counted. Every
@@ -58,14 +57,7 @@ beforeAll(async () => {
   const ops = new OpsStore(pool);
   await ops.migrate();
   store = new AlertStore(pool);
-  deps = {
-    gap: { sources: ctx.sources, clickhouse: ctx.clickhouse, settings: config.gap, logger: ctx.logger, now: () => NOW },
-    store,
-    publisher: webClientPublisher(new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } })),
-    ops,
-    metrics: createMetrics({ defaultMetrics: false }),
-    now: () => NOW,
-  };
+  deps = auditDeps({ read: ctx, settings: config.gap, pool, ops, store, slackApiUrl: slack.apiUrl, now: () => NOW });
   await admin.query('CREATE TABLE public.planted (LIKE historic.scorecard_scores)');
 }, 240_000);
 

@@ -1,5 +1,4 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { WebClient } from '@slack/web-api';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +7,6 @@ import { createMetrics, type BotMetrics } from '../../src/observability/metrics.
 import { OpsStore } from '../../src/ops/ops-store.js';
 import { createContext, type AppContext } from '../../src/platform/read-context.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { webClientPublisher } from '../../src/slack/thread-publisher.js';
 import { AlertStore } from '../../src/watch/alert-store.js';
 import { runAudit, type AuditDeps } from '../../src/watch/audit.js';
 import { runDigest, type DigestDeps } from '../../src/watch/digest.js';
@@ -18,6 +16,7 @@ import { SilenceStore } from '../../src/watch/silence-store.js';
 import { WatchHealthStore } from '../../src/watch/health-store.js';
 import { createDemoDatabase, deleteRedisKeys, REDIS_URL, type DemoDatabase, testPool } from '../support/demo-database.js';
 import { startSlackEmulator, type SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
+import { auditDeps } from '../support/audit-deps.js';
 
 // Silences and the daily digest against real audits (gap runs over PostgreSQL and ClickHouse), demo data with gaps
 // planted as the database superuser, Slack emulated. Every expected count is the number of rows planted. The tests
@@ -68,15 +67,7 @@ beforeAll(async () => {
   store = new AlertStore(pool);
   silences = new SilenceStore(pool);
   metrics = createMetrics({ defaultMetrics: false });
-  deps = {
-    gap: { sources: ctx.sources, clickhouse: ctx.clickhouse, settings: config.gap, logger: ctx.logger, now: () => NOW },
-    store,
-    publisher: webClientPublisher(new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } })),
-    ops,
-    metrics,
-    now: () => NOW,
-    silences,
-  };
+  deps = { ...auditDeps({ read: ctx, settings: config.gap, pool, ops, store, metrics, slackApiUrl: slack.apiUrl, now: () => NOW }), silences };
   await admin.query('CREATE TABLE public.planted (LIKE historic.scorecard_scores)');
 }, 240_000);
 
